@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition of everything the BPF programs and the C++ manager share:
+ * map keys and values, access-mode bits and limits. Fixed-width types only, so the
+ * layout is the same on both sides; the C++ side static_asserts sizes and offsets
+ * (userspace/bpf_backend/abi_check.h) and a unit test compares them with the
+ * compiled object's BTF.
+ */
+#ifndef CVLSM_ABI_H
+#define CVLSM_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h provides __u32/__u64 for the BPF side. */
+#else
+#include <linux/types.h>
+#endif
+
+/* Access modes, the same values as containerv's CV_FS_READ/WRITE/EXEC. */
+#define CVLSM_MODE_READ 0x1u
+#define CVLSM_MODE_WRITE 0x2u
+#define CVLSM_MODE_EXEC 0x4u
+#define CVLSM_MODE_ALL 0x7u
+
+/* How many cgroup levels above the current one are searched for an enforced ancestor. */
+#define CVLSM_MAX_CGROUP_DEPTH 16
+/* How many path components (dentries, across mounts) are walked; deeper paths are denied. */
+#define CVLSM_MAX_PATH_DEPTH 64
+
+#define CVLSM_MAX_ENFORCED_CGROUPS 4096
+#define CVLSM_MAX_PATH_RULES 262144
+
+/* cvlsm_cgroup_policy.flags */
+#define CVLSM_POLICY_HAS_DENY_RULES 0x1u /* some rule carves modes out; walk the whole path */
+
+/* Value of the enforced-cgroups map, keyed by cgroup v2 id (kernfs node id). */
+struct cvlsm_cgroup_policy {
+  __u32 policy_id;       /* selects this policy's entries in the path-rules map */
+  __u32 proc_self_modes; /* modes granted on the confined process's own /proc/<pid> */
+  __u32 flags;           /* CVLSM_POLICY_* */
+  __u32 reserved;
+};
+
+/* Key of the path-rules map: one filesystem object named by a rule. */
+struct cvlsm_rule_key {
+  __u32 policy_id;
+  __u32 dev; /* kernel s_dev: major << 20 | minor (not userspace st_dev) */
+  __u64 ino;
+};
+
+/* Value of the path-rules map: modes granted and carved out under this object. */
+struct cvlsm_rule_value {
+  __u32 allow;
+  __u32 deny;
+};
+
+/* Value of the object-resolution map, keyed by the thread id that asks: the filesystem
+ * object a path names as the hooks will see it (overlayfs and btrfs report other st_dev
+ * values to stat() than the s_dev of the dentry the kernel opens). */
+struct cvlsm_object_id {
+  __u32 dev;
+  __u32 found; /* set to 1 by the resolver program */
+  __u64 ino;
+};
+
+#endif /* CVLSM_ABI_H */

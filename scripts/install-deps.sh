@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package cv-lsm needs to build, test and boot its VM test kernels.
+# Used by the README and by .ci/run, so a fresh Debian 12 machine gets the same toolchain.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake make g++ pkg-config clang llvm clang-format
+  # BPF: libbpf to load, bpftool to generate skeletons
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  # userspace libraries: syscall filters, errors/strings, capabilities, JSON, CLI parsing
+  libseccomp-dev libabsl-dev libcap-dev nlohmann-json3-dev libcli11-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # VM tests: emulator, guest userland, initramfs packing, kernel module metadata
+  qemu-system-x86 busybox-static cpio kmod
+  # apt keyring that verifies the kernels fetched for the VM matrix
+  debian-archive-keyring
+  # workloads the preset tests run
+  coreutils gcc binutils libc6-dev
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (apt-get install needs it)" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${packages[@]}"
