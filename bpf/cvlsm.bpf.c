@@ -17,12 +17,13 @@
  * meets, minus the union of the deny rules. Names therefore do not matter: symlinks,
  * "..", relative paths and bind mounts all end at the object really opened.
  */
+#include "vmlinux.h"
+
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "maps.h"
-#include "vmlinux.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -35,47 +36,57 @@ char LICENSE[] SEC("license") = "GPL";
 #define MNT_NS_INTERNAL ((void *)-22) /* ERR_PTR(-EINVAL): kern_mount, clone_private_mount */
 #define PROC_SUPER_MAGIC 0x9fa0
 
-static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp) {
-  /* cgroup->self is the cgroup's own css; its parent css is embedded in the parent. */
-  struct cgroup_subsys_state *parent_css = BPF_CORE_READ(cgrp, self.parent);
+static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
+{
+	/* cgroup->self is the cgroup's own css; its parent css is embedded in the parent. */
+	struct cgroup_subsys_state *parent_css = BPF_CORE_READ(cgrp, self.parent);
 
-  if (!parent_css) return NULL;
-  return (struct cgroup *)((void *)parent_css - bpf_core_field_offset(struct cgroup, self));
+	if (!parent_css)
+		return NULL;
+	return (struct cgroup *)((void *)parent_css - bpf_core_field_offset(struct cgroup, self));
 }
 
 /* The policy of the nearest enforced cgroup of the current task, or NULL if none. */
-static __always_inline struct cvlsm_cgroup_policy *current_policy(void) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
 
-  for (int level = 0; level < CVLSM_MAX_CGROUP_DEPTH; level++) {
-    if (!cgrp) return NULL;
-    __u64 id = BPF_CORE_READ(cgrp, kn, id);
-    struct cvlsm_cgroup_policy *policy = bpf_map_lookup_elem(&cvlsm_cgroups, &id);
+	for (int level = 0; level < CVLSM_MAX_CGROUP_DEPTH; level++) {
+		if (!cgrp)
+			return NULL;
+		__u64 id = BPF_CORE_READ(cgrp, kn, id);
+		struct cvlsm_cgroup_policy *policy = bpf_map_lookup_elem(&cvlsm_cgroups, &id);
 
-    if (policy) return policy;
-    cgrp = cgroup_parent(cgrp);
-  }
-  /* Deeper than we search: treated as not enforced only if no ancestor is; the
-   * manager refuses to enforce a cgroup deeper than CVLSM_MAX_CGROUP_DEPTH. */
-  return NULL;
+		if (policy)
+			return policy;
+		cgrp = cgroup_parent(cgrp);
+	}
+	/* Deeper than we search: treated as not enforced only if no ancestor is; the
+	 * manager refuses to enforce a cgroup deeper than CVLSM_MAX_CGROUP_DEPTH. */
+	return NULL;
 }
 
-static __always_inline __u32 kernel_dev(struct dentry *dentry) {
-  return BPF_CORE_READ(dentry, d_sb, s_dev);
+static __always_inline __u32 kernel_dev(struct dentry *dentry)
+{
+	return BPF_CORE_READ(dentry, d_sb, s_dev);
 }
 
 /* Whether an inode of procfs belongs to the current process (/proc/self, /proc/thread-self). */
-static __always_inline bool is_own_proc_inode(struct inode *inode) {
-  if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC) return false;
-  struct proc_inode *pi =
-      (struct proc_inode *)((void *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
-  struct pid *owner = BPF_CORE_READ(pi, pid);
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+static __always_inline bool is_own_proc_inode(struct inode *inode)
+{
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+		return false;
+	struct proc_inode *pi =
+	    (struct proc_inode *)((void *)inode -
+				  bpf_core_field_offset(struct proc_inode, vfs_inode));
+	struct pid *owner = BPF_CORE_READ(pi, pid);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-  if (!owner) return false;
-  return owner == BPF_CORE_READ(task, thread_pid) ||
-         owner == BPF_CORE_READ(task, group_leader, thread_pid);
+	if (!owner)
+		return false;
+	return owner == BPF_CORE_READ(task, thread_pid) ||
+	       owner == BPF_CORE_READ(task, group_leader, thread_pid);
 }
 
 /*
@@ -84,54 +95,64 @@ static __always_inline bool is_own_proc_inode(struct inode *inode) {
  * when the walk does not reach the root within CVLSM_MAX_PATH_DEPTH components.
  */
 static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *policy,
-                                           struct vfsmount *vfsmnt, struct dentry *dentry,
-                                           __u32 needed) {
-  struct mount *mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-  struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
-  bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
-  __u32 allow = 0, deny = 0;
+					   struct vfsmount *vfsmnt, struct dentry *dentry,
+					   __u32 needed)
+{
+	struct mount *mnt =
+	    (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
+	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
+	__u32 allow = 0, deny = 0;
 
-  if (is_own_proc_inode(BPF_CORE_READ(dentry, d_inode))) allow |= policy->proc_self_modes;
+	if (is_own_proc_inode(BPF_CORE_READ(dentry, d_inode)))
+		allow |= policy->proc_self_modes;
 
-  for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
-    key.dev = kernel_dev(dentry);
-    key.ino = BPF_CORE_READ(dentry, d_inode, i_ino);
-    struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, &key);
+	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
+		key.dev = kernel_dev(dentry);
+		key.ino = BPF_CORE_READ(dentry, d_inode, i_ino);
+		struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, &key);
 
-    if (rule) {
-      allow |= rule->allow;
-      deny |= rule->deny;
-      /* Without deny rules nothing above can take a mode away again. */
-      if (!walk_all && (allow & needed) == needed) return allow;
-    }
+		if (rule) {
+			allow |= rule->allow;
+			deny |= rule->deny;
+			/* Without deny rules nothing above can take a mode away again. */
+			if (!walk_all && (allow & needed) == needed)
+				return allow;
+		}
 
-    if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
-      struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
 
-      if (parent == mnt) return allow & ~deny; /* root of the mount namespace */
-      /* Continue in the parent mount, at the directory this mount covers. */
-      dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-      mnt = parent;
-      vfsmnt = (struct vfsmount *)((void *)mnt + bpf_core_field_offset(struct mount, mnt));
-      continue;
-    }
+			if (parent == mnt)
+				return allow & ~deny; /* root of the mount namespace */
+			/* Continue in the parent mount, at the directory this mount covers. */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent;
+			vfsmnt = (struct vfsmount *)((void *)mnt +
+						     bpf_core_field_offset(struct mount, mnt));
+			continue;
+		}
 
-    struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 
-    if (parent == dentry) return allow & ~deny; /* root of a filesystem not mounted anywhere */
-    dentry = parent;
-  }
-  return 0;
+		if (parent == dentry)
+			return allow & ~deny; /* root of a filesystem not mounted anywhere */
+		dentry = parent;
+	}
+	return 0;
 }
 
 static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy, struct file *file,
-                                        __u32 needed) {
-  struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-  struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+					__u32 needed)
+{
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 
-  if (!vfsmnt || !dentry) return -EACCES;
-  if ((granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed) return -EACCES;
-  return 0;
+	if (!vfsmnt || !dentry)
+		return -EACCES;
+	if ((granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed)
+		return -EACCES;
+	return 0;
 }
 
 /*
@@ -140,70 +161,86 @@ static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy
  * overlayfs opens a "backing file" on the layer's real path, after the open of the
  * overlay file itself was checked).
  */
-static __always_inline bool on_internal_mount(struct file *file) {
-  struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-  struct mount *mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+static __always_inline bool on_internal_mount(struct file *file)
+{
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *mnt =
+	    (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
 
-  if (BPF_CORE_READ(vfsmnt, mnt_flags) & MNT_INTERNAL) return true;
-  return (void *)BPF_CORE_READ(mnt, mnt_ns) == MNT_NS_INTERNAL;
+	if (BPF_CORE_READ(vfsmnt, mnt_flags) & MNT_INTERNAL)
+		return true;
+	return (void *)BPF_CORE_READ(mnt, mnt_ns) == MNT_NS_INTERNAL;
 }
 
 SEC("lsm/file_open")
-int BPF_PROG(cvlsm_file_open, struct file *file, int ret) {
-  if (ret) return ret; /* an earlier LSM already refused: keep its verdict */
+int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
+{
+	if (ret)
+		return ret; /* an earlier LSM already refused: keep its verdict */
 
-  struct cvlsm_cgroup_policy *policy = current_policy();
+	struct cvlsm_cgroup_policy *policy = current_policy();
 
-  if (!policy) return 0;
+	if (!policy)
+		return 0;
 
-  /*
-   * Pipes, sockets, anonymous inodes and memfds live on kernel-internal mounts that no
-   * path can name; a process reaches them only through a descriptor it already holds.
-   * Opening them (e.g. /proc/self/fd/N) is allowed; executing them is not (see below).
-   * Overlayfs backing files are allowed: the overlay file's own open was checked.
-   */
-  if (on_internal_mount(file)) return 0;
+	/*
+	 * Pipes, sockets, anonymous inodes and memfds live on kernel-internal mounts that no
+	 * path can name; a process reaches them only through a descriptor it already holds.
+	 * Opening them (e.g. /proc/self/fd/N) is allowed; executing them is not (see below).
+	 * Overlayfs backing files are allowed: the overlay file's own open was checked.
+	 */
+	if (on_internal_mount(file))
+		return 0;
 
-  __u32 fmode = BPF_CORE_READ(file, f_mode);
-  __u32 needed = 0;
+	__u32 fmode = BPF_CORE_READ(file, f_mode);
+	__u32 needed = 0;
 
-  if (fmode & FMODE_EXEC) {
-    needed = CVLSM_MODE_EXEC; /* the kernel opening a binary or ELF interpreter */
-  } else {
-    if (fmode & FMODE_READ) needed |= CVLSM_MODE_READ;
-    if (fmode & FMODE_WRITE) needed |= CVLSM_MODE_WRITE;
-  }
-  if (!needed) return 0;
-  return check_access(policy, file, needed);
+	if (fmode & FMODE_EXEC) {
+		needed = CVLSM_MODE_EXEC; /* the kernel opening a binary or ELF interpreter */
+	} else {
+		if (fmode & FMODE_READ)
+			needed |= CVLSM_MODE_READ;
+		if (fmode & FMODE_WRITE)
+			needed |= CVLSM_MODE_WRITE;
+	}
+	if (!needed)
+		return 0;
+	return check_access(policy, file, needed);
 }
 
 SEC("lsm/bprm_check_security")
-int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret) {
-  if (ret) return ret;
+int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
+{
+	if (ret)
+		return ret;
 
-  struct cvlsm_cgroup_policy *policy = current_policy();
+	struct cvlsm_cgroup_policy *policy = current_policy();
 
-  if (!policy) return 0;
+	if (!policy)
+		return 0;
 
-  struct file *file = BPF_CORE_READ(bprm, file);
+	struct file *file = BPF_CORE_READ(bprm, file);
 
-  /* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
-  if (!file || on_internal_mount(file)) return -EACCES;
-  return check_access(policy, file, CVLSM_MODE_EXEC);
+	/* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
+	if (!file || on_internal_mount(file))
+		return -EACCES;
+	return check_access(policy, file, CVLSM_MODE_EXEC);
 }
 
 SEC("lsm/inode_getattr")
-int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret) {
-  __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  struct cvlsm_object_id *request = bpf_map_lookup_elem(&cvlsm_resolve_requests, &tid);
+int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct cvlsm_object_id *request = bpf_map_lookup_elem(&cvlsm_resolve_requests, &tid);
 
-  /* Stacked filesystems (overlayfs) stat their real layer from inside this hook's caller:
-   * the first call is the path the user named, as file_open will see it. */
-  if (!request || request->found) return ret;
-  struct dentry *dentry = BPF_CORE_READ(path, dentry);
+	/* Stacked filesystems (overlayfs) stat their real layer from inside this hook's caller:
+	 * the first call is the path the user named, as file_open will see it. */
+	if (!request || request->found)
+		return ret;
+	struct dentry *dentry = BPF_CORE_READ(path, dentry);
 
-  request->dev = kernel_dev(dentry);
-  request->ino = BPF_CORE_READ(dentry, d_inode, i_ino);
-  request->found = 1;
-  return ret;
+	request->dev = kernel_dev(dentry);
+	request->ino = BPF_CORE_READ(dentry, d_inode, i_ino);
+	request->found = 1;
+	return ret;
 }

@@ -34,32 +34,32 @@
 
 /* Value of the enforced-cgroups map, keyed by cgroup v2 id (kernfs node id). */
 struct cvlsm_cgroup_policy {
-  __u32 policy_id;       /* selects this policy's entries in the path-rules map */
-  __u32 proc_self_modes; /* modes granted on the confined process's own /proc/<pid> */
-  __u32 flags;           /* CVLSM_POLICY_* */
-  __u32 reserved;
+	__u32 policy_id;       /* selects this policy's entries in the path-rules map */
+	__u32 proc_self_modes; /* modes granted on the confined process's own /proc/<pid> */
+	__u32 flags;	       /* CVLSM_POLICY_* */
+	__u32 reserved;
 };
 
 /* Key of the path-rules map: one filesystem object named by a rule. */
 struct cvlsm_rule_key {
-  __u32 policy_id;
-  __u32 dev; /* kernel s_dev: major << 20 | minor (not userspace st_dev) */
-  __u64 ino;
+	__u32 policy_id;
+	__u32 dev; /* kernel s_dev: major << 20 | minor (not userspace st_dev) */
+	__u64 ino;
 };
 
 /* Value of the path-rules map: modes granted and carved out under this object. */
 struct cvlsm_rule_value {
-  __u32 allow;
-  __u32 deny;
+	__u32 allow;
+	__u32 deny;
 };
 
 /* Value of the object-resolution map, keyed by the thread id that asks: the filesystem
  * object a path names as the hooks will see it (overlayfs and btrfs report other st_dev
  * values to stat() than the s_dev of the dentry the kernel opens). */
 struct cvlsm_object_id {
-  __u32 dev;
-  __u32 found; /* set to 1 by the resolver program */
-  __u64 ino;
+	__u32 dev;
+	__u32 found; /* set to 1 by the resolver program */
+	__u64 ino;
 };
 
 #endif /* CVLSM_ABI_H */

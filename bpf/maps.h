@@ -8,29 +8,29 @@
 
 /* Enforced cgroups: cgroup v2 id -> the policy that confines it and its descendants. */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
-  __type(key, __u64);
-  __type(value, struct cvlsm_cgroup_policy);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct cvlsm_cgroup_policy);
 } cvlsm_cgroups SEC(".maps");
 
 /* Path rules: (policy, device, inode) of a named object -> modes for it and below it.
  * Not preallocated: the size is a ceiling for large policies, not a cost paid up front. */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, CVLSM_MAX_PATH_RULES);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __type(key, struct cvlsm_rule_key);
-  __type(value, struct cvlsm_rule_value);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CVLSM_MAX_PATH_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cvlsm_rule_key);
+	__type(value, struct cvlsm_rule_value);
 } cvlsm_path_rules SEC(".maps");
 
 /* Resolution requests: thread id -> the object its next stat() reaches, filled in by the
  * resolver program (attached only while a policy is being applied). */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 64);
-  __type(key, __u32);
-  __type(value, struct cvlsm_object_id);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct cvlsm_object_id);
 } cvlsm_resolve_requests SEC(".maps");
 
 #endif /* CVLSM_MAPS_H */

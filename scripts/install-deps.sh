@@ -13,7 +13,7 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   # VM tests: emulator, guest userland, initramfs packing, kernel module metadata
-  qemu-system-x86 busybox-static cpio kmod
+  qemu-system-x86 busybox-static cpio kmod xz-utils zstd
   # apt keyring that verifies the kernels fetched for the VM matrix
   debian-archive-keyring
   # workloads the preset tests run
