@@ -1,0 +1,22 @@
+// Compile-time layout checks of the structs shared with the BPF programs: a change to
+// bpf/cvlsm_abi.h that moves a field fails the build here (the BTF unit test checks the
+// compiled object against the same numbers).
+#pragma once
+
+#include <cstddef>
+
+#include "cvlsm_abi.h"
+
+static_assert(sizeof(struct cvlsm_cgroup_policy) == 16);
+static_assert(offsetof(struct cvlsm_cgroup_policy, policy_id) == 0);
+static_assert(offsetof(struct cvlsm_cgroup_policy, proc_self_modes) == 4);
+static_assert(offsetof(struct cvlsm_cgroup_policy, flags) == 8);
+
+static_assert(sizeof(struct cvlsm_rule_key) == 16);
+static_assert(offsetof(struct cvlsm_rule_key, policy_id) == 0);
+static_assert(offsetof(struct cvlsm_rule_key, dev) == 4);
+static_assert(offsetof(struct cvlsm_rule_key, ino) == 8);
+
+static_assert(sizeof(struct cvlsm_rule_value) == 8);
+static_assert(offsetof(struct cvlsm_rule_value, allow) == 0);
+static_assert(offsetof(struct cvlsm_rule_value, deny) == 4);

@@ -1,0 +1,59 @@
+// Typed access to one BPF map of the skeleton. Key and value sizes are checked against
+// the shared ABI once, when the wrapper is built, so a layout drift fails loudly at load
+// instead of corrupting entries.
+#pragma once
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+namespace cvlsm {
+
+template <typename Key, typename Value>
+class TypedMap {
+ public:
+  static absl::StatusOr<TypedMap> From(const struct bpf_map* map) {
+    if (bpf_map__key_size(map) != sizeof(Key) || bpf_map__value_size(map) != sizeof(Value)) {
+      return absl::InternalError(
+          absl::StrCat("map ", bpf_map__name(map), " has key/value size ", bpf_map__key_size(map),
+                       "/", bpf_map__value_size(map), ", the ABI header says ", sizeof(Key), "/",
+                       sizeof(Value), "; rebuild the BPF object and the library together"));
+    }
+    return TypedMap(bpf_map__fd(map), bpf_map__name(map));
+  }
+
+  absl::Status Update(const Key& key, const Value& value, __u64 flags = BPF_ANY) const {
+    if (bpf_map_update_elem(fd_, &key, &value, flags) != 0) {
+      int err = errno;
+      return ErrnoError(err, absl::StrCat("update map ", name_),
+                        err == E2BIG ? "the map is full: remove policies or use fewer rules" : "");
+    }
+    return absl::OkStatus();
+  }
+
+  // Deleting a missing key is not an error: removal is idempotent.
+  absl::Status Delete(const Key& key) const {
+    if (bpf_map_delete_elem(fd_, &key) != 0 && errno != ENOENT) {
+      return ErrnoError(errno, absl::StrCat("delete from map ", name_));
+    }
+    return absl::OkStatus();
+  }
+
+  bool Lookup(const Key& key, Value* value) const {
+    return bpf_map_lookup_elem(fd_, &key, value) == 0;
+  }
+
+ private:
+  TypedMap(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  int fd_;
+  std::string name_;
+};
+
+}  // namespace cvlsm

@@ -1,0 +1,92 @@
+#include "cli/cli_options.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/confined_process.h"
+
+namespace cvlsm::cli {
+
+absl::StatusOr<std::pair<std::string, std::string>> SplitPathRule(const std::string& rule) {
+  size_t colon = rule.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == rule.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad path rule '", rule, "': expected PATH:MODES, e.g. /data:rw"));
+  }
+  return std::make_pair(rule.substr(0, colon), rule.substr(colon + 1));
+}
+
+Invocation ParseCommandLine(int argc, const char* const* argv) {
+  CLI::App app{"cv-lsm: confine a container's processes to a syscall and path policy"};
+  app.require_subcommand(1);
+  Invocation invocation;
+  app.add_flag("-v,--verbose", invocation.verbosity, "More log output (repeat for debug)");
+
+  RunOptions run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a command confined to a policy");
+  run_cmd->add_option("--policy", run.policy, "minimal, build, network or custom")
+      ->capture_default_str();
+  run_cmd->add_option("--allow", run.allow_paths, "Allow PATH with MODES (r, w, x), as PATH:rwx")
+      ->type_name("PATH:MODES");
+  run_cmd
+      ->add_option("--deny", run.deny_paths,
+                   "Take MODES away on PATH and below, whatever is allowed above it")
+      ->type_name("PATH:MODES");
+  run_cmd->add_option("--allow-syscall", run.allow_syscalls, "Allow one more syscall")
+      ->type_name("NAME");
+  run_cmd->add_option("--mode", run.tier, "Enforcement tier: auto, bpf-lsm or seccomp")
+      ->capture_default_str();
+  run_cmd->add_flag("--strict", run.strict,
+                    "Refuse to run when path rules cannot be enforced (no bpf-lsm tier)");
+  run_cmd->add_option("command", run.command, "The command and its arguments, after --");
+  // Everything after the command belongs to it, options included.
+  run_cmd->positionals_at_end();
+  run_cmd->prefix_command();
+
+  StatusOptions status;
+  CLI::App* status_cmd = app.add_subcommand("status", "Report what this kernel can enforce");
+  status_cmd->add_flag("--json", status.json, "Machine-readable output");
+
+  // Everything after the first "--" is the command, verbatim (it may contain "--" itself).
+  int ours = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--") {
+      ours = i;
+      break;
+    }
+  }
+  std::vector<std::string> after_separator(argv + std::min(ours + 1, argc), argv + argc);
+  try {
+    app.parse(ours, argv);
+  } catch (const CLI::CallForHelp&) {
+    return {0, PrintAndExit{app.help(), 0}};
+  } catch (const CLI::ParseError& error) {
+    std::string text = absl::StrCat("cv-lsm: ", error.what(), "\nRun 'cv-lsm --help' for usage.\n");
+    return {0, PrintAndExit{text, kExitLauncherFailed}};
+  }
+
+  if (run_cmd->parsed()) {
+    std::vector<std::string> extras = run_cmd->remaining();
+    // An unknown option would otherwise end our options and start the command.
+    if (run.command.empty() && !extras.empty() && extras.front().rfind("-", 0) == 0) {
+      return {0, PrintAndExit{absl::StrCat("cv-lsm: run: unknown option ", extras.front(),
+                                           "\nRun 'cv-lsm run --help' for usage.\n"),
+                              kExitLauncherFailed}};
+    }
+    run.command.insert(run.command.end(), extras.begin(), extras.end());
+    run.command.insert(run.command.end(), after_separator.begin(), after_separator.end());
+    if (run.command.empty()) {
+      return {0,
+              PrintAndExit{"cv-lsm: run: no command given: cv-lsm run [OPTIONS] -- CMD [ARG...]\n",
+                           kExitLauncherFailed}};
+    }
+    invocation.command = run;
+  } else {
+    invocation.command = status;
+  }
+  return invocation;
+}
+
+}  // namespace cvlsm::cli

@@ -1,0 +1,42 @@
+// Command-line parsing of `cv-lsm`, separate from execution so unit tests cover it.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace cvlsm::cli {
+
+struct RunOptions {
+  std::string policy = "minimal";
+  std::vector<std::string> allow_paths;     // PATH:MODES
+  std::vector<std::string> deny_paths;      // PATH:MODES carved out of allowed trees
+  std::vector<std::string> allow_syscalls;  // names
+  std::string tier = "auto";                // --mode
+  bool strict = false;
+  std::vector<std::string> command;
+};
+
+struct StatusOptions {
+  bool json = false;
+};
+
+// What to do: run, status, or print this text and exit with this code (help, usage errors).
+struct PrintAndExit {
+  std::string text;
+  int exit_code = 0;
+};
+
+struct Invocation {
+  int verbosity = 0;  // -v count
+  std::variant<RunOptions, StatusOptions, PrintAndExit> command;
+};
+
+Invocation ParseCommandLine(int argc, const char* const* argv);
+
+// Splits "PATH:MODES" at the last ':' (paths may contain ':').
+absl::StatusOr<std::pair<std::string, std::string>> SplitPathRule(const std::string& rule);
+
+}  // namespace cvlsm::cli

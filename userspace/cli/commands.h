@@ -1,0 +1,11 @@
+// The subcommands of cv-lsm; each returns the process exit code.
+#pragma once
+
+#include "cli/cli_options.h"
+
+namespace cvlsm::cli {
+
+int RunCommand(const RunOptions& options);
+int StatusCommand(const StatusOptions& options);
+
+}  // namespace cvlsm::cli

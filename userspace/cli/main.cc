@@ -1,0 +1,22 @@
+#include <cstdio>
+#include <variant>
+
+#include "cli/cli_options.h"
+#include "cli/commands.h"
+#include "common/log.h"
+
+int main(int argc, char** argv) {
+  using namespace cvlsm::cli;
+  Invocation invocation = ParseCommandLine(argc, argv);
+  if (invocation.verbosity >= 2) {
+    cvlsm::SetLogLevel(cvlsm::LogLevel::kDebug);
+  } else if (invocation.verbosity == 1) {
+    cvlsm::SetLogLevel(cvlsm::LogLevel::kInfo);
+  }
+  if (auto* print = std::get_if<PrintAndExit>(&invocation.command)) {
+    std::fputs(print->text.c_str(), print->exit_code == 0 ? stdout : stderr);
+    return print->exit_code;
+  }
+  if (auto* run = std::get_if<RunOptions>(&invocation.command)) return RunCommand(*run);
+  return StatusCommand(std::get<StatusOptions>(invocation.command));
+}

@@ -1,0 +1,74 @@
+#include "policy/path_resolution.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/log.h"
+
+namespace cvlsm {
+
+uint32_t KernelDevFromStDev(uint64_t st_dev) {
+  return (static_cast<uint32_t>(major(st_dev)) << 20) | static_cast<uint32_t>(minor(st_dev));
+}
+
+namespace {
+
+class StatObjectIdentifier : public ObjectIdentifier {
+ public:
+  absl::StatusOr<ObjectId> Identify(const std::string& path) override {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", path));
+    return ObjectId{KernelDevFromStDev(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+  }
+};
+
+}  // namespace
+
+ObjectIdentifier& StatIdentifier() {
+  static StatObjectIdentifier identifier;
+  return identifier;
+}
+
+absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
+                                                   ObjectIdentifier& identifier) {
+  ResolvedPathRules resolved;
+  std::map<std::pair<uint32_t, uint64_t>, size_t> index_by_object;
+
+  for (const auto& [path, modes] : policy.paths()) {
+    if (path == "/proc/self" || path == "/proc/thread-self") {
+      resolved.proc_self_modes |= modes.allow & ~modes.deny;
+      continue;
+    }
+    absl::StatusOr<ObjectId> object = identifier.Identify(path);
+    if (!object.ok()) {
+      bool missing = object.status().code() == absl::StatusCode::kNotFound;
+      if (!modes.required && missing) {
+        LogDebug("policy", absl::StrCat("preset path ", path, " does not exist here: skipped"));
+        continue;
+      }
+      return absl::Status(
+          object.status().code(),
+          absl::StrCat("path rule '", path, "' cannot be resolved: ", object.status().message(),
+                       missing ? "; create the path or remove the rule" : ""));
+    }
+    auto key = std::make_pair(object->kernel_dev, object->inode);
+    auto [it, inserted] = index_by_object.emplace(key, resolved.rules.size());
+    if (inserted) {
+      resolved.rules.push_back({path, key.first, key.second, modes});
+    } else {
+      PathModes& merged = resolved.rules[it->second].modes;
+      merged.allow |= modes.allow;
+      merged.deny |= modes.deny;
+    }
+    if (modes.deny) resolved.has_deny_rules = true;
+  }
+  return resolved;
+}
+
+}  // namespace cvlsm

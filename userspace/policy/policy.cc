@@ -1,0 +1,75 @@
+#include "policy/policy.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "policy/syscall_names.h"
+
+namespace cvlsm {
+
+absl::StatusOr<PolicyType> ParsePolicyType(absl::string_view name) {
+  if (name == "minimal") return PolicyType::kMinimal;
+  if (name == "build") return PolicyType::kBuild;
+  if (name == "network") return PolicyType::kNetwork;
+  if (name == "custom") return PolicyType::kCustom;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown policy '", name, "': expected one of minimal, build, network, custom"));
+}
+
+absl::string_view PolicyTypeName(PolicyType type) {
+  switch (type) {
+    case PolicyType::kMinimal:
+      return "minimal";
+    case PolicyType::kBuild:
+      return "build";
+    case PolicyType::kNetwork:
+      return "network";
+    case PolicyType::kCustom:
+      return "custom";
+  }
+  return "unknown";
+}
+
+absl::Status Policy::AddSyscall(absl::string_view name) {
+  if (absl::Status status = CheckSyscallName(name); !status.ok()) return status;
+  syscalls_.emplace(name);
+  return absl::OkStatus();
+}
+
+absl::Status Policy::CheckPathRule(absl::string_view path, AccessModes modes) const {
+  if (path.empty() || path.front() != '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("path rule '", path, "' is not an absolute path"));
+  }
+  if (modes == 0 || (modes & ~kAllModes) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("path rule '", path, "' has bad access mode 0x", absl::Hex(modes),
+                     ": expected a non-empty combination of read, write and exec"));
+  }
+  // Rules under /proc/self would be resolved in the manager's own /proc entry.
+  for (absl::string_view own : {"/proc/self/", "/proc/thread-self/"}) {
+    if (absl::StartsWith(path, own)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "path rule '", path, "': name /proc/self as a whole; entries below it are not ",
+          "rules of their own (they belong to the confined process, not to cv-lsm)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Policy::AddPath(absl::string_view path, AccessModes modes) {
+  if (absl::Status status = CheckPathRule(path, modes); !status.ok()) return status;
+  PathModes& rule = paths_[std::string(path)];
+  rule.allow |= modes;
+  rule.required = true;
+  return absl::OkStatus();
+}
+
+absl::Status Policy::DenyPath(absl::string_view path, AccessModes modes) {
+  if (absl::Status status = CheckPathRule(path, modes); !status.ok()) return status;
+  PathModes& rule = paths_[std::string(path)];
+  rule.deny |= modes;
+  rule.required = true;
+  return absl::OkStatus();
+}
+
+}  // namespace cvlsm

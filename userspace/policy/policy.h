@@ -1,0 +1,67 @@
+// The policy model from the containerv design: a type (preset), a syscall allow-list and
+// path rules, all default deny. A Policy is plain data; backends turn it into kernel state.
+#pragma once
+
+#include <initializer_list>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "policy/access_mode.h"
+
+namespace cvlsm {
+
+enum class PolicyType { kMinimal, kBuild, kNetwork, kCustom };
+
+absl::StatusOr<PolicyType> ParsePolicyType(absl::string_view name);
+absl::string_view PolicyTypeName(PolicyType type);
+
+// The modes a path rule grants and the modes it carves out of what its ancestors grant
+// (containerv's deny_path, e.g. /etc/shadow under an allowed /etc).
+struct PathModes {
+  AccessModes allow = 0;
+  AccessModes deny = 0;
+  // Preset rules are skipped where the path does not exist on this machine; rules a
+  // caller adds must resolve or applying the policy fails.
+  bool required = true;
+  bool operator==(const PathModes&) const = default;
+};
+
+// One path of a preset, with its modes.
+struct PresetPath {
+  absl::string_view path;
+  AccessModes modes;
+};
+
+class Policy {
+ public:
+  // A preset with its syscalls and paths; kCustom is empty.
+  static Policy Preset(PolicyType type);
+
+  PolicyType type() const { return type_; }
+
+  // Adds a syscall by name; an unknown name is an error that names it.
+  absl::Status AddSyscall(absl::string_view name);
+  // Grants modes on an absolute path and everything below it (union with earlier rules).
+  absl::Status AddPath(absl::string_view path, AccessModes modes);
+  // Takes modes away on a path and everything below it, whatever its ancestors allow.
+  absl::Status DenyPath(absl::string_view path, AccessModes modes);
+
+  const std::set<std::string>& syscalls() const { return syscalls_; }
+  const std::map<std::string, PathModes>& paths() const { return paths_; }
+
+ private:
+  explicit Policy(PolicyType type) : type_(type) {}
+  void AddPresetPaths(std::initializer_list<PresetPath> paths);
+  absl::Status CheckPathRule(absl::string_view path, AccessModes modes) const;
+
+  PolicyType type_;
+  std::set<std::string> syscalls_;
+  std::map<std::string, PathModes> paths_;
+};
+
+}  // namespace cvlsm

@@ -1,0 +1,28 @@
+#include "policy/syscall_names.h"
+
+#include <seccomp.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace cvlsm {
+
+absl::Status CheckSyscallName(absl::string_view name) {
+  std::string owned(name);
+  if (owned.empty()) return absl::InvalidArgumentError("empty syscall name");
+  // seccomp_syscall_resolve_name returns a negative pseudo-number for names that exist on
+  // other architectures only, and __NR_SCMP_ERROR for names libseccomp does not know.
+  if (seccomp_syscall_resolve_name(owned.c_str()) == __NR_SCMP_ERROR) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown syscall '", name, "' (not known to libseccomp on any architecture)"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsNativeSyscall(absl::string_view name) {
+  std::string owned(name);
+  return seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, owned.c_str()) >= 0;
+}
+
+}  // namespace cvlsm

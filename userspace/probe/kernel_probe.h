@@ -1,0 +1,33 @@
+// What this kernel offers for enforcement, probe by probe, with a remedy for each
+// failure; `cv-lsm status` prints it and the run command logs it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/enforcer.h"
+
+namespace cvlsm {
+
+struct ProbeLine {
+  std::string name;  // stable key, e.g. "lsm_list"
+  bool ok = false;
+  std::string detail;  // what was found
+  std::string remedy;  // what to do when !ok; empty otherwise
+};
+
+struct KernelReport {
+  std::string kernel;            // uname release
+  std::vector<std::string> lsm;  // active LSMs, in order; empty if unknown
+  std::vector<ProbeLine> probes;
+  Tier tier = Tier::kSeccomp;
+  std::string tier_reason;
+};
+
+// The active LSM list; mounts securityfs at /sys/kernel/security when it is not mounted.
+absl::StatusOr<std::vector<std::string>> ReadActiveLsms();
+
+// Runs every probe, including a trial load, attach and self-test of the real programs.
+KernelReport ProbeKernel();
+
+}  // namespace cvlsm

@@ -1,0 +1,15 @@
+// Dropping every capability in a forked child before exec, with raw syscalls only
+// (async-signal-safe: no allocation between fork and exec).
+#pragma once
+
+namespace cvlsm {
+
+// Highest capability number the running kernel knows (from libcap); call before fork.
+int LastCapability();
+
+// Locks root out of regaining capabilities through exec (securebits), empties the
+// bounding and ambient sets, then the effective, permitted and inheritable sets.
+// Returns 0 or the errno of the step that failed.
+int DropAllCapabilities(int last_capability) noexcept;
+
+}  // namespace cvlsm

@@ -1,0 +1,266 @@
+#include "runtime/confined_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "runtime/capabilities.h"
+
+extern char** environ;
+
+namespace cvlsm {
+namespace {
+
+// The steps of the child between fork and exec, reported back when one fails.
+enum class ChildStep : int {
+  kJoinCgroup,
+  kParentDeath,
+  kCapabilities,
+  kNoNewPrivs,
+  kFilter,
+  kExec
+};
+
+struct ChildFailure {
+  ChildStep step;
+  int err;
+};
+
+const char* StepName(ChildStep step) {
+  switch (step) {
+    case ChildStep::kJoinCgroup:
+      return "join the workload's cgroup";
+    case ChildStep::kParentDeath:
+      return "tie the command's life to cv-lsm's";
+    case ChildStep::kCapabilities:
+      return "drop capabilities";
+    case ChildStep::kNoNewPrivs:
+      return "set no_new_privs";
+    case ChildStep::kFilter:
+      return "install the syscall filter";
+    case ChildStep::kExec:
+      return "execute the command";
+  }
+  return "?";
+}
+
+constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+sigset_t WaitedSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwardedSignals) sigaddset(&set, sig);
+  sigaddset(&set, SIGCHLD);
+  return set;
+}
+
+}  // namespace
+
+void BlockForwardedSignals() {
+  sigset_t waited = WaitedSignals();
+  ::sigprocmask(SIG_BLOCK, &waited, nullptr);
+}
+
+namespace {
+
+[[noreturn]] void ChildFail(int report_fd, ChildStep step, int err) {
+  ChildFailure failure{step, err};
+  (void)!::write(report_fd, &failure, sizeof(failure));
+  ::_exit(step == ChildStep::kExec ? (err == ENOENT ? kExitNotFound : kExitCannotExecute)
+                                   : kExitLauncherFailed);
+}
+
+absl::StatusOr<std::string> FindExecutable(const std::string& name, const char* path_env) {
+  auto is_executable = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+  };
+  if (name.find('/') != std::string::npos) return name;  // the kernel reports what is wrong
+  std::string search = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  for (absl::string_view dir : absl::StrSplit(search, ':', absl::SkipEmpty())) {
+    std::string candidate = absl::StrCat(dir, "/", name);
+    if (is_executable(candidate)) return candidate;
+  }
+  return absl::NotFoundError(absl::StrCat("command not found: ", name, " (searched ", search, ")"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ConfinedProcess>> ConfinedProcess::Start(const LaunchSpec& spec) {
+  std::unique_ptr<ConfinedProcess> process(new ConfinedProcess());
+  if (absl::Status status = process->Prepare(spec); !status.ok()) return status;
+  if (absl::Status status = process->Fork(); !status.ok()) return status;
+  return process;
+}
+
+absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
+  if (spec.argv.empty()) return absl::InvalidArgumentError("no command given");
+  if (!spec.policy) return absl::InvalidArgumentError("no policy given");
+
+  env_storage_ = spec.environment;
+  if (env_storage_.empty()) {
+    for (char** entry = environ; entry && *entry; ++entry) env_storage_.emplace_back(*entry);
+  }
+  const char* path_env = nullptr;
+  for (const std::string& entry : env_storage_) {
+    if (entry.rfind("PATH=", 0) == 0) path_env = entry.c_str() + 5;
+  }
+  absl::StatusOr<std::string> exec_path = FindExecutable(spec.argv[0], path_env);
+  if (!exec_path.ok()) return exec_path.status();
+  exec_path_ = *std::move(exec_path);
+
+  argv_storage_ = spec.argv;
+  for (std::string& arg : argv_storage_) argv_.push_back(arg.data());
+  argv_.push_back(nullptr);
+  for (std::string& entry : env_storage_) envp_.push_back(entry.data());
+  envp_.push_back(nullptr);
+
+  PlaceLaunchPath();
+  SyscallFilterOptions options;
+  options.launch_exec_path = reinterpret_cast<uint64_t>(launch_path_);
+  absl::StatusOr<SyscallFilter> filter = SyscallFilter::Build(*spec.policy, options);
+  if (!filter.ok()) return Annotate(filter.status(), "build the syscall filter");
+  filter_.emplace(*std::move(filter));
+
+  procs_fd_.Reset(::open(spec.cgroup_procs_file.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!procs_fd_.valid()) return ErrnoError(errno, absl::StrCat("open ", spec.cgroup_procs_file));
+  last_capability_ = LastCapability();
+  return absl::OkStatus();
+}
+
+absl::Status ConfinedProcess::Fork() {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return ErrnoError(errno, "create the launch pipe");
+  UniqueFd report_read(report[0]), report_write(report[1]);
+
+  // Block what the parent will wait for before the child exists, so nothing is lost.
+  BlockForwardedSignals();
+  sigset_t waited = WaitedSignals();
+  pid_t parent = ::getpid();
+  pid_t child = ::fork();
+  if (child < 0) return ErrnoError(errno, "fork the confined command");
+  if (child == 0) {
+    // Only async-signal-safe calls from here to exec.
+    ::sigprocmask(SIG_UNBLOCK, &waited, nullptr);
+    int fd = report_write.get();
+    if (::write(procs_fd_.get(), "0", 1) != 1) ChildFail(fd, ChildStep::kJoinCgroup, errno);
+    // If cv-lsm dies, the programs that confine the command go with it: so does the command.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(fd, ChildStep::kParentDeath, errno);
+    if (::getppid() != parent) ChildFail(fd, ChildStep::kParentDeath, ESRCH);
+    if (int err = DropAllCapabilities(last_capability_); err != 0) {
+      ChildFail(fd, ChildStep::kCapabilities, err);
+    }
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(fd, ChildStep::kNoNewPrivs, errno);
+    if (int err = filter_->InstallInCurrentThread(); err != 0) {
+      ChildFail(fd, ChildStep::kFilter, err);
+    }
+    ::execve(launch_path_, argv_.data(), envp_.data());
+    ChildFail(fd, ChildStep::kExec, errno);
+  }
+  pid_ = child;
+  report_write.Reset();
+
+  ChildFailure failure{};
+  ssize_t n;
+  while ((n = ::read(report_read.get(), &failure, sizeof(failure))) < 0 && errno == EINTR) {
+  }
+  if (n == static_cast<ssize_t>(sizeof(failure))) {
+    if (failure.step == ChildStep::kExec) {
+      // The command itself could not run (policy or filesystem): reported like a shell does.
+      LogWarning("run",
+                 absl::StrCat("cannot execute ", exec_path_, ": ", std::strerror(failure.err)));
+      return absl::OkStatus();
+    }
+    int status;
+    ::waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return ErrnoError(failure.err, absl::StrCat("confined command: ", StepName(failure.step)));
+  }
+  return absl::OkStatus();
+}
+
+// The filter of a policy without execve allows one execve: the one whose path pointer is
+// launch_path_. A pointer on the heap could be forged after exec by mapping the same
+// address; a page below vm.mmap_min_addr cannot be mapped without CAP_SYS_RAWIO, which the
+// command no longer has. Root has it here, so the launcher maps the path there when it can.
+void ConfinedProcess::PlaceLaunchPath() {
+  launch_path_ = exec_path_.c_str();
+  long page = ::sysconf(_SC_PAGESIZE);
+  unsigned long min_addr = 0;
+  if (std::FILE* file = std::fopen("/proc/sys/vm/mmap_min_addr", "r")) {
+    if (std::fscanf(file, "%lu", &min_addr) != 1) min_addr = 0;
+    std::fclose(file);
+  }
+  if (page <= 0 || min_addr < 2 * static_cast<unsigned long>(page) ||
+      exec_path_.size() >= static_cast<size_t>(page)) {
+    LogDebug("run", "launch path stays on the heap (vm.mmap_min_addr too low or path too long)");
+    return;
+  }
+  void* wanted = reinterpret_cast<void*>((min_addr & ~(page - 1)) - page);
+  void* got = ::mmap(wanted, page, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (got != wanted) {
+    if (got != MAP_FAILED) ::munmap(got, page);
+    LogDebug("run", absl::StrCat("launch path stays on the heap: cannot map below "
+                                 "vm.mmap_min_addr: ",
+                                 std::strerror(errno)));
+    return;
+  }
+  std::memcpy(got, exec_path_.c_str(), exec_path_.size() + 1);
+  launch_page_ = got;
+  launch_page_size_ = page;
+  launch_path_ = static_cast<const char*>(got);
+}
+
+const std::vector<std::string>& ConfinedProcess::overridden_syscalls() const {
+  return filter_->overridden_syscalls();
+}
+
+absl::StatusOr<ExitResult> ConfinedProcess::WaitForwardingSignals() {
+  sigset_t waited = WaitedSignals();
+  ExitResult result;
+  while (!reaped_) {
+    int status = 0;
+    pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+      reaped_ = true;
+      if (WIFSIGNALED(status)) {
+        result.signal = WTERMSIG(status);
+        result.exit_code = 128 + WTERMSIG(status);
+      } else {
+        result.exit_code = WEXITSTATUS(status);
+      }
+      break;
+    }
+    if (done < 0 && errno != EINTR) return ErrnoError(errno, "wait for the confined command");
+    siginfo_t info{};
+    int sig = ::sigwaitinfo(&waited, &info);
+    // Signals a terminal sends (SI_KERNEL) already reach the command in its process group.
+    if (sig > 0 && sig != SIGCHLD && info.si_code != SI_KERNEL) ::kill(pid_, sig);
+  }
+  return result;
+}
+
+ConfinedProcess::~ConfinedProcess() {
+  if (pid_ > 0 && !reaped_) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (launch_page_) ::munmap(launch_page_, launch_page_size_);
+}
+
+}  // namespace cvlsm

@@ -1,0 +1,79 @@
+// Starts one command confined: in its cgroup, without capabilities, with no_new_privs and
+// the syscall filter installed, then waits for it while forwarding signals.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/unique_fd.h"
+#include "policy/policy.h"
+#include "seccomp/syscall_filter.h"
+
+namespace cvlsm {
+
+struct LaunchSpec {
+  std::vector<std::string> argv;         // argv[0] is looked up in PATH when it has no '/'
+  std::vector<std::string> environment;  // "NAME=value"; the launcher's own if empty
+  std::string cgroup_procs_file;         // the child moves itself here before anything else
+  const Policy* policy = nullptr;        // its syscall allow-list becomes the filter
+};
+
+// How the confined command ended.
+struct ExitResult {
+  int exit_code = 0;  // shell convention: 128+N when killed by signal N
+  std::optional<int> signal;
+};
+
+// Exit codes the launcher uses for itself (shell and container-runtime conventions).
+inline constexpr int kExitLauncherFailed = 125;
+inline constexpr int kExitCannotExecute = 126;
+inline constexpr int kExitNotFound = 127;
+
+// Blocks, in the calling thread, the signals WaitForwardingSignals forwards (and SIGCHLD),
+// so one that arrives while cv-lsm is still setting up is forwarded once the command runs
+// instead of killing cv-lsm halfway. Call it first thing, before any thread is started.
+void BlockForwardedSignals();
+
+class ConfinedProcess {
+ public:
+  // Resolves the command and builds the filter (fails before anything starts), then forks.
+  // The child reports setup failures (joining the cgroup, capabilities, filter) through a
+  // pipe, so Start returns an error naming the step rather than a bare exit code.
+  static absl::StatusOr<std::unique_ptr<ConfinedProcess>> Start(const LaunchSpec& spec);
+  ~ConfinedProcess();
+
+  pid_t pid() const { return pid_; }
+  const std::vector<std::string>& overridden_syscalls() const;
+
+  // Waits for the command, forwarding SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
+  // and SIGWINCH sent to the launcher. The signals stay blocked afterwards, so cleanup
+  // cannot be cut short by one.
+  absl::StatusOr<ExitResult> WaitForwardingSignals();
+
+ private:
+  ConfinedProcess() = default;
+  absl::Status Prepare(const LaunchSpec& spec);
+  absl::Status Fork();
+
+  void PlaceLaunchPath();
+
+  std::string exec_path_;
+  // Where execve's path argument lives (see PlaceLaunchPath); the filter allows exactly it.
+  const char* launch_path_ = nullptr;
+  void* launch_page_ = nullptr;
+  size_t launch_page_size_ = 0;
+  std::vector<std::string> argv_storage_, env_storage_;
+  std::vector<char*> argv_, envp_;
+  std::optional<SyscallFilter> filter_;
+  UniqueFd procs_fd_;
+  int last_capability_ = 0;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+}  // namespace cvlsm

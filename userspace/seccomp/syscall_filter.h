@@ -1,0 +1,66 @@
+// The seccomp side of a policy: a default-deny syscall allow-list compiled to classic BPF
+// in the parent, so the forked child only has to hand the finished program to the kernel.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "policy/policy.h"
+
+namespace cvlsm {
+
+struct SyscallFilterOptions {
+  // Address of the path string the launcher passes to execve() right after installing the
+  // filter (same address in the forked child). When non-zero, execve with arg0 == this
+  // value is allowed even if the policy does not allow execve, so the confined command can
+  // start. seccomp compares the pointer, not the string: a confined program that manages
+  // to map a page at this very address could exec again, so the launcher should put the
+  // path where the confined process cannot map (e.g. below vm.mmap_min_addr) and rely on
+  // the LSM path rules (exec mode) as the second line.
+  uint64_t launch_exec_path = 0;
+};
+
+class SyscallFilter {
+ public:
+  // Compiles the policy's allow-list (plus the fixed refusals below) with libseccomp.
+  // Needs no privileges.
+  static absl::StatusOr<SyscallFilter> Build(const Policy& policy,
+                                             const SyscallFilterOptions& options = {});
+
+  // Installs the filter on the calling thread. Async-signal-safe (no allocation, no locks):
+  // meant for a forked child between fork and exec. Requires no_new_privs (or
+  // CAP_SYS_ADMIN). Returns 0 or an errno.
+  int InstallInCurrentThread() const noexcept;
+
+  // Number of classic BPF instructions (the kernel takes at most BPF_MAXINSNS).
+  size_t instruction_count() const { return program_.size(); }
+
+  // Syscalls in the policy that cv-lsm refuses anyway (see AlwaysBlockedSyscalls); the
+  // caller warns about them.
+  const std::vector<std::string>& overridden_syscalls() const { return overridden_syscalls_; }
+
+ private:
+  friend class SyscallFilterTestPeer;  // Runs program_ in a BPF interpreter (unit test).
+
+  SyscallFilter() = default;
+
+  std::vector<sock_filter> program_;
+  std::vector<std::string> overridden_syscalls_;
+};
+
+// The syscalls cv-lsm blocks whatever a policy's list says, with the reason (for docs and
+// warnings).
+struct AlwaysBlocked {
+  absl::string_view name;
+  absl::string_view reason;
+};
+std::span<const AlwaysBlocked> AlwaysBlockedSyscalls();
+
+}  // namespace cvlsm
