@@ -1,0 +1,89 @@
+/*
+ * access_probe: performs one access from inside a confined process and reports the verdict
+ * the kernel gave the caller, as its exit status (0 = allowed, otherwise the errno, e.g.
+ * 13 EACCES, 1 EPERM) and one line on stdout. Tests run it under `cv-lsm run`.
+ *
+ *   access_probe open PATH r|w|rw [trunc|creat]
+ *   access_probe exec PATH [ARG...]
+ *   access_probe socket                 an AF_INET stream socket
+ *   access_probe confinement            0 when no capability is left and no_new_privs is set
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int report(const char* what, int err) {
+  if (err == 0)
+    printf("%s: allowed\n", what);
+  else
+    printf("%s: %s (errno %d)\n", what, strerror(err), err);
+  fflush(stdout);
+  return err > 255 ? 255 : err;
+}
+
+static int probe_open(const char* path, const char* mode, const char* extra) {
+  int flags = O_CLOEXEC;
+  if (strcmp(mode, "r") == 0)
+    flags |= O_RDONLY;
+  else if (strcmp(mode, "w") == 0)
+    flags |= O_WRONLY;
+  else if (strcmp(mode, "rw") == 0)
+    flags |= O_RDWR;
+  else
+    return fprintf(stderr, "access_probe: bad open mode %s\n", mode), 254;
+  if (extra && strcmp(extra, "trunc") == 0) flags |= O_TRUNC;
+  if (extra && strcmp(extra, "creat") == 0) flags |= O_CREAT;
+  int fd = open(path, flags, 0644);
+  int err = fd < 0 ? errno : 0;
+  if (fd >= 0) close(fd);
+  return report("open", err);
+}
+
+/* Reads /proc/self/status: every capability set empty and NoNewPrivs set. */
+static int probe_confinement(void) {
+  FILE* status = fopen("/proc/self/status", "r");
+  if (!status) return report("read /proc/self/status", errno);
+  char line[256];
+  int confined = 1, seen = 0;
+  while (fgets(line, sizeof(line), status)) {
+    unsigned long long value;
+    if (sscanf(line, "CapInh: %llx", &value) == 1 || sscanf(line, "CapPrm: %llx", &value) == 1 ||
+        sscanf(line, "CapEff: %llx", &value) == 1 || sscanf(line, "CapBnd: %llx", &value) == 1 ||
+        sscanf(line, "CapAmb: %llx", &value) == 1) {
+      seen++;
+      if (value != 0) confined = 0;
+      fputs(line, stdout);
+    } else if (sscanf(line, "NoNewPrivs: %llu", &value) == 1) {
+      seen++;
+      if (value != 1) confined = 0;
+      fputs(line, stdout);
+    }
+  }
+  fclose(status);
+  return confined && seen == 6 ? 0 : 200;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "socket") == 0) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    return report("socket", err);
+  }
+  if (argc == 2 && strcmp(argv[1], "confinement") == 0) return probe_confinement();
+  if (argc >= 4 && strcmp(argv[1], "open") == 0)
+    return probe_open(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
+  if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
+    execv(argv[2], &argv[2]);
+    return report("exec", errno);
+  }
+  fprintf(stderr,
+          "usage: access_probe open PATH r|w|rw [trunc|creat] | exec PATH [ARG...] | "
+          "socket | confinement\n");
+  return 254;
+}

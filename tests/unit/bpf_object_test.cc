@@ -1,0 +1,81 @@
+// Opens the embedded BPF object without loading it (no privileges needed) and checks that
+// the layout the compiler gave the shared structs is the one the C++ side was built with.
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <string>
+
+#include "cvlsm_abi.h"
+#include "cvlsm_bpf.skel.h"
+
+namespace cvlsm {
+namespace {
+
+class BpfObjectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    skel_ = cvlsm_bpf__open();
+    ASSERT_NE(skel_, nullptr) << "the embedded BPF object does not open";
+    btf_ = bpf_object__btf(skel_->obj);
+    ASSERT_NE(btf_, nullptr) << "the BPF object has no BTF (built without -g?)";
+  }
+  void TearDown() override { cvlsm_bpf__destroy(skel_); }
+
+  // Size of a struct in the object's BTF, and the byte offset of each named member.
+  void ExpectLayout(const char* name, size_t size,
+                    std::initializer_list<std::pair<const char*, size_t>> members) {
+    int id = btf__find_by_name_kind(btf_, name, BTF_KIND_STRUCT);
+    ASSERT_GT(id, 0) << "struct " << name << " not in the object's BTF";
+    const struct btf_type* type = btf__type_by_id(btf_, id);
+    EXPECT_EQ(type->size, size) << name;
+    for (const auto& [member_name, offset] : members) {
+      bool found = false;
+      const struct btf_member* member = btf_members(type);
+      for (int i = 0; i < btf_vlen(type); ++i, ++member) {
+        if (std::string(btf__name_by_offset(btf_, member->name_off)) != member_name) continue;
+        found = true;
+        EXPECT_EQ(btf_member_bit_offset(type, i), offset * 8) << name << "." << member_name;
+      }
+      EXPECT_TRUE(found) << name << "." << member_name << " missing from BTF";
+    }
+  }
+
+  cvlsm_bpf* skel_ = nullptr;
+  const struct btf* btf_ = nullptr;
+};
+
+TEST_F(BpfObjectTest, SharedStructsMatchTheAbiHeader) {
+  ExpectLayout("cvlsm_cgroup_policy", sizeof(cvlsm_cgroup_policy),
+               {{"policy_id", offsetof(cvlsm_cgroup_policy, policy_id)},
+                {"proc_self_modes", offsetof(cvlsm_cgroup_policy, proc_self_modes)},
+                {"flags", offsetof(cvlsm_cgroup_policy, flags)}});
+  ExpectLayout("cvlsm_rule_key", sizeof(cvlsm_rule_key),
+               {{"policy_id", offsetof(cvlsm_rule_key, policy_id)},
+                {"inode", offsetof(cvlsm_rule_key, inode)}});
+  ExpectLayout(
+      "cvlsm_object_id", sizeof(cvlsm_object_id),
+      {{"found", offsetof(cvlsm_object_id, found)}, {"inode", offsetof(cvlsm_object_id, inode)}});
+  ExpectLayout(
+      "cvlsm_rule_value", sizeof(cvlsm_rule_value),
+      {{"allow", offsetof(cvlsm_rule_value, allow)}, {"deny", offsetof(cvlsm_rule_value, deny)}});
+}
+
+TEST_F(BpfObjectTest, MapsHaveTheAbiSizes) {
+  EXPECT_EQ(bpf_map__key_size(skel_->maps.cvlsm_cgroups), sizeof(__u64));
+  EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_cgroups), sizeof(cvlsm_cgroup_policy));
+  EXPECT_EQ(bpf_map__max_entries(skel_->maps.cvlsm_cgroups), CVLSM_MAX_ENFORCED_CGROUPS);
+  EXPECT_EQ(bpf_map__key_size(skel_->maps.cvlsm_path_rules), sizeof(cvlsm_rule_key));
+  EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_path_rules), sizeof(cvlsm_rule_value));
+}
+
+TEST_F(BpfObjectTest, ProgramsAreLsmHooks) {
+  EXPECT_STREQ(bpf_program__section_name(skel_->progs.cvlsm_file_open), "lsm/file_open");
+  EXPECT_STREQ(bpf_program__section_name(skel_->progs.cvlsm_bprm_check_security),
+               "lsm/bprm_check_security");
+  EXPECT_EQ(bpf_program__type(skel_->progs.cvlsm_file_open), BPF_PROG_TYPE_LSM);
+}
+
+}  // namespace
+}  // namespace cvlsm
