@@ -7,11 +7,11 @@
  *                            the kernel's own opens for exec/ld.so need x.
  *   lsm/bprm_check_security  every exec, including a script's interpreter: needs x.
  *   lsm/inode_getattr        not a policy hook: attached only while userspace resolves rule
- *                            paths, it records which (s_dev, inode) a stat() reaches, so
+ *                            paths, it records which inode an fstat() reaches, so
  *                            rules name objects exactly as the two hooks above see them.
  *
  * A process is confined when its cgroup v2, or an ancestor of it, is in cvlsm_cgroups.
- * Rules name objects by (device, inode), resolved by userspace when a policy is applied;
+ * Rules name objects by their inode (see cvlsm_rule_key), resolved when a policy is applied;
  * the hook walks the opened object's dentry ancestors up to the root of the process's
  * namespace, crossing mount points, and takes the union of the modes of every rule it
  * meets, minus the union of the deny rules. Names therefore do not matter: symlinks,
@@ -67,11 +67,6 @@ static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
 	return NULL;
 }
 
-static __always_inline __u32 kernel_dev(struct dentry *dentry)
-{
-	return BPF_CORE_READ(dentry, d_sb, s_dev);
-}
-
 /* Whether an inode of procfs belongs to the current process (/proc/self, /proc/thread-self). */
 static __always_inline bool is_own_proc_inode(struct inode *inode)
 {
@@ -108,8 +103,7 @@ static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *pol
 		allow |= policy->proc_self_modes;
 
 	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
-		key.dev = kernel_dev(dentry);
-		key.ino = BPF_CORE_READ(dentry, d_inode, i_ino);
+		key.inode = (__u64)BPF_CORE_READ(dentry, d_inode);
 		struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, &key);
 
 		if (rule) {
@@ -239,8 +233,7 @@ int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
 		return ret;
 	struct dentry *dentry = BPF_CORE_READ(path, dentry);
 
-	request->dev = kernel_dev(dentry);
-	request->ino = BPF_CORE_READ(dentry, d_inode, i_ino);
+	request->inode = (__u64)BPF_CORE_READ(dentry, d_inode);
 	request->found = 1;
 	return ret;
 }

@@ -40,11 +40,17 @@ struct cvlsm_cgroup_policy {
 	__u32 reserved;
 };
 
-/* Key of the path-rules map: one filesystem object named by a rule. */
+/*
+ * Key of the path-rules map: one filesystem object named by a rule, by the address of its
+ * struct inode. The manager holds an O_PATH descriptor on every rule object while the rule
+ * exists, so the inode cannot be freed and its address not reused. (s_dev, i_ino) is not
+ * an identity: overlayfs over layers on different filesystems gives directories and files
+ * inode numbers from separate counters, and they collide.
+ */
 struct cvlsm_rule_key {
 	__u32 policy_id;
-	__u32 dev; /* kernel s_dev: major << 20 | minor (not userspace st_dev) */
-	__u64 ino;
+	__u32 reserved;
+	__u64 inode;
 };
 
 /* Value of the path-rules map: modes granted and carved out under this object. */
@@ -53,13 +59,12 @@ struct cvlsm_rule_value {
 	__u32 deny;
 };
 
-/* Value of the object-resolution map, keyed by the thread id that asks: the filesystem
- * object a path names as the hooks will see it (overlayfs and btrfs report other st_dev
- * values to stat() than the s_dev of the dentry the kernel opens). */
+/* Value of the object-resolution map, keyed by the thread id that asks: the inode a
+ * descriptor's path reaches, as the policy hooks will see it. */
 struct cvlsm_object_id {
-	__u32 dev;
 	__u32 found; /* set to 1 by the resolver program */
-	__u64 ino;
+	__u32 reserved;
+	__u64 inode; /* struct inode address */
 };
 
 #endif /* CVLSM_ABI_H */

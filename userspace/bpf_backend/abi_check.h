@@ -14,8 +14,11 @@ static_assert(offsetof(struct cvlsm_cgroup_policy, flags) == 8);
 
 static_assert(sizeof(struct cvlsm_rule_key) == 16);
 static_assert(offsetof(struct cvlsm_rule_key, policy_id) == 0);
-static_assert(offsetof(struct cvlsm_rule_key, dev) == 4);
-static_assert(offsetof(struct cvlsm_rule_key, ino) == 8);
+static_assert(offsetof(struct cvlsm_rule_key, inode) == 8);
+
+static_assert(sizeof(struct cvlsm_object_id) == 16);
+static_assert(offsetof(struct cvlsm_object_id, found) == 0);
+static_assert(offsetof(struct cvlsm_object_id, inode) == 8);
 
 static_assert(sizeof(struct cvlsm_rule_value) == 8);
 static_assert(offsetof(struct cvlsm_rule_value, allow) == 0);

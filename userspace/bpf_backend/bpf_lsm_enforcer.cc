@@ -1,6 +1,7 @@
 #include "bpf_backend/bpf_lsm_enforcer.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,12 @@ enum CanaryResult { kCanaryDenied = 0, kCanaryOpened = 1, kCanaryJoinFailed = 2 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> BpfLsmEnforcer::Create() {
+  // Every rule object is pinned by a descriptor: large policies need more than 1024.
+  struct rlimit files {};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton = LsmSkeleton::LoadAndAttach();
   if (!skeleton.ok()) return skeleton.status();
   std::unique_ptr<BpfLsmEnforcer> enforcer(new BpfLsmEnforcer(*std::move(skeleton)));
@@ -68,7 +75,7 @@ absl::Status BpfLsmEnforcer::SelfTest() {
 absl::Status BpfLsmEnforcer::DeleteRules(__u32 policy_id, const ResolvedPathRules& rules) {
   absl::Status first_error;
   for (const ResolvedPathRule& rule : rules.rules) {
-    cvlsm_rule_key key{.policy_id = policy_id, .dev = rule.kernel_dev, .ino = rule.inode};
+    cvlsm_rule_key key{.policy_id = policy_id, .reserved = 0, .inode = rule.object.key};
     absl::Status status = skeleton_->path_rules().Delete(key);
     if (first_error.ok()) first_error = status;
   }
@@ -91,7 +98,7 @@ absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, const ResolvedP
   __u32 policy_id = next_policy_id_++;
   // Rules first, the cgroup entry last: the cgroup is either unconfined or fully confined.
   for (const ResolvedPathRule& rule : rules.rules) {
-    cvlsm_rule_key key{.policy_id = policy_id, .dev = rule.kernel_dev, .ino = rule.inode};
+    cvlsm_rule_key key{.policy_id = policy_id, .reserved = 0, .inode = rule.object.key};
     cvlsm_rule_value value{.allow = rule.modes.allow, .deny = rule.modes.deny};
     if (absl::Status status = skeleton_->path_rules().Update(key, value); !status.ok()) {
       (void)DeleteRules(policy_id, rules);
@@ -109,6 +116,7 @@ absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, const ResolvedP
     (void)DeleteRules(policy_id, rules);
     return Annotate(status, "register the cgroup with the LSM programs");
   }
+  // The rules (and the pins that keep their inodes alive) live as long as the confinement.
   confined_.emplace(cgroup_id, Confinement{policy_id, rules});
   return absl::OkStatus();
 }

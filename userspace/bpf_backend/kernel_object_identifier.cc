@@ -1,6 +1,7 @@
 #include "bpf_backend/kernel_object_identifier.h"
 
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,18 +27,20 @@ absl::StatusOr<ObjectId> KernelObjectIdentifier::Identify(const std::string& pat
       !status.ok()) {
     return status;
   }
+  auto pin = std::make_shared<UniqueFd>(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  int open_errno = pin->valid() ? 0 : errno;
   struct stat st {};
-  int stat_errno = ::stat(path.c_str(), &st) == 0 ? 0 : errno;
+  if (pin->valid() && ::fstatat(pin->get(), "", &st, AT_EMPTY_PATH) != 0) open_errno = errno;
   cvlsm_object_id answer{};
   bool answered = skeleton_.resolve_requests().Lookup(tid, &answer);
   (void)skeleton_.resolve_requests().Delete(tid);
-  if (stat_errno != 0) return ErrnoError(stat_errno, absl::StrCat("stat ", path));
+  if (open_errno != 0) return ErrnoError(open_errno, absl::StrCat("open ", path));
   if (!answered || !answer.found) {
     return absl::InternalError(
         absl::StrCat("the kernel did not report which object ", path,
                      " is (resolver program not run): is 'bpf' in the kernel's lsm= list?"));
   }
-  return ObjectId{answer.dev, answer.ino};
+  return ObjectId{0, answer.inode, std::move(pin)};
 }
 
 }  // namespace cvlsm

@@ -1,7 +1,7 @@
 // Identifies the object a rule path names as the LSM hooks will see it: attaches the
-// resolver program (lsm/inode_getattr) for its own lifetime, and for each path stat()s it
-// with a request for this thread in the resolve map, which the program answers with the
-// dentry's (s_dev, inode).
+// resolver program (lsm/inode_getattr) for its own lifetime; for each path opens an O_PATH
+// descriptor (the pin that keeps the inode alive while the rule exists) and fstat()s it with
+// a request for this thread in the resolve map, which the program answers with the inode.
 #pragma once
 
 #include <memory>

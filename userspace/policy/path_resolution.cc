@@ -1,7 +1,6 @@
 #include "policy/path_resolution.h"
 
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include <cerrno>
 #include <map>
@@ -13,10 +12,6 @@
 
 namespace cvlsm {
 
-uint32_t KernelDevFromStDev(uint64_t st_dev) {
-  return (static_cast<uint32_t>(major(st_dev)) << 20) | static_cast<uint32_t>(minor(st_dev));
-}
-
 namespace {
 
 class StatObjectIdentifier : public ObjectIdentifier {
@@ -24,7 +19,7 @@ class StatObjectIdentifier : public ObjectIdentifier {
   absl::StatusOr<ObjectId> Identify(const std::string& path) override {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", path));
-    return ObjectId{KernelDevFromStDev(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    return ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), nullptr};
   }
 };
 
@@ -38,7 +33,7 @@ ObjectIdentifier& StatIdentifier() {
 absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
                                                    ObjectIdentifier& identifier) {
   ResolvedPathRules resolved;
-  std::map<std::pair<uint32_t, uint64_t>, size_t> index_by_object;
+  std::map<std::pair<uint64_t, uint64_t>, size_t> index_by_object;
 
   for (const auto& [path, modes] : policy.paths()) {
     if (path == "/proc/self" || path == "/proc/thread-self") {
@@ -57,10 +52,10 @@ absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
           absl::StrCat("path rule '", path, "' cannot be resolved: ", object.status().message(),
                        missing ? "; create the path or remove the rule" : ""));
     }
-    auto key = std::make_pair(object->kernel_dev, object->inode);
+    auto key = std::make_pair(object->space, object->key);
     auto [it, inserted] = index_by_object.emplace(key, resolved.rules.size());
     if (inserted) {
-      resolved.rules.push_back({path, key.first, key.second, modes});
+      resolved.rules.push_back({path, *std::move(object), modes});
     } else {
       PathModes& merged = resolved.rules[it->second].modes;
       merged.allow |= modes.allow;

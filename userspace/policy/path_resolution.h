@@ -1,21 +1,30 @@
-// Turns a policy's path rules into the filesystem objects they name, as the kernel
-// identifies them: (s_dev, inode). Symlinks in a rule path are followed, so a rule names
-// the object it reaches; the hooks then match objects, never names.
+// Turns a policy's path rules into the filesystem objects they name. Symlinks in a rule
+// path are followed, so a rule names the object it reaches; the hooks then match objects,
+// never names.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/unique_fd.h"
 #include "policy/policy.h"
 
 namespace cvlsm {
 
+// One filesystem object as a tier identifies it. `pin` (if valid) keeps the object alive
+// while a rule refers to it: the bpf-lsm tier matches on the address of the kernel inode.
+struct ObjectId {
+  uint64_t space = 0;  // what `key` is unique within (a device for stat, 0 for the kernel)
+  uint64_t key = 0;    // the identity the tier matches on (inode number or inode address)
+  std::shared_ptr<UniqueFd> pin;
+};
+
 struct ResolvedPathRule {
-  std::string path;     // the first rule path that named the object (for messages)
-  uint32_t kernel_dev;  // MKDEV as the kernel encodes it: major << 20 | minor
-  uint64_t inode;
+  std::string path;  // the first rule path that named the object (for messages)
+  ObjectId object;
   PathModes modes;  // union of every rule that names the same object
 };
 
@@ -25,14 +34,6 @@ struct ResolvedPathRules {
   bool has_deny_rules = false;
 };
 
-// The kernel's s_dev encoding of a userspace st_dev.
-uint32_t KernelDevFromStDev(uint64_t st_dev);
-
-struct ObjectId {
-  uint32_t kernel_dev;
-  uint64_t inode;
-};
-
 // Tells which filesystem object a path reaches (symlinks followed). Errors carry the errno.
 class ObjectIdentifier {
  public:
@@ -40,8 +41,8 @@ class ObjectIdentifier {
   virtual absl::StatusOr<ObjectId> Identify(const std::string& path) = 0;
 };
 
-// stat(): right for most filesystems, but overlayfs and btrfs report an st_dev that is not
-// the s_dev the LSM hooks see; the bpf-lsm tier uses the kernel's own view instead.
+// stat(): (st_dev, st_ino). Enough to check that rule paths exist and to merge rules on one
+// object; not an identity the kernel hooks can use (see bpf/cvlsm_abi.h).
 ObjectIdentifier& StatIdentifier();
 
 // Fails naming the rule path when a required path does not exist or cannot be read;
