@@ -56,20 +56,20 @@ absl::Status Policy::CheckPathRule(absl::string_view path, AccessModes modes) co
   return absl::OkStatus();
 }
 
-absl::Status Policy::AddPath(absl::string_view path, AccessModes modes) {
+absl::Status Policy::AddRule(absl::string_view path, AccessModes modes, bool deny) {
   if (absl::Status status = CheckPathRule(path, modes); !status.ok()) return status;
   PathModes& rule = paths_[std::string(path)];
-  rule.allow |= modes;
+  (deny ? rule.deny : rule.allow) |= modes;
   rule.required = true;
   return absl::OkStatus();
 }
 
+absl::Status Policy::AddPath(absl::string_view path, AccessModes modes) {
+  return AddRule(path, modes, /*deny=*/false);
+}
+
 absl::Status Policy::DenyPath(absl::string_view path, AccessModes modes) {
-  if (absl::Status status = CheckPathRule(path, modes); !status.ok()) return status;
-  PathModes& rule = paths_[std::string(path)];
-  rule.deny |= modes;
-  rule.required = true;
-  return absl::OkStatus();
+  return AddRule(path, modes, /*deny=*/true);
 }
 
 }  // namespace cvlsm

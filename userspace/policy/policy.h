@@ -57,6 +57,7 @@ class Policy {
  private:
   explicit Policy(PolicyType type) : type_(type) {}
   void AddPresetPaths(std::initializer_list<PresetPath> paths);
+  absl::Status AddRule(absl::string_view path, AccessModes modes, bool deny);
   absl::Status CheckPathRule(absl::string_view path, AccessModes modes) const;
 
   PolicyType type_;
