@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -14,8 +15,9 @@
 namespace cvlsm {
 namespace {
 
-using testing::AccessProbeDir;
 using testing::AccessProbePath;
+using testing::ConfinedRun;
+using testing::Contains;
 using testing::LeftoverCgroups;
 using testing::ProcessResult;
 using testing::RunCli;
@@ -23,24 +25,19 @@ using testing::RunCli;
 constexpr int kEperm = 1;
 constexpr int kLauncherFailed = 125;
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+// The tier this machine runs, from `cv-lsm status --json`.
+std::string MachineTier() {
+  static const std::string tier = [] {
+    std::string json = RunCli({"status", "--json"}).out;
+    size_t key = json.find("\"tier\": \"");
+    if (key == std::string::npos) return std::string("unknown");
+    size_t start = key + 9;
+    return json.substr(start, json.find('"', start) - start);
+  }();
+  return tier;
 }
 
-// The tier this machine runs, from `cv-lsm status --json` (exit 0 = bpf-lsm).
-bool MachineEnforcesPaths() {
-  static const bool enforces = RunCli({"status", "--json"}).exit_code == 0;
-  return enforces;
-}
-
-std::vector<std::string> RunArgs(std::vector<std::string> options,
-                                 std::vector<std::string> command) {
-  std::vector<std::string> args = {"run", "--allow", AccessProbeDir() + ":rx"};
-  args.insert(args.end(), options.begin(), options.end());
-  args.push_back("--");
-  args.insert(args.end(), command.begin(), command.end());
-  return args;
-}
+bool MachineEnforcesPaths() { return MachineTier() == "bpf-lsm" || MachineTier() == "landlock"; }
 
 class CliHostTest : public ::testing::Test {
  protected:
@@ -51,39 +48,41 @@ class CliHostTest : public ::testing::Test {
 };
 
 TEST_F(CliHostTest, ExitStatusIsTheCommands) {
-  EXPECT_EQ(RunCli(RunArgs({}, {"/bin/sh", "-c", "exit 7"})).exit_code, 7);
-  EXPECT_EQ(RunCli(RunArgs({}, {"true"})).exit_code, 0);
+  EXPECT_EQ(RunCli(ConfinedRun({}, {"/bin/sh", "-c", "exit 7"})).exit_code, 7);
+  EXPECT_EQ(RunCli(ConfinedRun({}, {"true"})).exit_code, 0);
 }
 
 TEST_F(CliHostTest, DeathBySignalIs128PlusTheSignal) {
   ProcessResult result =
-      RunCli(RunArgs({"--allow-syscall", "kill"}, {"/bin/sh", "-c", "kill -TERM $$"}));
+      RunCli(ConfinedRun({"--allow-syscall", "kill"}, {"/bin/sh", "-c", "kill -TERM $$"}));
   EXPECT_EQ(result.exit_code, 128 + SIGTERM) << result.err;
 }
 
 TEST_F(CliHostTest, DeniedSyscallIsEpermInsideAllowedControlWorks) {
-  ProcessResult denied = RunCli(RunArgs({"--policy", "minimal"}, {AccessProbePath(), "socket"}));
+  ProcessResult denied =
+      RunCli(ConfinedRun({"--policy", "minimal"}, {AccessProbePath(), "socket"}));
   EXPECT_EQ(denied.exit_code, kEperm) << denied.out << denied.err;
-  ProcessResult allowed = RunCli(RunArgs({"--policy", "network"}, {AccessProbePath(), "socket"}));
+  ProcessResult allowed =
+      RunCli(ConfinedRun({"--policy", "network"}, {AccessProbePath(), "socket"}));
   EXPECT_EQ(allowed.exit_code, 0) << allowed.out << allowed.err;
 }
 
 TEST_F(CliHostTest, MinimalCannotExecAgainBuildCan) {
   ProcessResult minimal =
-      RunCli(RunArgs({"--policy", "minimal"}, {AccessProbePath(), "exec", "/bin/true"}));
+      RunCli(ConfinedRun({"--policy", "minimal"}, {AccessProbePath(), "exec", "/bin/true"}));
   EXPECT_EQ(minimal.exit_code, kEperm) << minimal.out << minimal.err;
   ProcessResult build =
-      RunCli(RunArgs({"--policy", "build"}, {AccessProbePath(), "exec", "/bin/true"}));
+      RunCli(ConfinedRun({"--policy", "build"}, {AccessProbePath(), "exec", "/bin/true"}));
   EXPECT_EQ(build.exit_code, 0) << build.out << build.err;
 }
 
 TEST_F(CliHostTest, CommandRunsWithoutCapabilitiesAndWithNoNewPrivs) {
-  ProcessResult result = RunCli(RunArgs({}, {AccessProbePath(), "confinement"}));
+  ProcessResult result = RunCli(ConfinedRun({}, {AccessProbePath(), "confinement"}));
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
 }
 
 TEST_F(CliHostTest, TierIsReportedHonestly) {
-  ProcessResult result = RunCli(RunArgs({}, {"true"}));
+  ProcessResult result = RunCli(ConfinedRun({}, {"true"}));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   if (MachineEnforcesPaths()) {
     EXPECT_EQ(result.err, "") << "nothing is printed on success";
@@ -94,7 +93,7 @@ TEST_F(CliHostTest, TierIsReportedHonestly) {
 }
 
 TEST_F(CliHostTest, StrictRefusesWithoutPathEnforcement) {
-  ProcessResult result = RunCli(RunArgs({"--strict"}, {"true"}));
+  ProcessResult result = RunCli(ConfinedRun({"--strict"}, {"true"}));
   if (MachineEnforcesPaths()) {
     EXPECT_EQ(result.exit_code, 0) << result.err;
   } else {
@@ -104,7 +103,7 @@ TEST_F(CliHostTest, StrictRefusesWithoutPathEnforcement) {
 }
 
 TEST_F(CliHostTest, ForcedSeccompTierWarnsEverywhere) {
-  ProcessResult result = RunCli(RunArgs({"--mode", "seccomp"}, {"true"}));
+  ProcessResult result = RunCli(ConfinedRun({"--mode", "seccomp"}, {"true"}));
   EXPECT_EQ(result.exit_code, 0);
   EXPECT_TRUE(Contains(result.err, "path rules are NOT enforced")) << result.err;
 }
@@ -157,16 +156,25 @@ TEST_F(CliHostTest, ForwardsSignalsToTheCommand) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
+TEST_F(CliHostTest, TierIsTheOneThisMachineMustHave) {
+  // Set by the kernel matrix (tests/vm/run-case.sh) for every kernel and boot line.
+  // ctest sets it for the host layer too (CVLSM_HOST_EXPECTED_TIER, default landlock).
+  const char* expected = std::getenv("CVLSM_EXPECT_TIER");
+  ASSERT_NE(expected, nullptr) << "run through ctest, or set CVLSM_EXPECT_TIER";
+  EXPECT_EQ(MachineTier(), expected) << RunCli({"status"}).out;
+}
+
 TEST_F(CliHostTest, StatusReportsKernelLsmAndTier) {
   ProcessResult json = RunCli({"status", "--json"});
-  EXPECT_TRUE(json.exit_code == 0 || json.exit_code == 3) << json.err;
+  const int expected_exit = MachineTier() == "bpf-lsm" ? 0 : MachineTier() == "landlock" ? 2 : 3;
+  EXPECT_EQ(json.exit_code, expected_exit) << json.out << json.err;
   for (const char* key : {"\"kernel\"", "\"lsm\"", "\"tier\"", "\"probes\""}) {
     EXPECT_TRUE(Contains(json.out, key)) << key << " in " << json.out;
   }
   ProcessResult human = RunCli({"status"});
   EXPECT_EQ(human.exit_code, json.exit_code);
   EXPECT_TRUE(Contains(human.out, "tier:")) << human.out;
-  EXPECT_TRUE(Contains(human.out, MachineEnforcesPaths() ? "bpf-lsm" : "seccomp")) << human.out;
+  EXPECT_TRUE(Contains(human.out, "tier:     " + MachineTier())) << human.out;
 }
 
 }  // namespace

@@ -68,6 +68,19 @@ ProcessResult RunCli(const std::vector<std::string>& args) {
   return RunProcess(argv);
 }
 
+std::vector<std::string> ConfinedRun(const std::vector<std::string>& options,
+                                     const std::vector<std::string>& command) {
+  std::vector<std::string> args = {"run", "--allow", AccessProbeDir() + ":rx"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.push_back("--");
+  args.insert(args.end(), command.begin(), command.end());
+  return args;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 std::string AccessProbePath() { return CVLSM_ACCESS_PROBE_PATH; }
 
 std::string AccessProbeDir() {

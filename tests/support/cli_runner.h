@@ -19,6 +19,12 @@ ProcessResult RunProcess(const std::vector<std::string>& argv);
 // Runs the cv-lsm binary built with these tests.
 ProcessResult RunCli(const std::vector<std::string>& args);
 
+// "run --allow <access probe dir>:rx OPTIONS... -- COMMAND...": arguments for RunCli.
+std::vector<std::string> ConfinedRun(const std::vector<std::string>& options,
+                                     const std::vector<std::string>& command);
+
+bool Contains(const std::string& haystack, const std::string& needle);
+
 // The access probe binary (tests/helpers/access_probe.c).
 std::string AccessProbePath();
 // The directory holding the access probe, for an --allow DIR:rx rule.

@@ -29,8 +29,8 @@ int PrintLibbpf(enum libbpf_print_level level, const char* format, va_list args)
 absl::string_view LoadRemedy(int err) {
   switch (err) {
     case EPERM:
-      return "the kernel refuses BPF LSM programs here (needs CAP_BPF+CAP_SYS_ADMIN; "
-             "lockdown or a locked-down VM can forbid them): use the seccomp tier";
+      return "the kernel refuses BPF LSM programs here (they need CAP_BPF and CAP_SYS_ADMIN; "
+             "lockdown or a locked-down VM forbids them): run on a kernel that allows them";
     case ENOENT:
     case ESRCH:
       return "the kernel lacks BTF or an LSM hook this object needs "

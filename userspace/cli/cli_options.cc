@@ -36,10 +36,10 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
       ->type_name("PATH:MODES");
   run_cmd->add_option("--allow-syscall", run.allow_syscalls, "Allow one more syscall")
       ->type_name("NAME");
-  run_cmd->add_option("--mode", run.tier, "Enforcement tier: auto, bpf-lsm or seccomp")
+  run_cmd->add_option("--mode", run.tier, "Enforcement tier: auto, bpf-lsm, landlock or seccomp")
       ->capture_default_str();
   run_cmd->add_flag("--strict", run.strict,
-                    "Refuse to run when path rules cannot be enforced (no bpf-lsm tier)");
+                    "Refuse to run when path rules cannot be enforced (seccomp tier)");
   run_cmd->add_option("command", run.command, "The command and its arguments, after --");
   // Everything after the command belongs to it, options included.
   run_cmd->positionals_at_end();

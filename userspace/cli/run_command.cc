@@ -84,15 +84,23 @@ int RunCommand(const RunOptions& options) {
   absl::StatusOr<EnforcerChoice> choice = ChooseEnforcer(*request);
   if (!choice.ok()) return Fail(choice.status());
   PathEnforcer& enforcer = *choice->enforcer;
-  if (enforcer.tier() == Tier::kSeccomp) {
-    if (options.strict) {
-      return Fail(absl::FailedPreconditionError(
-          absl::StrCat("--strict: path rules cannot be enforced on this machine (", choice->reason,
-                       "); run 'cv-lsm status' for what is missing")));
-    }
-    LogWarning("run", absl::StrCat("path rules are NOT enforced, only syscalls are filtered "
-                                   "(tier seccomp: ",
-                                   choice->reason, "); use --strict to refuse instead"));
+  switch (enforcer.tier()) {
+    case Tier::kBpfLsm:
+      break;
+    case Tier::kLandlock:
+      Log(LogLevel::kInfo, "run",
+          absl::StrCat("tier landlock (", choice->reason, "): ", TierEnforces(Tier::kLandlock)));
+      break;
+    case Tier::kSeccomp:
+      if (options.strict) {
+        return Fail(absl::FailedPreconditionError(
+            absl::StrCat("--strict: path rules cannot be enforced on this machine (",
+                         choice->reason, "); run 'cv-lsm status' for what is missing")));
+      }
+      LogWarning("run", absl::StrCat("path rules are NOT enforced, only syscalls are filtered "
+                                     "(tier seccomp: ",
+                                     choice->reason, "); use --strict to refuse instead"));
+      break;
   }
 
   SweepStaleCgroups("cv-lsm");
@@ -105,7 +113,11 @@ int RunCommand(const RunOptions& options) {
   }
   WorkloadScope workload(*std::move(cgroup), enforcer);
 
+  absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction = enforcer.PrepareChild(*policy);
+  if (!restriction.ok()) return Fail(restriction.status());
+
   LaunchSpec spec;
+  spec.restriction = restriction->get();
   spec.argv = options.command;
   spec.cgroup_procs_file = workload.cgroup().procs_file();
   spec.policy = &*policy;

@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,24 +12,35 @@ namespace cvlsm::cli {
 namespace {
 
 // Exit codes of `status`, so scripts can gate on the tier: 0 only for the strongest.
-constexpr int kStatusBpfLsm = 0;
-constexpr int kStatusSeccompOnly = 3;
-
-std::string WhatTierEnforces(Tier tier) {
+int ExitCodeFor(Tier tier) {
   switch (tier) {
     case Tier::kBpfLsm:
-      return "syscall allow-list (seccomp) and path/exec rules per cgroup (BPF LSM)";
+      return 0;
+    case Tier::kLandlock:
+      return 2;
     case Tier::kSeccomp:
-      return "syscall allow-list (seccomp) only: path rules are NOT enforced";
+      return 3;
   }
-  return "";
+  return 1;
+}
+
+// What to change for the strongest tier: the remedies of the probes that failed.
+std::vector<std::string> Remedies(const KernelReport& report) {
+  std::vector<std::string> remedies;
+  for (const ProbeLine& probe : report.probes) {
+    // bpffs matters for pinned state, not for the tier.
+    if (!probe.ok && !probe.remedy.empty() && probe.name != "bpffs") {
+      remedies.push_back(absl::StrCat(probe.name, ": ", probe.remedy));
+    }
+  }
+  return remedies;
 }
 
 }  // namespace
 
 int StatusCommand(const StatusOptions& options) {
   KernelReport report = ProbeKernel();
-  int exit_code = report.tier == Tier::kBpfLsm ? kStatusBpfLsm : kStatusSeccompOnly;
+  int exit_code = ExitCodeFor(report.tier);
 
   if (options.json) {
     nlohmann::json probes = nlohmann::json::array();
@@ -43,8 +55,9 @@ int StatusCommand(const StatusOptions& options) {
         {"lsm", report.lsm},
         {"tier", std::string(TierName(report.tier))},
         {"tier_reason", report.tier_reason},
-        {"enforces", WhatTierEnforces(report.tier)},
+        {"enforces", std::string(TierEnforces(report.tier))},
         {"probes", probes},
+        {"stronger_tier_needs", Remedies(report)},
     };
     std::cout << out.dump(2) << "\n";
     return exit_code;
@@ -59,9 +72,12 @@ int StatusCommand(const StatusOptions& options) {
     std::cout << "\n";
   }
   std::cout << "tier:     " << TierName(report.tier) << "\n";
-  std::cout << "enforces: " << WhatTierEnforces(report.tier) << "\n";
+  std::cout << "enforces: " << TierEnforces(report.tier) << "\n";
   if (report.tier != Tier::kBpfLsm) {
     std::cout << "why:      " << report.tier_reason << "\n";
+    for (const std::string& remedy : Remedies(report)) {
+      std::cout << "for bpf-lsm: " << remedy << "\n";
+    }
   }
   return exit_code;
 }

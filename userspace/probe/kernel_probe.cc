@@ -1,19 +1,22 @@
 #include "probe/kernel_probe.h"
 
+#include <linux/seccomp.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
-#include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
+#include "landlock/landlock_enforcer.h"
 
 namespace cvlsm {
 namespace {
@@ -27,6 +30,27 @@ constexpr long kBpfFsMagic = 0xcafe4a11;
 bool IsMountedFs(const char* path, long magic) {
   struct statfs fs {};
   return ::statfs(path, &fs) == 0 && fs.f_type == magic;
+}
+
+bool Listed(const std::vector<std::string>& lsms, absl::string_view name) {
+  for (const std::string& lsm : lsms) {
+    if (lsm == name) return true;
+  }
+  return false;
+}
+
+// seccomp in filter mode with the actions the filter uses.
+ProbeLine ProbeSeccomp() {
+  if (::prctl(PR_GET_SECCOMP) < 0) {
+    return {"seccomp_filter", false, "prctl(PR_GET_SECCOMP) failed: kernel without seccomp",
+            "use a kernel built with CONFIG_SECCOMP_FILTER=y"};
+  }
+  uint32_t action = SECCOMP_RET_ERRNO;
+  if (::syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0) {
+    return {"seccomp_filter", false, "SECCOMP_GET_ACTION_AVAIL failed",
+            "use a kernel with seccomp filter mode (4.14 or newer)"};
+  }
+  return {"seccomp_filter", true, "filter mode with errno and kill-process actions", ""};
 }
 
 }  // namespace
@@ -47,22 +71,24 @@ absl::StatusOr<std::vector<std::string>> ReadActiveLsms() {
   return std::vector<std::string>(absl::StrSplit(line, ',', absl::SkipEmpty()));
 }
 
-KernelReport ProbeKernel() {
+KernelReport ProbeKernel(EnforcementFeatures& features) {
   KernelReport report;
   struct utsname uts {};
   if (::uname(&uts) == 0) report.kernel = uts.release;
 
   absl::StatusOr<std::vector<std::string>> lsms = ReadActiveLsms();
-  bool bpf_listed = false;
   if (lsms.ok()) {
     report.lsm = *lsms;
-    for (const std::string& name : report.lsm) bpf_listed |= name == "bpf";
-    report.probes.push_back({"lsm_list", bpf_listed, absl::StrJoin(report.lsm, ","),
-                             bpf_listed ? "" : "add 'bpf' to the lsm= kernel boot parameter"});
+    bool bpf = Listed(report.lsm, "bpf");
+    report.probes.push_back({"lsm_list", bpf, absl::StrJoin(report.lsm, ","),
+                             bpf ? ""
+                                 : "bpf is not an active LSM: add 'bpf' to the lsm= kernel "
+                                   "boot parameter (keep the others listed here)"});
   } else {
-    report.probes.push_back(
-        {"lsm_list", false, std::string(lsms.status().message()),
-         "mount securityfs: mount -t securityfs securityfs " + std::string(kSecurityFs)});
+    report.probes.push_back({"lsm_list", false, std::string(lsms.status().message()),
+                             absl::StrCat("securityfs is not mounted and could not be: mount -t "
+                                          "securityfs securityfs ",
+                                          kSecurityFs)});
   }
 
   bool btf = ::access(kBtfFile, R_OK) == 0;
@@ -78,17 +104,31 @@ KernelReport ProbeKernel() {
                            cgroup2.ok() ? *cgroup2 : std::string(cgroup2.status().message()),
                            cgroup2.ok() ? "" : "mount -t cgroup2 none /sys/fs/cgroup"});
 
-  // The trial load is the real thing: the same object, attached and self-tested.
-  absl::StatusOr<EnforcerChoice> choice = ChooseEnforcer(TierRequest::kAuto);
+  report.probes.push_back(ProbeSeccomp());
+
+  int abi = LandlockAbiVersion();
+  report.probes.push_back(
+      {"landlock", abi > 0, abi > 0 ? absl::StrCat("ABI ", abi) : "not available",
+       abi > 0 ? ""
+               : (lsms.ok() && !Listed(report.lsm, "landlock")
+                      ? "add 'landlock' to the lsm= kernel boot parameter"
+                      : "use a kernel built with CONFIG_SECURITY_LANDLOCK=y (5.13 or newer)")});
+
+  // The trial load is the real thing: the same object, attached and self-tested, then the
+  // tiers chosen exactly as `run` chooses them.
+  absl::StatusOr<EnforcerChoice> choice = ChooseEnforcer(TierRequest::kAuto, features);
+  bool bpf_lsm = choice.ok() && choice->enforcer->tier() == Tier::kBpfLsm;
+  std::string why = choice.ok() ? choice->reason : std::string(choice.status().message());
+  // Errors end with "; <what to do>" (common/errors.h): that part is the remedy.
+  size_t remedy_at = why.find("; ");
+  report.probes.push_back(
+      {"bpf_lsm_programs", bpf_lsm,
+       bpf_lsm ? "loaded, attached and self-tested (a canary was refused)" : why,
+       bpf_lsm || remedy_at == std::string::npos ? "" : why.substr(remedy_at + 2)});
   if (choice.ok()) {
-    bool enforcing = choice->enforcer->tier() == Tier::kBpfLsm;
-    report.probes.push_back({"bpf_lsm_programs", enforcing, choice->reason,
-                             enforcing ? "" : "see lsm_list and btf above"});
     report.tier = choice->enforcer->tier();
     report.tier_reason = choice->reason;
   } else {
-    report.probes.push_back(
-        {"bpf_lsm_programs", false, std::string(choice.status().message()), ""});
     report.tier_reason = std::string(choice.status().message());
   }
   return report;

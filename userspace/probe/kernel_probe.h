@@ -28,6 +28,6 @@ struct KernelReport {
 absl::StatusOr<std::vector<std::string>> ReadActiveLsms();
 
 // Runs every probe, including a trial load, attach and self-test of the real programs.
-KernelReport ProbeKernel();
+KernelReport ProbeKernel(EnforcementFeatures& features = SystemFeatures());
 
 }  // namespace cvlsm

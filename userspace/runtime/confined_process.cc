@@ -30,6 +30,7 @@ enum class ChildStep : int {
   kParentDeath,
   kCapabilities,
   kNoNewPrivs,
+  kPathRestriction,
   kFilter,
   kExec
 };
@@ -49,6 +50,8 @@ const char* StepName(ChildStep step) {
       return "drop capabilities";
     case ChildStep::kNoNewPrivs:
       return "set no_new_privs";
+    case ChildStep::kPathRestriction:
+      return "restrict itself to the path rules (Landlock)";
     case ChildStep::kFilter:
       return "install the syscall filter";
     case ChildStep::kExec:
@@ -139,6 +142,7 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   procs_fd_.Reset(::open(spec.cgroup_procs_file.c_str(), O_WRONLY | O_CLOEXEC));
   if (!procs_fd_.valid()) return ErrnoError(errno, absl::StrCat("open ", spec.cgroup_procs_file));
   last_capability_ = LastCapability();
+  restriction_ = spec.restriction;
   return absl::OkStatus();
 }
 
@@ -165,6 +169,11 @@ absl::Status ConfinedProcess::Fork() {
       ChildFail(fd, ChildStep::kCapabilities, err);
     }
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(fd, ChildStep::kNoNewPrivs, errno);
+    if (restriction_) {
+      if (int err = restriction_->ApplyInChild(); err != 0) {
+        ChildFail(fd, ChildStep::kPathRestriction, err);
+      }
+    }
     if (int err = filter_->InstallInCurrentThread(); err != 0) {
       ChildFail(fd, ChildStep::kFilter, err);
     }

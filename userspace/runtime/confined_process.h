@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
 #include "policy/policy.h"
+#include "runtime/enforcer.h"
 #include "seccomp/syscall_filter.h"
 
 namespace cvlsm {
@@ -21,6 +22,9 @@ struct LaunchSpec {
   std::vector<std::string> environment;  // "NAME=value"; the launcher's own if empty
   std::string cgroup_procs_file;         // the child moves itself here before anything else
   const Policy* policy = nullptr;        // its syscall allow-list becomes the filter
+  // Applied by the child to itself after no_new_privs, before the filter (Landlock); may be
+  // null. Must outlive Start().
+  const ChildRestriction* restriction = nullptr;
 };
 
 // How the confined command ended.
@@ -72,6 +76,7 @@ class ConfinedProcess {
   std::optional<SyscallFilter> filter_;
   UniqueFd procs_fd_;
   int last_capability_ = 0;
+  const ChildRestriction* restriction_ = nullptr;
   pid_t pid_ = -1;
   bool reaped_ = false;
 };

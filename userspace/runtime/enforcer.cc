@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bpf_backend/bpf_lsm_enforcer.h"
+#include "landlock/landlock_enforcer.h"
 
 namespace cvlsm {
 namespace {
@@ -16,16 +17,53 @@ class SyscallOnlyEnforcer : public PathEnforcer {
   absl::Status Release(uint64_t) override { return absl::OkStatus(); }
 };
 
+class SystemEnforcementFeatures : public EnforcementFeatures {
+ public:
+  absl::StatusOr<std::unique_ptr<PathEnforcer>> LoadBpfLsm() override {
+    // A failure is cached: the trial load is not cheap and its answer does not change.
+    if (!bpf_failure_.ok()) return bpf_failure_;
+    absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = BpfLsmEnforcer::Create();
+    if (!enforcer.ok()) {
+      bpf_failure_ = enforcer.status();
+      return bpf_failure_;
+    }
+    return std::unique_ptr<PathEnforcer>(*std::move(enforcer));
+  }
+  absl::StatusOr<std::unique_ptr<PathEnforcer>> LoadLandlock() override {
+    return LandlockEnforcer::Create();
+  }
+
+ private:
+  absl::Status bpf_failure_;
+};
+
 }  // namespace
 
 absl::string_view TierName(Tier tier) {
   switch (tier) {
     case Tier::kBpfLsm:
       return "bpf-lsm";
+    case Tier::kLandlock:
+      return "landlock";
     case Tier::kSeccomp:
       return "seccomp";
   }
   return "unknown";
+}
+
+absl::string_view TierEnforces(Tier tier) {
+  switch (tier) {
+    case Tier::kBpfLsm:
+      return "syscall allow-list (seccomp) and path/exec rules for every process of the "
+             "cgroup and its descendants (BPF LSM), changeable while it runs";
+    case Tier::kLandlock:
+      return "syscall allow-list (seccomp) and path/exec rules for the command and its "
+             "descendants (Landlock); no deny rules, fixed at start, follows the process "
+             "tree rather than the cgroup";
+    case Tier::kSeccomp:
+      return "syscall allow-list (seccomp) only: path rules are NOT enforced";
+  }
+  return "";
 }
 
 std::unique_ptr<PathEnforcer> MakeSyscallOnlyEnforcer() {
@@ -35,21 +73,38 @@ std::unique_ptr<PathEnforcer> MakeSyscallOnlyEnforcer() {
 absl::StatusOr<TierRequest> ParseTierRequest(absl::string_view name) {
   if (name == "auto") return TierRequest::kAuto;
   if (name == "bpf-lsm") return TierRequest::kBpfLsm;
+  if (name == "landlock") return TierRequest::kLandlock;
   if (name == "seccomp") return TierRequest::kSeccomp;
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown tier '", name, "': expected auto, bpf-lsm or seccomp"));
+      absl::StrCat("unknown tier '", name, "': expected auto, bpf-lsm, landlock or seccomp"));
 }
 
-absl::StatusOr<EnforcerChoice> ChooseEnforcer(TierRequest request) {
+EnforcementFeatures& SystemFeatures() {
+  static SystemEnforcementFeatures features;
+  return features;
+}
+
+absl::StatusOr<EnforcerChoice> ChooseEnforcer(TierRequest request, EnforcementFeatures& features) {
   if (request == TierRequest::kSeccomp) {
     return EnforcerChoice{MakeSyscallOnlyEnforcer(), "seccomp tier requested"};
   }
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> bpf = BpfLsmEnforcer::Create();
-  if (bpf.ok()) {
-    return EnforcerChoice{*std::move(bpf), "BPF LSM programs attached and self-tested"};
+  std::string reason;
+  if (request == TierRequest::kAuto || request == TierRequest::kBpfLsm) {
+    absl::StatusOr<std::unique_ptr<PathEnforcer>> bpf = features.LoadBpfLsm();
+    if (bpf.ok()) {
+      return EnforcerChoice{*std::move(bpf), "BPF LSM programs attached and self-tested"};
+    }
+    if (request == TierRequest::kBpfLsm) return bpf.status();
+    reason = absl::StrCat("no bpf-lsm: ", bpf.status().message());
   }
-  if (request == TierRequest::kBpfLsm) return bpf.status();
-  return EnforcerChoice{MakeSyscallOnlyEnforcer(), std::string(bpf.status().message())};
+  absl::StatusOr<std::unique_ptr<PathEnforcer>> landlock = features.LoadLandlock();
+  if (landlock.ok()) {
+    return EnforcerChoice{*std::move(landlock),
+                          reason.empty() ? std::string("landlock tier requested") : reason};
+  }
+  if (request == TierRequest::kLandlock) return landlock.status();
+  absl::StrAppend(&reason, "; no landlock: ", landlock.status().message());
+  return EnforcerChoice{MakeSyscallOnlyEnforcer(), reason};
 }
 
 }  // namespace cvlsm

@@ -1,12 +1,11 @@
-// Path enforcement behind one interface, whatever the tier: the BPF LSM programs, or
-// nothing at all (seccomp tier: syscalls only). The run command and the C API use this,
-// never a backend directly.
+// Path enforcement behind one interface, whatever the tier: the BPF LSM programs (per
+// cgroup), a Landlock ruleset (per process tree), or nothing at all (seccomp tier:
+// syscalls only). The run command and the C API use this, never a backend directly.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,8 +14,20 @@
 
 namespace cvlsm {
 
-enum class Tier { kBpfLsm, kSeccomp };
+// Strongest first.
+enum class Tier { kBpfLsm, kLandlock, kSeccomp };
 absl::string_view TierName(Tier tier);
+// One sentence: what a tier enforces and what it does not.
+absl::string_view TierEnforces(Tier tier);
+
+// Something the launched process must apply to itself between fork and exec (Landlock
+// restricts only the calling process). Runs after no_new_privs, before the syscall filter.
+class ChildRestriction {
+ public:
+  virtual ~ChildRestriction() = default;
+  // Async-signal-safe (no allocation, no locks). Returns 0 or an errno.
+  virtual int ApplyInChild() const noexcept = 0;
+};
 
 class PathEnforcer {
  public:
@@ -25,26 +36,47 @@ class PathEnforcer {
   // Confines the cgroup and its descendants to the policy's path rules, resolved to the
   // objects they name as this tier sees them. Either everything is in force when it
   // returns OK, or nothing is (a rule path that does not resolve is an error naming it).
+  // Tiers that cannot confine a cgroup from outside validate the policy here.
   virtual absl::Status Confine(uint64_t cgroup_id, const Policy& policy) = 0;
   // Removes the cgroup's confinement and its rules; idempotent.
   virtual absl::Status Release(uint64_t cgroup_id) = 0;
+  // What the confined process applies to itself before exec; null when the tier confines
+  // from outside (bpf-lsm) or not at all (seccomp).
+  virtual absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy) {
+    (void)policy;
+    return std::unique_ptr<ChildRestriction>();
+  }
 };
 
 // The seccomp tier: path rules are validated but not enforced (the caller says so).
 std::unique_ptr<PathEnforcer> MakeSyscallOnlyEnforcer();
 
-// Which tier a caller asks for.
-enum class TierRequest { kAuto, kBpfLsm, kSeccomp };
+// Which tier a caller asks for: kAuto takes the strongest that works here.
+enum class TierRequest { kAuto, kBpfLsm, kLandlock, kSeccomp };
 absl::StatusOr<TierRequest> ParseTierRequest(absl::string_view name);
+
+// The machine's enforcement features, behind an interface so tests can fake any machine.
+class EnforcementFeatures {
+ public:
+  virtual ~EnforcementFeatures() = default;
+  // Loads, attaches and self-tests the BPF LSM programs; the error says why not.
+  virtual absl::StatusOr<std::unique_ptr<PathEnforcer>> LoadBpfLsm() = 0;
+  // A Landlock enforcer for the running ABI; the error says why not (ABI 0, disabled).
+  virtual absl::StatusOr<std::unique_ptr<PathEnforcer>> LoadLandlock() = 0;
+};
+
+// The running kernel's features (BPF LSM via the skeleton, Landlock via its syscalls).
+EnforcementFeatures& SystemFeatures();
 
 struct EnforcerChoice {
   std::unique_ptr<PathEnforcer> enforcer;
-  // Why the tier is what it is (the BPF LSM error when it fell back), for status and warnings.
+  // Why the tier is what it is: one clause per stronger tier that was not available.
   std::string reason;
 };
 
-// Loads, attaches and self-tests the BPF LSM programs when asked (or on auto), and falls
-// back to the seccomp tier on auto when they do not enforce here.
-absl::StatusOr<EnforcerChoice> ChooseEnforcer(TierRequest request);
+// Takes the requested tier (an error when it is not available here), or on kAuto the
+// strongest that works: bpf-lsm, then landlock, then seccomp.
+absl::StatusOr<EnforcerChoice> ChooseEnforcer(TierRequest request,
+                                              EnforcementFeatures& features = SystemFeatures());
 
 }  // namespace cvlsm

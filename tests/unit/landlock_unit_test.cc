@@ -1,0 +1,88 @@
+// The Landlock tier's ABI table and mode mapping, for every ABI that changed the
+// filesystem rights (no kernel needed).
+#include <gtest/gtest.h>
+
+#include "landlock/landlock_enforcer.h"
+#include "landlock/landlock_ruleset.h"
+
+namespace cvlsm {
+namespace {
+
+using namespace landlock;
+
+constexpr uint64_t kAbi1All = kExecute | kWriteFile | kReadFile | kReadDir | kRemoveDir |
+                              kRemoveFile | kMakeChar | kMakeDir | kMakeReg | kMakeSock |
+                              kMakeFifo | kMakeBlock | kMakeSym;
+constexpr uint64_t kAbi1Write = kWriteFile | kRemoveDir | kRemoveFile | kMakeChar | kMakeDir |
+                                kMakeReg | kMakeSock | kMakeFifo | kMakeBlock | kMakeSym;
+
+TEST(LandlockUnitTest, HandledRightsGrowWithTheAbi) {
+  EXPECT_EQ(HandledAccessFs(0), 0u);
+  EXPECT_EQ(HandledAccessFs(1), kAbi1All);
+  EXPECT_EQ(HandledAccessFs(2), kAbi1All | kRefer);
+  EXPECT_EQ(HandledAccessFs(3), kAbi1All | kRefer | kTruncate);
+  EXPECT_EQ(HandledAccessFs(4), HandledAccessFs(3)) << "ABI 4 adds network rights only";
+  EXPECT_EQ(HandledAccessFs(5), kAbi1All | kRefer | kTruncate | kIoctlDev);
+  EXPECT_EQ(HandledAccessFs(6), HandledAccessFs(5)) << "ABI 6 adds scoping only";
+  EXPECT_EQ(HandledAccessFs(7), HandledAccessFs(5)) << "ABI 7 adds logging only";
+  EXPECT_EQ(HandledAccessFs(7), (1ull << 16) - 1);
+  EXPECT_EQ(HandledAccessFs(99), HandledAccessFs(kNewestKnownAbi)) << "newer ABIs: what we know";
+}
+
+struct Expected {
+  int abi;
+  uint64_t dir_write;
+  uint64_t file_write;
+};
+
+TEST(LandlockUnitTest, ModesMapPerAbiOnDirectoriesAndFiles) {
+  const Expected cases[] = {
+      {1, kAbi1Write, kWriteFile},
+      {2, kAbi1Write | kRefer, kWriteFile},
+      {3, kAbi1Write | kRefer | kTruncate, kWriteFile | kTruncate},
+      {5, kAbi1Write | kRefer | kTruncate | kIoctlDev, kWriteFile | kTruncate | kIoctlDev},
+      {7, kAbi1Write | kRefer | kTruncate | kIoctlDev, kWriteFile | kTruncate | kIoctlDev},
+  };
+  for (const Expected& e : cases) {
+    SCOPED_TRACE(e.abi);
+    EXPECT_EQ(AccessForModes(kRead, true, e.abi), kReadFile | kReadDir);
+    EXPECT_EQ(AccessForModes(kRead, false, e.abi), kReadFile);
+    EXPECT_EQ(AccessForModes(kExec, true, e.abi), kExecute);
+    EXPECT_EQ(AccessForModes(kExec, false, e.abi), kExecute);
+    EXPECT_EQ(AccessForModes(kWrite, true, e.abi), e.dir_write);
+    EXPECT_EQ(AccessForModes(kWrite, false, e.abi), e.file_write);
+    EXPECT_EQ(AccessForModes(kAllModes, true, e.abi), HandledAccessFs(e.abi))
+        << "rwx on a directory grants everything the ABI handles";
+    EXPECT_EQ(AccessForModes(kAllModes, false, e.abi), HandledAccessFs(e.abi) & kFileRights);
+    EXPECT_EQ(AccessForModes(kRead | kExec, false, e.abi), kReadFile | kExecute);
+    // Nothing granted on a file is a directory right (the kernel rejects those with EINVAL).
+    EXPECT_EQ(AccessForModes(kAllModes, false, e.abi) & ~kFileRights, 0u);
+  }
+}
+
+TEST(LandlockUnitTest, DenyRulesAreRefusedNamingTheRule) {
+  Policy policy = Policy::Preset(PolicyType::kBuild);
+  EXPECT_TRUE(CheckOnlyAllowRules(policy).ok());
+  ASSERT_TRUE(policy.AddPath("/etc", kRead).ok());
+  ASSERT_TRUE(policy.DenyPath("/etc/shadow", kRead).ok());
+  absl::Status status = CheckOnlyAllowRules(policy);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("/etc/shadow"), absl::string_view::npos) << status;
+  EXPECT_NE(status.message().find("bpf-lsm"), absl::string_view::npos) << status;
+}
+
+TEST(LandlockUnitTest, EnforcerExistsExactlyWhenTheKernelOffersAnAbi) {
+  absl::StatusOr<std::unique_ptr<PathEnforcer>> enforcer = LandlockEnforcer::Create();
+  if (LandlockAbiVersion() >= 1) {
+    ASSERT_TRUE(enforcer.ok()) << enforcer.status();
+    EXPECT_EQ((*enforcer)->tier(), Tier::kLandlock);
+  } else {
+    ASSERT_FALSE(enforcer.ok());
+    EXPECT_EQ(enforcer.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(enforcer.status().message().find("Landlock"), absl::string_view::npos);
+  }
+}
+
+}  // namespace
+}  // namespace cvlsm

@@ -1,0 +1,170 @@
+#include "landlock/landlock_enforcer.h"
+
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "landlock/landlock_ruleset.h"
+#include "policy/path_resolution.h"
+
+namespace cvlsm {
+namespace {
+
+// glibc has no wrappers for the Landlock syscalls.
+int CreateRuleset(const landlock_ruleset_attr* attr, size_t size, uint32_t flags) {
+  return static_cast<int>(::syscall(SYS_landlock_create_ruleset, attr, size, flags));
+}
+int AddPathRule(int ruleset_fd, uint64_t allowed_access, int parent_fd) {
+  landlock_path_beneath_attr beneath{};
+  beneath.allowed_access = allowed_access;
+  beneath.parent_fd = parent_fd;
+  return static_cast<int>(
+      ::syscall(SYS_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_PATH_BENEATH, &beneath, 0));
+}
+
+// The ABI, or -errno when the kernel has none to offer.
+int QueryAbi() {
+  int abi = CreateRuleset(nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  return abi < 0 ? -errno : abi;
+}
+
+bool IsProcSelf(const std::string& path) {
+  return path == "/proc/self" || path == "/proc/thread-self";
+}
+
+// The ruleset built in the parent, applied by the confined process to itself. /proc/self
+// can only be resolved by that process (in the parent it is cv-lsm's own entry), so the
+// child adds it to the shared ruleset before restricting itself: one restriction per
+// launched process, or each later child could also see the /proc entries of earlier ones.
+// The rule follows the launched process's /proc/<pid> (and its threads below it); unlike
+// the bpf-lsm tier, processes it forks do not get their own entries.
+class LandlockRestriction : public ChildRestriction {
+ public:
+  LandlockRestriction(UniqueFd ruleset, uint64_t proc_self_access)
+      : ruleset_(std::move(ruleset)), proc_self_access_(proc_self_access) {}
+
+  // Raw syscalls only: this runs between fork and exec.
+  int ApplyInChild() const noexcept override {
+    int ruleset = ruleset_.get();
+    int err = 0;
+    if (proc_self_access_ != 0) {
+      // After fork, so /proc/self is the confined process's own entry.
+      int self = ::open("/proc/self", O_PATH | O_CLOEXEC);
+      if (self >= 0) {
+        if (AddPathRule(ruleset, proc_self_access_, self) != 0) err = errno;
+        ::close(self);
+      } else if (errno != ENOENT) {  // no procfs mounted: nothing to grant
+        err = errno;
+      }
+    }
+    if (err == 0 && ::syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) err = errno;
+    // Also O_CLOEXEC, but the command has no business holding it even until exec.
+    ::close(ruleset);
+    return err;
+  }
+
+ private:
+  UniqueFd ruleset_;  // closed in the parent when the restriction is destroyed
+  uint64_t proc_self_access_;
+};
+
+// What both Confine and PrepareChild check: only allow rules, and every required rule path
+// exists (the messages name the rule).
+absl::Status ValidatePolicy(const Policy& policy) {
+  if (absl::Status status = landlock::CheckOnlyAllowRules(policy); !status.ok()) return status;
+  return ResolvePathRules(policy).status();
+}
+
+}  // namespace
+
+int LandlockAbiVersion() {
+  int abi = QueryAbi();
+  return abi < 0 ? 0 : abi;
+}
+
+absl::StatusOr<std::unique_ptr<PathEnforcer>> LandlockEnforcer::Create() {
+  int abi = QueryAbi();
+  if (abi == -ENOSYS) {
+    return absl::FailedPreconditionError(
+        "Landlock not built in: this kernel lacks CONFIG_SECURITY_LANDLOCK; boot a kernel with "
+        "it (5.13 or later) or use the bpf-lsm tier");
+  }
+  if (abi == -EOPNOTSUPP) {
+    return absl::FailedPreconditionError(
+        "Landlock is built in but disabled: add landlock to the lsm= boot parameter");
+  }
+  if (abi < 0) return ErrnoError(-abi, "query the Landlock ABI version");
+  if (abi < 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Landlock reports ABI version ", abi, ": no usable Landlock here"));
+  }
+  if (abi > landlock::kNewestKnownAbi) {
+    LogDebug("landlock", absl::StrCat("kernel offers Landlock ABI ", abi, ", using what ABI ",
+                                      landlock::kNewestKnownAbi, " knows"));
+  }
+  return std::unique_ptr<PathEnforcer>(new LandlockEnforcer(abi));
+}
+
+// Landlock restricts a process (and what it forks), not a cgroup, and cannot be imposed
+// from outside: cgroup_id is not used. The confinement happens in PrepareChild's
+// restriction; here the policy is only checked so that run fails before anything starts.
+absl::Status LandlockEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
+  (void)cgroup_id;
+  return ValidatePolicy(policy);
+}
+
+// A Landlock domain ends with the last process in it: nothing to undo.
+absl::Status LandlockEnforcer::Release(uint64_t cgroup_id) {
+  (void)cgroup_id;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::PrepareChild(
+    const Policy& policy) {
+  if (absl::Status status = ValidatePolicy(policy); !status.ok()) return status;
+
+  landlock_ruleset_attr attr{};
+  attr.handled_access_fs = landlock::HandledAccessFs(abi_);
+  UniqueFd ruleset(CreateRuleset(&attr, sizeof(attr), 0));
+  if (!ruleset.valid()) return ErrnoError(errno, "create the Landlock ruleset");
+
+  uint64_t proc_self_access = 0;
+  for (const auto& [path, modes] : policy.paths()) {
+    if (IsProcSelf(path)) {
+      proc_self_access |= landlock::AccessForModes(modes.allow, /*directory=*/true, abi_);
+      continue;
+    }
+    // Symlinks are followed: the rule is on the object the path reaches.
+    UniqueFd target(::open(path.c_str(), O_PATH | O_CLOEXEC));
+    if (!target.valid()) {
+      if (errno == ENOENT && !modes.required) {
+        LogDebug("landlock", absl::StrCat("preset path ", path, " does not exist here: skipped"));
+        continue;
+      }
+      return ErrnoError(errno, absl::StrCat("path rule '", path, "': open"));
+    }
+    struct stat st {};
+    if (::fstat(target.get(), &st) != 0) {
+      return ErrnoError(errno, absl::StrCat("path rule '", path, "': stat"));
+    }
+    uint64_t access = landlock::AccessForModes(modes.allow, S_ISDIR(st.st_mode), abi_);
+    if (access == 0) continue;
+    if (AddPathRule(ruleset.get(), access, target.get()) != 0) {
+      return ErrnoError(errno, absl::StrCat("add the Landlock rule for '", path, "'"));
+    }
+  }
+  return std::unique_ptr<ChildRestriction>(
+      new LandlockRestriction(std::move(ruleset), proc_self_access));
+}
+
+}  // namespace cvlsm

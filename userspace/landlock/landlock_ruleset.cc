@@ -1,0 +1,45 @@
+#include "landlock/landlock_ruleset.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace cvlsm::landlock {
+
+uint64_t HandledAccessFs(int abi) {
+  if (abi < 1) return 0;
+  abi = std::min(abi, kNewestKnownAbi);
+  uint64_t handled = kExecute | kWriteFile | kReadFile | kReadDir | kRemoveDir | kRemoveFile |
+                     kMakeChar | kMakeDir | kMakeReg | kMakeSock | kMakeFifo | kMakeBlock |
+                     kMakeSym;
+  if (abi >= 2) handled |= kRefer;
+  if (abi >= 3) handled |= kTruncate;
+  if (abi >= 5) handled |= kIoctlDev;
+  return handled;
+}
+
+uint64_t AccessForModes(AccessModes modes, bool directory, int abi) {
+  uint64_t access = 0;
+  if (modes & kRead) access |= kReadFile | kReadDir;
+  if (modes & kWrite) {
+    access |= kWriteFile | kRemoveDir | kRemoveFile | kMakeChar | kMakeDir | kMakeReg | kMakeSock |
+              kMakeFifo | kMakeBlock | kMakeSym | kRefer | kTruncate | kIoctlDev;
+  }
+  if (modes & kExec) access |= kExecute;
+  if (!directory) access &= kFileRights;
+  return access & HandledAccessFs(abi);
+}
+
+absl::Status CheckOnlyAllowRules(const Policy& policy) {
+  for (const auto& [path, modes] : policy.paths()) {
+    if (modes.deny == 0) continue;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "deny rule '", path, ":", FormatAccessModes(modes.deny),
+        "' cannot be enforced by the landlock tier: Landlock can only grant access, not take "
+        "modes away below an allowed directory; use the bpf-lsm tier (--mode bpf-lsm) or drop "
+        "the rule"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cvlsm::landlock
