@@ -6,9 +6,11 @@
  *   lsm/file_open            every open of a file: read needs r, write needs w,
  *                            the kernel's own opens for exec/ld.so need x.
  *   lsm/bprm_check_security  every exec, including a script's interpreter: needs x.
- *   lsm/inode_getattr        not a policy hook: attached only while userspace resolves rule
- *                            paths, it records which inode an fstat() reaches, so
- *                            rules name objects exactly as the two hooks above see them.
+ *   lsm/inode_getattr        not a policy hook: while userspace resolves rule paths
+ *                            (cvlsm_resolvers_active), it records which inode an fstat()
+ *                            reaches, so rules name objects exactly as the hooks see them.
+ *                            Otherwise it returns after one load: it stays attached because
+ *                            5.10 cannot attach an LSM program a second time once detached.
  *
  * A process is confined when its cgroup v2, or an ancestor of it, is in cvlsm_cgroups.
  * Rules name objects by their inode (see cvlsm_rule_key), resolved when a policy is applied;
@@ -221,9 +223,14 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	return check_access(policy, file, CVLSM_MODE_EXEC);
 }
 
+/* Number of userspace resolution sessions in progress (written through the mmapped .bss). */
+volatile __u32 cvlsm_resolvers_active = 0;
+
 SEC("lsm/inode_getattr")
 int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
 {
+	if (!cvlsm_resolvers_active)
+		return ret;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct cvlsm_object_id *request = bpf_map_lookup_elem(&cvlsm_resolve_requests, &tid);
 

@@ -83,10 +83,8 @@ absl::Status BpfLsmEnforcer::DeleteRules(__u32 policy_id, const ResolvedPathRule
 }
 
 absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
-  absl::StatusOr<std::unique_ptr<KernelObjectIdentifier>> identifier =
-      KernelObjectIdentifier::Attach(*skeleton_);
-  if (!identifier.ok()) return identifier.status();
-  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy, **identifier);
+  KernelObjectIdentifier identifier(*skeleton_);
+  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy, identifier);
   if (!rules.ok()) return rules.status();
   return ConfineResolved(cgroup_id, *rules);
 }

@@ -1,6 +1,5 @@
 #include "bpf_backend/kernel_object_identifier.h"
 
-#include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,14 +11,13 @@
 
 namespace cvlsm {
 
-absl::StatusOr<std::unique_ptr<KernelObjectIdentifier>> KernelObjectIdentifier::Attach(
-    const LsmSkeleton& skeleton) {
-  bpf_link* link = bpf_program__attach(skeleton.resolver_program());
-  if (!link) return ErrnoError(errno, "attach the rule-path resolver (lsm/inode_getattr)");
-  return std::unique_ptr<KernelObjectIdentifier>(new KernelObjectIdentifier(skeleton, link));
+KernelObjectIdentifier::KernelObjectIdentifier(const LsmSkeleton& skeleton) : skeleton_(skeleton) {
+  __atomic_fetch_add(skeleton_.resolvers_active(), 1, __ATOMIC_SEQ_CST);
 }
 
-KernelObjectIdentifier::~KernelObjectIdentifier() { bpf_link__destroy(link_); }
+KernelObjectIdentifier::~KernelObjectIdentifier() {
+  __atomic_fetch_sub(skeleton_.resolvers_active(), 1, __ATOMIC_SEQ_CST);
+}
 
 absl::StatusOr<ObjectId> KernelObjectIdentifier::Identify(const std::string& path) {
   __u32 tid = static_cast<__u32>(::gettid());

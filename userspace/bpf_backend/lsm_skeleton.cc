@@ -54,8 +54,6 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
   cvlsm_bpf* raw = cvlsm_bpf__open();
   if (!raw) return ErrnoError(errno, "open the embedded BPF object");
   std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(raw));
-  // The resolver runs only while rule paths are resolved, not on every stat().
-  bpf_program__set_autoattach(raw->progs.cvlsm_resolve_object, false);
 
   if (int err = cvlsm_bpf__load(raw); err != 0) {
     return ErrnoError(-err, "load the BPF LSM programs", LoadRemedy(-err));
@@ -76,8 +74,8 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
   return skeleton;
 }
 
-struct bpf_program* LsmSkeleton::resolver_program() const {
-  return skel_->progs.cvlsm_resolve_object;
+volatile __u32* LsmSkeleton::resolvers_active() const {
+  return &skel_->bss->cvlsm_resolvers_active;
 }
 
 LsmSkeleton::~LsmSkeleton() { cvlsm_bpf__destroy(skel_); }

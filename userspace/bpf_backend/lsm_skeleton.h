@@ -24,8 +24,9 @@ class LsmSkeleton {
   const TypedMap<__u64, cvlsm_cgroup_policy>& cgroups() const { return *cgroups_; }
   const TypedMap<cvlsm_rule_key, cvlsm_rule_value>& path_rules() const { return *path_rules_; }
   const TypedMap<__u32, cvlsm_object_id>& resolve_requests() const { return *resolve_requests_; }
-  // The rule-path resolver, loaded but not attached (see KernelObjectIdentifier).
-  struct bpf_program* resolver_program() const;
+  // Count of resolution sessions in progress, in the programs' mmapped .bss: the
+  // rule-path resolver does nothing while it is 0 (see KernelObjectIdentifier).
+  volatile __u32* resolvers_active() const;
 
  private:
   explicit LsmSkeleton(cvlsm_bpf* skel) : skel_(skel) {}
