@@ -1,12 +1,16 @@
 #!/bin/sh
-# Runs inside the VM guest (tests/vm/vm-run.sh): the privileged suites of this build,
-# against the kernel the guest booted. Exits non-zero when any suite fails.
+# Runs the privileged suites of this build against the running kernel: inside a VM guest
+# (tests/vm/vm-run.sh) or on the host for the matrix's host case. CVLSM_EXPECT_TIER (from
+# the caller) is the tier the suites must find. Exits non-zero when any suite fails.
 #   run-guest-suite.sh BUILD_DIR
 set -u
 build=${1:?usage: run-guest-suite.sh BUILD_DIR}
 failed=0
-echo "guest kernel: $(uname -r)  lsm: $(cat /sys/kernel/security/lsm 2>/dev/null)"
-"$build/userspace/cv-lsm" status || true
+echo "guest kernel: $(uname -r)"
+echo "lsm: $(cat /sys/kernel/security/lsm 2>/dev/null)"
+"$build/userspace/cv-lsm" status
+tier=$("$build/userspace/cv-lsm" status --json | sed -n 's/^ *"tier": "\([a-z-]*\)".*/\1/p')
+echo "observed tier: ${tier:-none} (expected ${CVLSM_EXPECT_TIER:-bpf-lsm})"
 for suite in tests/cvlsm_host_tests tests/vm/cvlsm_vm_guest_tests; do
   echo "=== $suite"
   if ! "$build/$suite" --gtest_color=no; then
