@@ -28,6 +28,7 @@ namespace {
 enum class ChildStep : int {
   kJoinCgroup,
   kParentDeath,
+  kSetup,
   kCapabilities,
   kNoNewPrivs,
   kPathRestriction,
@@ -46,6 +47,8 @@ const char* StepName(ChildStep step) {
       return "join the workload's cgroup";
     case ChildStep::kParentDeath:
       return "tie the command's life to cv-lsm's";
+    case ChildStep::kSetup:
+      return "enter the container (namespaces, root)";
     case ChildStep::kCapabilities:
       return "drop capabilities";
     case ChildStep::kNoNewPrivs:
@@ -101,6 +104,18 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name, const char* 
   return absl::NotFoundError(absl::StrCat("command not found: ", name, " (searched ", search, ")"));
 }
 
+// Shell convention: 128+N when killed by signal N.
+ExitResult FromWaitStatus(int status) {
+  ExitResult result;
+  if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+    result.exit_code = 128 + WTERMSIG(status);
+  } else {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  return result;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ConfinedProcess>> ConfinedProcess::Start(const LaunchSpec& spec) {
@@ -143,6 +158,9 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   if (!procs_fd_.valid()) return ErrnoError(errno, absl::StrCat("open ", spec.cgroup_procs_file));
   last_capability_ = LastCapability();
   restriction_ = spec.restriction;
+  setup_ = spec.setup;
+  keep_capabilities_ = spec.keep_capabilities;
+  cli_process_control_ = spec.cli_process_control;
   return absl::OkStatus();
 }
 
@@ -152,20 +170,27 @@ absl::Status ConfinedProcess::Fork() {
   UniqueFd report_read(report[0]), report_write(report[1]);
 
   // Block what the parent will wait for before the child exists, so nothing is lost.
-  BlockForwardedSignals();
+  if (cli_process_control_) BlockForwardedSignals();
   sigset_t waited = WaitedSignals();
   pid_t parent = ::getpid();
   pid_t child = ::fork();
   if (child < 0) return ErrnoError(errno, "fork the confined command");
   if (child == 0) {
     // Only async-signal-safe calls from here to exec.
-    ::sigprocmask(SIG_UNBLOCK, &waited, nullptr);
+    if (cli_process_control_) ::sigprocmask(SIG_UNBLOCK, &waited, nullptr);
     int fd = report_write.get();
     if (::write(procs_fd_.get(), "0", 1) != 1) ChildFail(fd, ChildStep::kJoinCgroup, errno);
-    // If cv-lsm dies, the programs that confine the command go with it: so does the command.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(fd, ChildStep::kParentDeath, errno);
-    if (::getppid() != parent) ChildFail(fd, ChildStep::kParentDeath, ESRCH);
-    if (int err = DropAllCapabilities(last_capability_); err != 0) {
+    if (cli_process_control_) {
+      // If cv-lsm dies, the programs that confine the command go with it: so does the command.
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(fd, ChildStep::kParentDeath, errno);
+      if (::getppid() != parent) ChildFail(fd, ChildStep::kParentDeath, ESRCH);
+    }
+    if (setup_) {
+      if (int err = setup_->ApplyInChild(); err != 0) ChildFail(fd, ChildStep::kSetup, err);
+    }
+    if (int err = keep_capabilities_ != 0 ? ReduceCapabilities(last_capability_, keep_capabilities_)
+                                          : DropAllCapabilities(last_capability_);
+        err != 0) {
       ChildFail(fd, ChildStep::kCapabilities, err);
     }
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(fd, ChildStep::kNoNewPrivs, errno);
@@ -247,12 +272,7 @@ absl::StatusOr<ExitResult> ConfinedProcess::WaitForwardingSignals() {
     pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       reaped_ = true;
-      if (WIFSIGNALED(status)) {
-        result.signal = WTERMSIG(status);
-        result.exit_code = 128 + WTERMSIG(status);
-      } else {
-        result.exit_code = WEXITSTATUS(status);
-      }
+      result = FromWaitStatus(status);
       break;
     }
     if (done < 0 && errno != EINTR) return ErrnoError(errno, "wait for the confined command");
@@ -262,6 +282,17 @@ absl::StatusOr<ExitResult> ConfinedProcess::WaitForwardingSignals() {
     if (sig > 0 && sig != SIGCHLD && info.si_code != SI_KERNEL) ::kill(pid_, sig);
   }
   return result;
+}
+
+absl::StatusOr<ExitResult> ConfinedProcess::Wait() {
+  if (reaped_) return absl::FailedPreconditionError("the confined command was already waited for");
+  int status = 0;
+  pid_t done;
+  while ((done = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (done != pid_) return ErrnoError(errno, "wait for the confined command");
+  reaped_ = true;
+  return FromWaitStatus(status);
 }
 
 ConfinedProcess::~ConfinedProcess() {

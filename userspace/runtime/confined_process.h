@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,16 @@ struct LaunchSpec {
   // Applied by the child to itself after no_new_privs, before the filter (Landlock); may be
   // null. Must outlive Start().
   const ChildRestriction* restriction = nullptr;
+  // Applied by the child right after joining the cgroup, while it still has capabilities
+  // (entering a container's namespaces); may be null. Must outlive Start().
+  const ChildRestriction* setup = nullptr;
+  // Capabilities (bit N = CAP_N) the command keeps as ambient capabilities, so they survive
+  // exec; every other one is dropped. The CLI keeps none.
+  uint64_t keep_capabilities = 0;
+  // The CLI blocks the signals it forwards and ties the command's life to its own thread
+  // (PR_SET_PDEATHSIG). A library caller turns this off: it neither owns the caller's signal
+  // mask nor wants a thread's exit to kill the command (it ties the life otherwise).
+  bool cli_process_control = true;
 };
 
 // How the confined command ended.
@@ -59,6 +70,11 @@ class ConfinedProcess {
   // cannot be cut short by one.
   absl::StatusOr<ExitResult> WaitForwardingSignals();
 
+  // Waits for the command without touching signals (for library callers); EINTR is retried.
+  absl::StatusOr<ExitResult> Wait();
+  // Whether the command was reaped (by a wait, or because its setup failed).
+  bool reaped() const { return reaped_; }
+
  private:
   ConfinedProcess() = default;
   absl::Status Prepare(const LaunchSpec& spec);
@@ -76,6 +92,9 @@ class ConfinedProcess {
   std::optional<SyscallFilter> filter_;
   UniqueFd procs_fd_;
   int last_capability_ = 0;
+  uint64_t keep_capabilities_ = 0;
+  bool cli_process_control_ = true;
+  const ChildRestriction* setup_ = nullptr;
   const ChildRestriction* restriction_ = nullptr;
   pid_t pid_ = -1;
   bool reaped_ = false;

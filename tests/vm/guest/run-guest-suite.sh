@@ -11,11 +11,21 @@ echo "lsm: $(cat /sys/kernel/security/lsm 2>/dev/null)"
 "$build/userspace/cv-lsm" status
 tier=$("$build/userspace/cv-lsm" status --json | sed -n 's/^ *"tier": "\([a-z-]*\)".*/\1/p')
 echo "observed tier: ${tier:-none} (expected ${CVLSM_EXPECT_TIER:-bpf-lsm})"
-for suite in tests/cvlsm_host_tests tests/vm/cvlsm_vm_guest_tests; do
+for suite in tests/cvlsm_host_tests tests/capi/capi_host_tests tests/vm/cvlsm_vm_guest_tests; do
   echo "=== $suite"
   if ! "$build/$suite" --gtest_color=no; then
     echo "=== FAILED: $suite"
     failed=1
   fi
 done
+# The containerv usage example: a Build policy, make run inside a container.
+echo "=== examples/container-policy-example"
+workspace=/var/tmp/cvlsm-example-$$
+if "$build/examples/container-policy-example" "$workspace" && [ -s "$workspace/hello.txt" ]; then
+  echo "example: ok ($(cat "$workspace/hello.txt"))"
+else
+  echo "=== FAILED: examples/container-policy-example"
+  failed=1
+fi
+rm -rf "$workspace"
 exit $failed

@@ -1,0 +1,318 @@
+// Containers as root on this host (its tier, CVLSM_EXPECT_TIER): creation, namespaces,
+// capabilities, confinement, spawn/kill/wait, teardown that leaves nothing behind, and
+// policy sharing. Through the public C API only.
+#include <dirent.h>
+#include <errno.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "chef/containerv.h"
+#include "chef/containerv/policy.h"
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The cgroup v2 mount (unified or hybrid machines).
+std::string Cgroup2Root() {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  for (std::string line; std::getline(mountinfo, line);) {
+    if (line.find(" - cgroup2 ") == std::string::npos) continue;
+    std::istringstream fields(line);
+    std::string field;
+    for (int i = 0; i < 5 && fields >> field; ++i) {
+    }
+    return field;
+  }
+  return "/sys/fs/cgroup";
+}
+
+// Directories below <cgroup2>/cv-lsm whose name starts with "ctr-<id>.".
+std::vector<std::string> CgroupsOf(const std::string& id) {
+  std::vector<std::string> found;
+  DIR* dir = ::opendir((Cgroup2Root() + "/cv-lsm").c_str());
+  if (!dir) return found;
+  std::string prefix = "ctr-" + id + ".";
+  while (dirent* entry = ::readdir(dir)) {
+    if (std::string(entry->d_name).rfind(prefix, 0) == 0) found.push_back(entry->d_name);
+  }
+  ::closedir(dir);
+  return found;
+}
+
+class ContainerHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::geteuid(), 0u) << "the container tests need root";
+    char pattern[] = "/tmp/cvlsm-capi-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    if (container_) {
+      EXPECT_EQ(containerv_destroy(container_), 0) << cvlsm_last_error();
+    }
+    if (!dir_.empty()) (void)!::system(("rm -rf " + dir_).c_str());
+  }
+
+  // A container with the policy (deleted here: the container keeps its own reference).
+  void Create(const char* id, containerv_policy* policy, unsigned caps = 0) {
+    ASSERT_NE(policy, nullptr);
+    ASSERT_EQ(containerv_policy_add_path(policy, dir_.c_str(), CV_FS_ALL), 0);
+    containerv_options* options = containerv_options_new();
+    containerv_options_set_policy(options, policy);
+    containerv_options_set_caps(options, static_cast<containerv_capabilities>(caps));
+    containerv_policy_delete(policy);
+    ASSERT_EQ(containerv_create(id, options, &container_), 0) << cvlsm_last_error();
+    containerv_options_delete(options);
+  }
+
+  // Runs /bin/sh -c SCRIPT to its end; returns the exit code.
+  int RunShell(const std::string& script) {
+    std::string arguments = "-c '" + script + "'";
+    containerv_spawn_options options{arguments.c_str(), nullptr, nullptr, CV_SPAWN_WAIT};
+    process_handle_t pid = 0;
+    EXPECT_EQ(containerv_spawn(container_, "/bin/sh", &options, &pid), 0) << cvlsm_last_error();
+    int code = -1;
+    EXPECT_EQ(containerv_wait(container_, pid, &code), 0) << cvlsm_last_error();
+    return code;
+  }
+
+  std::string dir_;
+  containerv_container* container_ = nullptr;
+};
+
+TEST_F(ContainerHostTest, SpawnWaitAndExitCodes) {
+  Create("capi-exit", containerv_policy_new(CV_POLICY_BUILD));
+  EXPECT_STREQ(containerv_id(container_), "capi-exit");
+  EXPECT_EQ(RunShell("exit 0"), 0);
+  EXPECT_EQ(RunShell("exit 7"), 7);
+  EXPECT_EQ(RunShell("kill -9 $$"), 128 + 9);
+}
+
+TEST_F(ContainerHostTest, ArgumentsAndEnvironmentReachTheProcess) {
+  Create("capi-args", containerv_policy_new(CV_POLICY_BUILD));
+  std::string out = dir_ + "/out";
+  std::string arguments =
+      "-c 'printf \"%s|%s|%s\" \"$1\" \"$GREETING\" \"$(pwd)\" > " + out + "' sh \"two words\"";
+  const char* const env[] = {"GREETING=hello", "PATH=/usr/bin:/bin", nullptr};
+  containerv_spawn_options options{arguments.c_str(), env, nullptr, CV_SPAWN_WAIT};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, "/bin/sh", &options, &pid), 0) << cvlsm_last_error();
+  int code = -1;
+  ASSERT_EQ(containerv_wait(container_, pid, &code), 0);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(ReadFile(out), "two words|hello|/");
+}
+
+TEST_F(ContainerHostTest, ProcessesShareTheContainersNamespaces) {
+  Create("capi-ns", containerv_policy_new(CV_POLICY_BUILD));
+  std::string out = dir_ + "/ns";
+  // Own hostname (the id), own pid namespace (low pids), loopback-only network.
+  ASSERT_EQ(RunShell("echo $(hostname) $$ > " + out +
+                     "; "
+                     "while read l; do echo $l; done < /proc/self/net/dev >> " +
+                     out),
+            0);
+  std::string text = ReadFile(out);
+  std::istringstream lines(text);
+  std::string hostname;
+  int pid = 0;
+  lines >> hostname >> pid;
+  EXPECT_EQ(hostname, "capi-ns");
+  EXPECT_GT(pid, 1);
+  EXPECT_LT(pid, 100);
+  EXPECT_NE(text.find("lo:"), std::string::npos) << text;
+  EXPECT_EQ(text.find("eth"), std::string::npos) << text;
+  struct utsname host {};
+  ::uname(&host);
+  EXPECT_STRNE(host.nodename, "capi-ns");  // the host's hostname is untouched
+}
+
+TEST_F(ContainerHostTest, CapabilitiesFollowTheFlagsWithNoNewPrivsAndSeccomp) {
+  Create("capi-caps", containerv_policy_new(CV_POLICY_BUILD),
+         CV_CAP_FILESYSTEM | CV_CAP_PROCESS_CONTROL);
+  std::string out = dir_ + "/status";
+  // Builtins only: under Landlock /proc/self is the spawned process's own entry.
+  ASSERT_EQ(RunShell("while read k v; do case $k in CapEff:|CapBnd:|NoNewPrivs:|Seccomp:) "
+                     "echo $k $v;; esac; done < /proc/self/status > " +
+                     out),
+            0);
+  std::string text = ReadFile(out);
+  EXPECT_NE(text.find("CapEff: 000000000000003b"), std::string::npos) << text;
+  EXPECT_NE(text.find("CapBnd: 000000000000003b"), std::string::npos) << text;
+  EXPECT_NE(text.find("NoNewPrivs: 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("Seccomp: 2"), std::string::npos) << text;
+}
+
+TEST_F(ContainerHostTest, NoFlagsMeansNoCapabilities) {
+  Create("capi-nocaps", containerv_policy_new(CV_POLICY_BUILD));
+  std::string out = dir_ + "/status";
+  ASSERT_EQ(RunShell("while read k v; do case $k in CapEff:) echo $v;; esac; done "
+                     "< /proc/self/status > " +
+                     out),
+            0);
+  EXPECT_EQ(ReadFile(out), "0000000000000000\n");
+}
+
+TEST_F(ContainerHostTest, PathRulesAreEnforcedUnlessTheTierIsSeccomp) {
+  const char* tier = std::getenv("CVLSM_EXPECT_TIER");
+  const bool enforced = !(tier && std::string(tier) == "seccomp");
+  Create("capi-paths", containerv_policy_new(CV_POLICY_MINIMAL));
+  containerv_spawn_options options{"/etc/hostname", nullptr, nullptr, CV_SPAWN_WAIT};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, "/bin/cat", &options, &pid), 0) << cvlsm_last_error();
+  int code = -1;
+  ASSERT_EQ(containerv_wait(container_, pid, &code), 0);
+  // cat: Permission denied where paths are enforced; the seccomp tier reads it.
+  EXPECT_EQ(code, enforced ? 1 : 0);
+}
+
+TEST_F(ContainerHostTest, KillAndWaitOnARunningProcess) {
+  Create("capi-kill", containerv_policy_new(CV_POLICY_MINIMAL));
+  containerv_spawn_options options{"100", nullptr, nullptr, static_cast<container_spawn_flags>(0)};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, "/bin/sleep", &options, &pid), 0) << cvlsm_last_error();
+  EXPECT_GT(pid, 0);
+  EXPECT_EQ(containerv_kill(container_, pid), 0) << cvlsm_last_error();
+  int code = -1;
+  EXPECT_EQ(containerv_wait(container_, pid, &code), 0);
+  EXPECT_EQ(code, 128 + SIGTERM);
+  errno = 0;
+  EXPECT_EQ(containerv_wait(container_, pid, &code), -1);  // once only
+  EXPECT_EQ(errno, ESRCH);
+  errno = 0;
+  EXPECT_EQ(containerv_kill(container_, pid), -1);
+  EXPECT_EQ(errno, ESRCH);
+}
+
+TEST_F(ContainerHostTest, ForeignPidsAreRefused) {
+  Create("capi-foreign", containerv_policy_new(CV_POLICY_MINIMAL));
+  errno = 0;
+  EXPECT_EQ(containerv_kill(container_, ::getpid()), -1);  // not ours to signal
+  EXPECT_EQ(errno, ESRCH);
+  errno = 0;
+  EXPECT_EQ(containerv_wait(container_, ::getpid(), nullptr), -1);
+  EXPECT_EQ(errno, ESRCH);
+  errno = 0;
+  EXPECT_EQ(containerv_kill(container_, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+TEST_F(ContainerHostTest, SpawnErrors) {
+  Create("capi-spawn-errors", containerv_policy_new(CV_POLICY_MINIMAL));
+  process_handle_t pid = 0;
+  auto expect = [&](const char* path, containerv_spawn_options* options, int err) {
+    errno = 0;
+    EXPECT_EQ(containerv_spawn(container_, path, options, &pid), -1) << path;
+    EXPECT_EQ(errno, err) << path << ": " << cvlsm_last_error();
+  };
+  expect("/no/such/program", nullptr, ENOENT);
+  expect("sh", nullptr, EINVAL);
+  expect("/etc/passwd", nullptr, EACCES);
+  expect(nullptr, nullptr, EINVAL);
+  containerv_spawn_options unterminated{"'abc", nullptr, nullptr, CV_SPAWN_WAIT};
+  expect("/bin/true", &unterminated, EINVAL);
+  containerv_spawn_options user{nullptr, nullptr, reinterpret_cast<containerv_user*>(&pid),
+                                CV_SPAWN_WAIT};
+  expect("/bin/true", &user, EOPNOTSUPP);
+  containerv_spawn_options flags{nullptr, nullptr, nullptr,
+                                 static_cast<container_spawn_flags>(0x40)};
+  expect("/bin/true", &flags, EINVAL);
+  // NULL options and NULL pidOut are fine.
+  EXPECT_EQ(containerv_spawn(container_, "/bin/true", nullptr, nullptr), 0) << cvlsm_last_error();
+}
+
+TEST_F(ContainerHostTest, DestroyLeavesNothingBehindWhateverRunsInside) {
+  Create("capi-destroy", containerv_policy_new(CV_POLICY_BUILD));
+  // A process that forks children that ignore SIGTERM and a grandchild that is orphaned.
+  containerv_spawn_options options{"-c 'trap \"\" TERM; (sleep 1000 &); sleep 1000 & sleep 1000'",
+                                   nullptr, nullptr, static_cast<container_spawn_flags>(0)};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, "/bin/sh", &options, &pid), 0) << cvlsm_last_error();
+  ::usleep(200 * 1000);
+  std::vector<std::string> cgroups = CgroupsOf("capi-destroy");
+  ASSERT_EQ(cgroups.size(), 1u);
+  std::string procs = ReadFile(Cgroup2Root() + "/cv-lsm/" + cgroups[0] + "/cgroup.procs");
+  EXPECT_GE(std::count(procs.begin(), procs.end(), '\n'), 4) << procs;  // init, sh, 3 sleeps
+  EXPECT_EQ(containerv_destroy(container_), 0) << cvlsm_last_error();
+  container_ = nullptr;
+  EXPECT_TRUE(CgroupsOf("capi-destroy").empty());
+  std::istringstream pids(procs);
+  for (pid_t left; pids >> left;) {
+    EXPECT_EQ(::kill(left, 0), -1) << "process " << left << " survived";
+  }
+}
+
+TEST_F(ContainerHostTest, APolicyIsSharedAndOutlivesItsHandle) {
+  containerv_policy* policy = containerv_policy_new(CV_POLICY_BUILD);
+  ASSERT_EQ(containerv_policy_add_path(policy, dir_.c_str(), CV_FS_ALL), 0);
+  containerv_options* options = containerv_options_new();
+  containerv_options_set_policy(options, policy);
+  containerv_container* first = nullptr;
+  containerv_container* second = nullptr;
+  ASSERT_EQ(containerv_create("capi-shared-1", options, &first), 0) << cvlsm_last_error();
+  containerv_policy_delete(policy);  // in use by the options and the first container
+  ASSERT_EQ(containerv_create("capi-shared-2", options, &second), 0) << cvlsm_last_error();
+  containerv_options_delete(options);
+  for (containerv_container* container : {first, second}) {
+    std::string arguments = "-c 'echo ok > " + dir_ + "/" + containerv_id(container) + "'";
+    containerv_spawn_options spawn{arguments.c_str(), nullptr, nullptr, CV_SPAWN_WAIT};
+    process_handle_t pid = 0;
+    ASSERT_EQ(containerv_spawn(container, "/bin/sh", &spawn, &pid), 0) << cvlsm_last_error();
+    int code = -1;
+    ASSERT_EQ(containerv_wait(container, pid, &code), 0);
+    EXPECT_EQ(code, 0);
+  }
+  EXPECT_EQ(ReadFile(dir_ + "/capi-shared-1"), "ok\n");
+  EXPECT_EQ(ReadFile(dir_ + "/capi-shared-2"), "ok\n");
+  EXPECT_EQ(containerv_destroy(first), 0);
+  EXPECT_EQ(containerv_destroy(second), 0);
+}
+
+TEST_F(ContainerHostTest, DestroyWithNothingSpawnedAndUnwaitedResults) {
+  Create("capi-idle", containerv_policy_new(CV_POLICY_MINIMAL));
+  containerv_spawn_options options{nullptr, nullptr, nullptr, CV_SPAWN_WAIT};
+  ASSERT_EQ(containerv_spawn(container_, "/bin/true", &options, nullptr), 0);
+  // The result of that process is never fetched: destroy frees it.
+}
+
+TEST_F(ContainerHostTest, RootFilesystemBecomesTheContainersRoot) {
+  std::string root = dir_ + "/rootfs";
+  ASSERT_EQ(::mkdir(root.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((root + "/proc").c_str(), 0755), 0);
+  std::ofstream(root + "/rootfs-marker") << "marker\n";
+  ASSERT_EQ(::system(("cp " CVLSM_ROOTFS_PROBE_PATH " " + root + "/probe").c_str()), 0);
+  containerv_policy* policy = containerv_policy_new(CV_POLICY_MINIMAL);
+  ASSERT_EQ(containerv_policy_add_path(policy, "/",
+                                       static_cast<containerv_fs_access>(CV_FS_READ | CV_FS_EXEC)),
+            0);
+  containerv_options* options = containerv_options_new();
+  containerv_options_set_policy(options, policy);
+  containerv_policy_delete(policy);
+  ASSERT_EQ(containerv_create(root.c_str(), options, &container_), 0) << cvlsm_last_error();
+  containerv_options_delete(options);
+  EXPECT_EQ(std::string(containerv_id(container_)).rfind("cv", 0), 0u);
+  containerv_spawn_options spawn{nullptr, nullptr, nullptr, CV_SPAWN_WAIT};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, "/probe", &spawn, &pid), 0) << cvlsm_last_error();
+  int code = -1;
+  ASSERT_EQ(containerv_wait(container_, pid, &code), 0);
+  EXPECT_EQ(code, 0) << "10: no marker, 11: host tree visible, 12: not in its pid namespace";
+}
+
+}  // namespace

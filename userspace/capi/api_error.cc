@@ -1,0 +1,78 @@
+#include "capi/api_error.h"
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "chef/containerv.h"
+
+namespace cvlsm::capi {
+namespace {
+
+thread_local std::string last_error;
+
+int ErrnoForCode(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return EINVAL;
+    case absl::StatusCode::kNotFound:
+      return ENOENT;
+    case absl::StatusCode::kAlreadyExists:
+      return EEXIST;
+    case absl::StatusCode::kPermissionDenied:
+      return EPERM;
+    case absl::StatusCode::kResourceExhausted:
+      return ENOMEM;
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnimplemented:
+      return EOPNOTSUPP;
+    case absl::StatusCode::kUnavailable:
+      return EAGAIN;
+    default:
+      return EIO;
+  }
+}
+
+void SetLastError(absl::string_view message) noexcept {
+  try {
+    last_error.assign(message.data(), message.size());
+  } catch (...) {
+    // Out of memory while recording the message: errno still says what happened.
+  }
+}
+
+}  // namespace
+
+int ErrnoForStatus(const absl::Status& status) {
+  // ErrnoError writes "(errno N)": the kernel's own answer beats a guess from the code.
+  absl::string_view message = status.message();
+  size_t at = message.rfind("(errno ");
+  if (at != absl::string_view::npos) {
+    absl::string_view rest = message.substr(at + 7);
+    int err = 0;
+    if (absl::SimpleAtoi(rest.substr(0, rest.find(')')), &err) && err > 0) return err;
+  }
+  return ErrnoForCode(status.code());
+}
+
+int Fail(const absl::Status& status) {
+  int err = ErrnoForStatus(status);
+  SetLastError(status.message());
+  errno = err;
+  return -1;
+}
+
+int FailErrno(int err, absl::string_view message) {
+  SetLastError(message);
+  errno = err;
+  return -1;
+}
+
+void ClearLastError() { last_error.clear(); }
+
+const char* LastError() { return last_error.c_str(); }
+
+}  // namespace cvlsm::capi
+
+extern "C" const char* cvlsm_last_error(void) { return cvlsm::capi::LastError(); }

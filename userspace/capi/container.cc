@@ -1,0 +1,217 @@
+#include "capi/container.h"
+
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "capi/capability_map.h"
+#include "capi/root_policy.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "cvlsm_abi.h"
+#include "policy/path_resolution.h"
+
+namespace cvlsm::capi {
+namespace {
+
+constexpr size_t kMaxIdLength = 64;
+constexpr char kDefaultPath[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+bool IsValidId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxIdLength || id == "." || id == "..") return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+std::string GeneratedId() {
+  unsigned char bytes[6] = {};
+  if (::getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes)) {
+    static std::atomic<unsigned> counter{0};
+    return absl::StrCat("cv", ::getpid(), "x", counter++);
+  }
+  std::string id = "cv";
+  for (unsigned char b : bytes) absl::StrAppendFormat(&id, "%02x", b);
+  return id;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Container>> Container::Create(absl::string_view root_or_id,
+                                                             unsigned cv_caps,
+                                                             const Policy& policy) {
+  std::unique_ptr<Container> container(new Container());
+  if (!root_or_id.empty() && root_or_id[0] == '/') {
+    std::string root(root_or_id);
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    struct stat st {};
+    if (::stat(root.c_str(), &st) != 0)
+      return ErrnoError(errno, absl::StrCat("root filesystem ", root));
+    if (!S_ISDIR(st.st_mode)) return ErrnoError(ENOTDIR, absl::StrCat("root filesystem ", root));
+    if (root != "/") container->root_ = root;
+    container->id_ = GeneratedId();
+  } else if (IsValidId(root_or_id)) {
+    container->id_ = std::string(root_or_id);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", root_or_id, "' is neither an existing absolute directory nor a container id ",
+        "([A-Za-z0-9._-], at most ", kMaxIdLength, " characters)"));
+  }
+  // On failure the destructor undoes whatever Setup got to.
+  if (absl::Status status = container->Setup(cv_caps, policy); !status.ok()) return status;
+  return container;
+}
+
+absl::Status Container::Setup(unsigned cv_caps, const Policy& policy) {
+  if (root_.empty()) {
+    policy_.emplace(policy);
+  } else {
+    absl::StatusOr<Policy> moved = PolicyInRoot(policy, root_);
+    if (!moved.ok()) return moved.status();
+    policy_.emplace(*std::move(moved));
+  }
+  keep_capabilities_ = CapabilitiesFor(cv_caps);
+  // Every rule path must exist before anything is created (as `cv-lsm run` checks).
+  if (absl::Status valid = ResolvePathRules(*policy_).status(); !valid.ok()) return valid;
+
+  absl::StatusOr<std::shared_ptr<SharedEnforcer>> enforcer = SharedEnforcer::Get();
+  if (!enforcer.ok()) return enforcer.status();
+  enforcer_ = *std::move(enforcer);
+
+  // "<name>-<pid>": SweepStaleCgroups removes it if this process dies without destroying.
+  static std::atomic<unsigned> sequence{0};
+  SweepStaleCgroups("cv-lsm");
+  absl::StatusOr<OwnedCgroup> cgroup =
+      OwnedCgroup::Create("cv-lsm", absl::StrCat("ctr-", id_, ".", sequence++, "-", ::getpid()),
+                          CVLSM_MAX_CGROUP_DEPTH - 1);
+  if (!cgroup.ok()) return cgroup.status();
+  cgroup_.emplace(*std::move(cgroup));
+  cgroup_id_ = cgroup_->id();
+
+  // Namespaces first (the init joins the cgroup before anything else), then the policy.
+  InitOptions init;
+  init.root_fs = root_;
+  init.hostname = id_;
+  init.cgroup_procs_file = cgroup_->procs_file();
+  init.new_network = !SharesHostNetwork(cv_caps);
+  absl::StatusOr<std::unique_ptr<ContainerInit>> started = ContainerInit::Start(init);
+  if (!started.ok()) return started.status();
+  init_ = *std::move(started);
+
+  if (absl::Status status = enforcer_->Confine(cgroup_id_, *policy_); !status.ok()) {
+    return status;
+  }
+  confined_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<pid_t> Container::Spawn(const std::string& path,
+                                       const std::vector<std::string>& args,
+                                       const std::vector<std::string>& environment, bool wait) {
+  if (!init_) return absl::FailedPreconditionError("the container is destroyed");
+  if (path.empty() || path[0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat("spawn: '", path, "' is not an absolute path"));
+  }
+  // Checked here so a missing program is an error of spawn, not an exit code 127 later.
+  std::string host_path = root_ + path;
+  struct stat st {};
+  if (::stat(host_path.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("spawn ", path));
+  if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) {
+    return ErrnoError(EACCES, absl::StrCat("spawn ", path, ": not an executable file"));
+  }
+
+  // A Landlock ruleset per process (its /proc/self is its own); null on other tiers.
+  absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction = enforcer_->PrepareChild(*policy_);
+  if (!restriction.ok()) return restriction.status();
+
+  LaunchSpec spec;
+  spec.argv.push_back(path);
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.environment = environment;
+  if (spec.environment.empty()) spec.environment.push_back(kDefaultPath);
+  spec.cgroup_procs_file = cgroup_->procs_file();
+  spec.policy = &*policy_;
+  spec.restriction = restriction->get();
+  spec.setup = &init_->entry();
+  spec.keep_capabilities = keep_capabilities_;
+  // The init ties the container's life to this process (not to the calling thread).
+  spec.cli_process_control = false;
+
+  absl::StatusOr<std::unique_ptr<ConfinedProcess>> process;
+  {
+    absl::StatusOr<std::unique_ptr<ScopedPidNamespace>> pid_ns =
+        ScopedPidNamespace::Enter(init_->pid_namespace_fd());
+    if (!pid_ns.ok()) return pid_ns.status();
+    process = ConfinedProcess::Start(spec);
+  }
+  if (!process.ok()) return process.status();
+  pid_t pid = (*process)->pid();
+  if (wait) {
+    absl::StatusOr<ExitResult> result = (*process)->Wait();
+    if (!result.ok()) return result.status();
+    finished_[pid] = result->exit_code;
+    return pid;
+  }
+  processes_[pid] = *std::move(process);
+  return pid;
+}
+
+absl::Status Container::Kill(pid_t pid) {
+  auto it = processes_.find(pid);
+  if (it == processes_.end() || it->second->reaped()) {
+    return ErrnoError(ESRCH, absl::StrCat("kill: ", pid, " is not a running process of ", id_));
+  }
+  // Not yet reaped, so the pid cannot have been reused.
+  if (::kill(pid, SIGTERM) != 0) return ErrnoError(errno, absl::StrCat("kill ", pid));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Container::Wait(pid_t pid) {
+  if (auto done = finished_.find(pid); done != finished_.end()) {
+    int code = done->second;
+    finished_.erase(done);
+    return code;
+  }
+  auto it = processes_.find(pid);
+  if (it == processes_.end()) {
+    return ErrnoError(ESRCH, absl::StrCat("wait: ", pid, " is not a waitable process of ", id_));
+  }
+  absl::StatusOr<ExitResult> result = it->second->Wait();
+  if (!result.ok()) return result.status();
+  processes_.erase(it);
+  return result->exit_code;
+}
+
+absl::Status Container::Destroy() {
+  absl::Status result;
+  // The init first: its death makes the kernel kill the whole pid namespace, even a
+  // process that left the cgroup; then the cgroup, which kills the rest, forks included.
+  if (init_) init_->Kill();
+  if (cgroup_) {
+    result = cgroup_->Remove();
+    if (result.ok() && confined_) {
+      result = enforcer_->Release(cgroup_id_);
+      confined_ = false;
+    }
+    // When the cgroup cannot be removed its confinement stays: a process of it is left.
+  }
+  processes_.clear();  // reaps (each destructor kills and waits)
+  finished_.clear();
+  init_.reset();
+  if (result.ok()) cgroup_.reset();
+  return result;
+}
+
+Container::~Container() {
+  if (absl::Status status = Destroy(); !status.ok()) LogWarning("containerv", status.message());
+}
+
+}  // namespace cvlsm::capi

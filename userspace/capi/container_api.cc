@@ -1,0 +1,132 @@
+// containerv_options_* and containerv_* (the container): argument checks and conversions
+// around capi::Container; no exception and no absl::Status crosses this file's C boundary.
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capi/api_error.h"
+#include "capi/command_line.h"
+#include "capi/container.h"
+#include "capi/handles.h"
+#include "chef/containerv.h"
+
+namespace {
+
+using cvlsm::capi::ClearLastError;
+using cvlsm::capi::Fail;
+using cvlsm::capi::FailErrno;
+using cvlsm::capi::Guarded;
+
+}  // namespace
+
+extern "C" {
+
+struct containerv_options* containerv_options_new(void) {
+  containerv_options* options = nullptr;
+  Guarded([&] {
+    options = new containerv_options();
+    return 0;
+  });
+  return options;
+}
+
+void containerv_options_delete(struct containerv_options* options) { delete options; }
+
+void containerv_options_set_caps(struct containerv_options* options,
+                                 enum containerv_capabilities caps) {
+  if (options) options->caps = static_cast<unsigned>(caps);
+}
+
+void containerv_options_set_policy(struct containerv_options* options,
+                                   struct containerv_policy* policy) {
+  if (!options) return;
+  // A shared_ptr copy cannot throw; NULL goes back to the default policy.
+  options->policy = policy ? policy->policy : nullptr;
+}
+
+int containerv_create(const char* rootFs, struct containerv_options* options,
+                      struct containerv_container** containerOut) {
+  if (!rootFs || !containerOut) return FailErrno(EINVAL, "NULL argument");
+  *containerOut = nullptr;
+  return Guarded([&] {
+    unsigned caps = options ? options->caps : 0;
+    std::shared_ptr<cvlsm::Policy> policy = options ? options->policy : nullptr;
+    if (!policy)
+      policy = std::make_shared<cvlsm::Policy>(cvlsm::Policy::Preset(cvlsm::PolicyType::kMinimal));
+    auto created = cvlsm::capi::Container::Create(rootFs, caps, *policy);
+    if (!created.ok()) return Fail(created.status());
+    auto handle = std::make_unique<containerv_container>();
+    handle->container = *std::move(created);
+    *containerOut = handle.release();
+    ClearLastError();
+    return 0;
+  });
+}
+
+int containerv_spawn(struct containerv_container* container, const char* path,
+                     struct containerv_spawn_options* options, process_handle_t* pidOut) {
+  if (!container || !container->container || !path) return FailErrno(EINVAL, "NULL argument");
+  if (options && options->as_user) {
+    return FailErrno(EOPNOTSUPP, "spawn: as_user is not supported (processes run as the caller)");
+  }
+  if (options && (static_cast<unsigned>(options->flags) & ~static_cast<unsigned>(CV_SPAWN_WAIT))) {
+    return FailErrno(EINVAL, "spawn: unknown flags");
+  }
+  return Guarded([&] {
+    std::vector<std::string> args;
+    if (options && options->arguments) {
+      auto split = cvlsm::capi::SplitCommandLine(options->arguments);
+      if (!split.ok()) return Fail(split.status());
+      args = *std::move(split);
+    }
+    std::vector<std::string> environment;
+    if (options && options->environment) {
+      for (const char* const* entry = options->environment; *entry; ++entry) {
+        environment.emplace_back(*entry);
+      }
+    }
+    bool wait = options && (options->flags & CV_SPAWN_WAIT);
+    auto pid = container->container->Spawn(path, args, environment, wait);
+    if (!pid.ok()) return Fail(pid.status());
+    if (pidOut) *pidOut = *pid;
+    return 0;
+  });
+}
+
+int containerv_kill(struct containerv_container* container, process_handle_t pid) {
+  if (!container || !container->container) return FailErrno(EINVAL, "NULL argument");
+  if (pid <= 0) return FailErrno(EINVAL, "kill: invalid pid");
+  return Guarded([&] {
+    absl::Status status = container->container->Kill(pid);
+    return status.ok() ? 0 : Fail(status);
+  });
+}
+
+int containerv_wait(struct containerv_container* container, process_handle_t pid, int* exit_code) {
+  if (!container || !container->container) return FailErrno(EINVAL, "NULL argument");
+  if (pid <= 0) return FailErrno(EINVAL, "wait: invalid pid");
+  return Guarded([&] {
+    absl::StatusOr<int> code = container->container->Wait(pid);
+    if (!code.ok()) return Fail(code.status());
+    if (exit_code) *exit_code = *code;
+    return 0;
+  });
+}
+
+int containerv_destroy(struct containerv_container* container) {
+  if (!container) return FailErrno(EINVAL, "NULL argument");
+  std::unique_ptr<containerv_container> owned(container);  // freed whatever happens
+  return Guarded([&] {
+    if (!owned->container) return 0;
+    absl::Status status = owned->container->Destroy();
+    return status.ok() ? 0 : Fail(status);
+  });
+}
+
+const char* containerv_id(struct containerv_container* container) {
+  if (!container || !container->container) return nullptr;
+  return container->container->id().c_str();
+}
+
+}  // extern "C"

@@ -1,0 +1,29 @@
+#include "capi/root_policy.h"
+
+#include <sys/stat.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace cvlsm::capi {
+
+absl::StatusOr<Policy> PolicyInRoot(const Policy& policy, const std::string& root) {
+  Policy moved = Policy::Preset(PolicyType::kCustom);
+  for (const std::string& name : policy.syscalls()) {
+    if (absl::Status status = moved.AddSyscall(name); !status.ok()) return status;
+  }
+  for (const auto& [path, modes] : policy.paths()) {
+    bool proc_self = path == "/proc/self" || path == "/proc/thread-self";
+    std::string target = proc_self ? path : absl::StrCat(root, path);
+    struct stat st {};
+    if (!proc_self && !modes.required && ::stat(target.c_str(), &st) != 0) continue;
+    if (modes.allow != 0) {
+      if (absl::Status status = moved.AddPath(target, modes.allow); !status.ok()) return status;
+    }
+    if (modes.deny != 0) {
+      if (absl::Status status = moved.DenyPath(target, modes.deny); !status.ok()) return status;
+    }
+  }
+  return moved;
+}
+
+}  // namespace cvlsm::capi
