@@ -18,6 +18,8 @@ packages=(
   debian-archive-keyring
   # workloads the preset tests run
   coreutils gcc binutils libc6-dev
+  # benchmark report
+  python3
 )
 
 if [ "$(id -u)" -ne 0 ]; then
