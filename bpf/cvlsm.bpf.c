@@ -64,16 +64,20 @@ static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
 			return policy;
 		cgrp = cgroup_parent(cgrp);
 	}
-	/* Deeper than we search: treated as not enforced only if no ancestor is; the
-	 * manager refuses to enforce a cgroup deeper than CVLSM_MAX_CGROUP_DEPTH. */
+	/* Not reached for confined processes: the manager limits nesting below an enforced
+	 * cgroup (cgroup.max.depth) to what this loop searches. */
 	return NULL;
 }
 
-/* Whether an inode of procfs belongs to the current process (/proc/self, /proc/thread-self). */
+static __always_inline bool on_procfs(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_sb, s_magic) == PROC_SUPER_MAGIC;
+}
+
+/* Whether a procfs inode belongs to the current process: /proc/<pid> of the caller or of its
+ * thread group, and the per-process entries below it (/proc/self/status, .../fd/N). */
 static __always_inline bool is_own_proc_inode(struct inode *inode)
 {
-	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
-		return false;
 	struct proc_inode *pi =
 	    (struct proc_inode *)((void *)inode -
 				  bpf_core_field_offset(struct proc_inode, vfs_inode));
@@ -84,6 +88,23 @@ static __always_inline bool is_own_proc_inode(struct inode *inode)
 		return false;
 	return owner == BPF_CORE_READ(task, thread_pid) ||
 	       owner == BPF_CORE_READ(task, group_leader, thread_pid);
+}
+
+/* Whether the object is in the current process's own /proc entry: entries like
+ * /proc/self/net/dev belong to no pid themselves, an ancestor does. A loop of its own keeps
+ * the main walk's verifier states few (a flag carried through it doubled them). */
+static __always_inline bool in_own_proc_entry(struct dentry *dentry)
+{
+	for (int depth = 0; depth < 8; depth++) {
+		if (is_own_proc_inode(BPF_CORE_READ(dentry, d_inode)))
+			return true;
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (parent == dentry)
+			return false;
+		dentry = parent;
+	}
+	return false;
 }
 
 /*
@@ -97,15 +118,19 @@ static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *pol
 {
 	struct mount *mnt =
 	    (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	/* Read once per mount, not once per component: each read is a helper call, and the
+	 * walk is the hot path of every open (bench/: cost grows per ancestor, not per rule). */
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
 	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
 	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
 	__u32 allow = 0, deny = 0;
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 
-	if (is_own_proc_inode(BPF_CORE_READ(dentry, d_inode)))
+	if (policy->proc_self_modes && on_procfs(inode) && in_own_proc_entry(dentry))
 		allow |= policy->proc_self_modes;
 
 	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
-		key.inode = (__u64)BPF_CORE_READ(dentry, d_inode);
+		key.inode = (__u64)inode;
 		struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, &key);
 
 		if (rule) {
@@ -116,7 +141,7 @@ static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *pol
 				return allow;
 		}
 
-		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		if (dentry == mnt_root) {
 			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (parent == mnt)
@@ -126,14 +151,16 @@ static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *pol
 			mnt = parent;
 			vfsmnt = (struct vfsmount *)((void *)mnt +
 						     bpf_core_field_offset(struct mount, mnt));
-			continue;
+			mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		} else {
+			struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+			if (parent == dentry)
+				return allow &
+				       ~deny; /* root of a filesystem not mounted anywhere */
+			dentry = parent;
 		}
-
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-
-		if (parent == dentry)
-			return allow & ~deny; /* root of a filesystem not mounted anywhere */
-		dentry = parent;
+		inode = BPF_CORE_READ(dentry, d_inode);
 	}
 	return 0;
 }
