@@ -7,9 +7,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <thread>
 
+#include "cgroup/cgroup.h"
 #include "support/cli_runner.h"
 
 namespace cvlsm {
@@ -146,7 +148,20 @@ TEST_F(CliHostTest, ForwardsSignalsToTheCommand) {
     ::execl(CVLSM_CLI_PATH, CVLSM_CLI_PATH, "run", "--", "sleep", "30", nullptr);
     ::_exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Signal only once the command runs in its cgroup: a signal that arrives while the
+  // process is still being loaded (seconds under emulation) ends it before cv-lsm exists.
+  auto root = FindCgroup2Mount();
+  ASSERT_TRUE(root.ok()) << root.status();
+  const std::string procs = *root + "/cv-lsm/run-" + std::to_string(cli) + "/cgroup.procs";
+  auto running = [&procs] {
+    std::ifstream file(procs);
+    pid_t pid = 0;
+    return static_cast<bool>(file >> pid);
+  };
+  for (int i = 0; i < 600 && !running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(running()) << "the confined command never started";
   auto start = std::chrono::steady_clock::now();
   ASSERT_EQ(::kill(cli, SIGTERM), 0);
   int status = 0;
