@@ -165,12 +165,10 @@ static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *pol
 	return 0;
 }
 
-static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy, struct file *file,
+static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy,
+					struct vfsmount *vfsmnt, struct dentry *dentry,
 					__u32 needed)
 {
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-
 	if (!vfsmnt || !dentry)
 		return -EACCES;
 	if ((granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed)
@@ -184,9 +182,8 @@ static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy
  * overlayfs opens a "backing file" on the layer's real path, after the open of the
  * overlay file itself was checked).
  */
-static __always_inline bool on_internal_mount(struct file *file)
+static __always_inline bool on_internal_mount(struct vfsmount *vfsmnt)
 {
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
 	struct mount *mnt =
 	    (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
 
@@ -212,7 +209,9 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	 * Opening them (e.g. /proc/self/fd/N) is allowed; executing them is not (see below).
 	 * Overlayfs backing files are allowed: the overlay file's own open was checked.
 	 */
-	if (on_internal_mount(file))
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+
+	if (on_internal_mount(vfsmnt))
 		return 0;
 
 	__u32 fmode = BPF_CORE_READ(file, f_mode);
@@ -228,7 +227,7 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	}
 	if (!needed)
 		return 0;
-	return check_access(policy, file, needed);
+	return check_access(policy, vfsmnt, BPF_CORE_READ(file, f_path.dentry), needed);
 }
 
 SEC("lsm/bprm_check_security")
@@ -245,9 +244,13 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	struct file *file = BPF_CORE_READ(bprm, file);
 
 	/* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
-	if (!file || on_internal_mount(file))
+	if (!file)
 		return -EACCES;
-	return check_access(policy, file, CVLSM_MODE_EXEC);
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+
+	if (on_internal_mount(vfsmnt))
+		return -EACCES;
+	return check_access(policy, vfsmnt, BPF_CORE_READ(file, f_path.dentry), CVLSM_MODE_EXEC);
 }
 
 /* Number of userspace resolution sessions in progress (written through the mmapped .bss). */

@@ -1,13 +1,9 @@
 #include "bpf_backend/kernel_object_identifier.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
 
 namespace cvlsm {
 
@@ -25,20 +21,18 @@ absl::StatusOr<ObjectId> KernelObjectIdentifier::Identify(const std::string& pat
       !status.ok()) {
     return status;
   }
-  auto pin = std::make_shared<UniqueFd>(::open(path.c_str(), O_PATH | O_CLOEXEC));
-  int open_errno = pin->valid() ? 0 : errno;
-  struct stat st {};
-  if (pin->valid() && ::fstatat(pin->get(), "", &st, AT_EMPTY_PATH) != 0) open_errno = errno;
+  // Its fstat() runs the resolver, which answers for this thread.
+  absl::StatusOr<ObjectId> opened = OpenPathIdentifier().Identify(path);
   cvlsm_object_id answer{};
   bool answered = skeleton_.resolve_requests().Lookup(tid, &answer);
   (void)skeleton_.resolve_requests().Delete(tid);
-  if (open_errno != 0) return ErrnoError(open_errno, absl::StrCat("open ", path));
+  if (!opened.ok()) return opened.status();
   if (!answered || !answer.found) {
     return absl::InternalError(
         absl::StrCat("the kernel did not report which object ", path,
                      " is (resolver program not run): is 'bpf' in the kernel's lsm= list?"));
   }
-  return ObjectId{0, answer.inode, std::move(pin)};
+  return ObjectId{0, answer.inode, std::move(opened->pin)};
 }
 
 }  // namespace cvlsm

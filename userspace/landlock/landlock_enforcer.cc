@@ -38,10 +38,6 @@ int QueryAbi() {
   return abi < 0 ? -errno : abi;
 }
 
-bool IsProcSelf(const std::string& path) {
-  return path == "/proc/self" || path == "/proc/thread-self";
-}
-
 // The ruleset built in the parent, applied by the confined process to itself. /proc/self
 // can only be resolved by that process (in the parent it is cv-lsm's own entry), so the
 // child adds it to the shared ruleset before restricting itself: one restriction per
@@ -78,8 +74,8 @@ class LandlockRestriction : public ChildRestriction {
   uint64_t proc_self_access_;
 };
 
-// What both Confine and PrepareChild check: only allow rules, and every required rule path
-// exists (the messages name the rule).
+// What Confine checks (PrepareChild checks the same while it builds the ruleset): only
+// allow rules, and every required rule path exists (the messages name the rule).
 absl::Status ValidatePolicy(const Policy& policy) {
   if (absl::Status status = landlock::CheckOnlyAllowRules(policy); !status.ok()) return status;
   return ResolvePathRules(policy).status();
@@ -131,36 +127,29 @@ absl::Status LandlockEnforcer::Release(uint64_t cgroup_id) {
 
 absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::PrepareChild(
     const Policy& policy) {
-  if (absl::Status status = ValidatePolicy(policy); !status.ok()) return status;
+  if (absl::Status status = landlock::CheckOnlyAllowRules(policy); !status.ok()) return status;
 
   landlock_ruleset_attr attr{};
   attr.handled_access_fs = landlock::HandledAccessFs(abi_);
   UniqueFd ruleset(CreateRuleset(&attr, sizeof(attr), 0));
   if (!ruleset.valid()) return ErrnoError(errno, "create the Landlock ruleset");
 
-  uint64_t proc_self_access = 0;
-  for (const auto& [path, modes] : policy.paths()) {
-    if (IsProcSelf(path)) {
-      proc_self_access |= landlock::AccessForModes(modes.allow, /*directory=*/true, abi_);
-      continue;
-    }
-    // Symlinks are followed: the rule is on the object the path reaches.
-    UniqueFd target(::open(path.c_str(), O_PATH | O_CLOEXEC));
-    if (!target.valid()) {
-      if (errno == ENOENT && !modes.required) {
-        LogDebug("landlock", absl::StrCat("preset path ", path, " does not exist here: skipped"));
-        continue;
-      }
-      return ErrnoError(errno, absl::StrCat("path rule '", path, "': open"));
-    }
+  // One resolution: missing preset paths skipped, rules on one object merged, each object
+  // held open for landlock_add_rule.
+  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy, OpenPathIdentifier());
+  if (!rules.ok()) return rules.status();
+  uint64_t proc_self_access =
+      landlock::AccessForModes(rules->proc_self_modes, /*directory=*/true, abi_);
+  for (const ResolvedPathRule& rule : rules->rules) {
+    int fd = rule.object.pin->get();
     struct stat st {};
-    if (::fstat(target.get(), &st) != 0) {
-      return ErrnoError(errno, absl::StrCat("path rule '", path, "': stat"));
+    if (::fstat(fd, &st) != 0) {
+      return ErrnoError(errno, absl::StrCat("path rule '", rule.path, "': stat"));
     }
-    uint64_t access = landlock::AccessForModes(modes.allow, S_ISDIR(st.st_mode), abi_);
+    uint64_t access = landlock::AccessForModes(rule.modes.allow, S_ISDIR(st.st_mode), abi_);
     if (access == 0) continue;
-    if (AddPathRule(ruleset.get(), access, target.get()) != 0) {
-      return ErrnoError(errno, absl::StrCat("add the Landlock rule for '", path, "'"));
+    if (AddPathRule(ruleset.get(), access, fd) != 0) {
+      return ErrnoError(errno, absl::StrCat("add the Landlock rule for '", rule.path, "'"));
     }
   }
   return std::unique_ptr<ChildRestriction>(

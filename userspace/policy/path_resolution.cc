@@ -1,6 +1,8 @@
 #include "policy/path_resolution.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <map>
@@ -23,7 +25,24 @@ class StatObjectIdentifier : public ObjectIdentifier {
   }
 };
 
+class OpenPathObjectIdentifier : public ObjectIdentifier {
+ public:
+  absl::StatusOr<ObjectId> Identify(const std::string& path) override {
+    auto pin = std::make_shared<UniqueFd>(::open(path.c_str(), O_PATH | O_CLOEXEC));
+    if (!pin->valid()) return ErrnoError(errno, absl::StrCat("open ", path));
+    struct stat st {};
+    if (::fstat(pin->get(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", path));
+    return ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                    std::move(pin)};
+  }
+};
+
 }  // namespace
+
+ObjectIdentifier& OpenPathIdentifier() {
+  static OpenPathObjectIdentifier identifier;
+  return identifier;
+}
 
 ObjectIdentifier& StatIdentifier() {
   static StatObjectIdentifier identifier;

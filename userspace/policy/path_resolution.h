@@ -45,6 +45,10 @@ class ObjectIdentifier {
 // object; not an identity the kernel hooks can use (see bpf/cvlsm_abi.h).
 ObjectIdentifier& StatIdentifier();
 
+// The same identity, with `pin` an O_PATH descriptor on the object (for tiers that hand
+// descriptors to the kernel, such as Landlock).
+ObjectIdentifier& OpenPathIdentifier();
+
 // Fails naming the rule path when a required path does not exist or cannot be read;
 // missing preset paths are skipped.
 absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
