@@ -6,9 +6,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <map>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "bpf_backend/kernel_object_identifier.h"
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
@@ -21,6 +27,42 @@ namespace {
 constexpr char kCanaryTarget[] = "/proc/version";
 
 enum CanaryResult { kCanaryDenied = 0, kCanaryOpened = 1, kCanaryJoinFailed = 2 };
+
+absl::StatusOr<uint64_t> MapMemlockBytes(int map_fd) {
+  std::ifstream fdinfo(absl::StrCat("/proc/self/fdinfo/", map_fd));
+  std::string line;
+  while (std::getline(fdinfo, line)) {
+    uint64_t bytes = 0;
+    if (absl::StartsWith(line, "memlock:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(line).substr(8)), &bytes)) {
+      return bytes;
+    }
+  }
+  return absl::UnavailableError(
+      absl::StrCat("no memlock line in /proc/self/fdinfo/", map_fd, " (kernel too old?)"));
+}
+
+cvlsm_rule_key RuleKey(__u32 policy_id, const ResolvedPathRule& rule) {
+  return cvlsm_rule_key{.policy_id = policy_id, .reserved = 0, .inode = rule.object.key};
+}
+
+cvlsm_rule_value RuleValue(const ResolvedPathRule& rule) {
+  return cvlsm_rule_value{.allow = rule.modes.allow, .deny = rule.modes.deny};
+}
+
+struct CgroupEntryFields {
+  __u32 policy_id, proc_self_modes, flags;
+  bool operator==(const CgroupEntryFields&) const = default;
+  operator cvlsm_cgroup_policy() const {
+    return cvlsm_cgroup_policy{
+        .policy_id = policy_id, .proc_self_modes = proc_self_modes, .flags = flags, .reserved = 0};
+  }
+};
+
+CgroupEntryFields CgroupEntry(__u32 policy_id, const ResolvedPathRules& rules) {
+  return CgroupEntryFields{policy_id, rules.proc_self_modes,
+                           rules.has_deny_rules ? CVLSM_POLICY_HAS_DENY_RULES : 0u};
+}
 
 }  // namespace
 
@@ -75,48 +117,125 @@ absl::Status BpfLsmEnforcer::SelfTest() {
 absl::Status BpfLsmEnforcer::DeleteRules(__u32 policy_id, const ResolvedPathRules& rules) {
   absl::Status first_error;
   for (const ResolvedPathRule& rule : rules.rules) {
-    cvlsm_rule_key key{.policy_id = policy_id, .reserved = 0, .inode = rule.object.key};
-    absl::Status status = skeleton_->path_rules().Delete(key);
+    absl::Status status = skeleton_->path_rules().Delete(RuleKey(policy_id, rule));
     if (first_error.ok()) first_error = status;
   }
   return first_error;
 }
 
-absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
+absl::StatusOr<ResolvedPathRules> BpfLsmEnforcer::Resolve(const Policy& policy) {
   KernelObjectIdentifier identifier(*skeleton_);
-  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy, identifier);
-  if (!rules.ok()) return rules.status();
-  return ConfineResolved(cgroup_id, *rules);
+  return ResolvePathRules(policy, identifier);
 }
 
-absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, const ResolvedPathRules& rules) {
+absl::StatusOr<uint64_t> BpfLsmEnforcer::RuleMapMemoryBytes() const {
+  return MapMemlockBytes(skeleton_->path_rules().fd());
+}
+
+absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
+  absl::StatusOr<ResolvedPathRules> rules = Resolve(policy);
+  if (!rules.ok()) return rules.status();
+  return ConfineResolved(cgroup_id, *std::move(rules));
+}
+
+absl::Status BpfLsmEnforcer::InstallRules(__u32 policy_id, const ResolvedPathRules& rules) {
+  for (const ResolvedPathRule& rule : rules.rules) {
+    if (absl::Status status =
+            skeleton_->path_rules().Update(RuleKey(policy_id, rule), RuleValue(rule));
+        !status.ok()) {
+      (void)DeleteRules(policy_id, rules);
+      return Annotate(status, absl::StrCat("install the rule for ", rule.path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, ResolvedPathRules rules) {
   if (confined_.count(cgroup_id)) {
     return absl::AlreadyExistsError(absl::StrCat("cgroup ", cgroup_id, " is already confined"));
   }
   __u32 policy_id = next_policy_id_++;
   // Rules first, the cgroup entry last: the cgroup is either unconfined or fully confined.
-  for (const ResolvedPathRule& rule : rules.rules) {
-    cvlsm_rule_key key{.policy_id = policy_id, .reserved = 0, .inode = rule.object.key};
-    cvlsm_rule_value value{.allow = rule.modes.allow, .deny = rule.modes.deny};
-    if (absl::Status status = skeleton_->path_rules().Update(key, value); !status.ok()) {
-      (void)DeleteRules(policy_id, rules);
-      return Annotate(status, absl::StrCat("install the rule for ", rule.path));
-    }
-  }
-  cvlsm_cgroup_policy entry{
-      .policy_id = policy_id,
-      .proc_self_modes = rules.proc_self_modes,
-      .flags = rules.has_deny_rules ? CVLSM_POLICY_HAS_DENY_RULES : 0u,
-      .reserved = 0,
-  };
-  if (absl::Status status = skeleton_->cgroups().Update(cgroup_id, entry, BPF_NOEXIST);
+  if (absl::Status status = InstallRules(policy_id, rules); !status.ok()) return status;
+  if (absl::Status status =
+          skeleton_->cgroups().Update(cgroup_id, CgroupEntry(policy_id, rules), BPF_NOEXIST);
       !status.ok()) {
     (void)DeleteRules(policy_id, rules);
     return Annotate(status, "register the cgroup with the LSM programs");
   }
   // The rules (and the pins that keep their inodes alive) live as long as the confinement.
-  confined_.emplace(cgroup_id, Confinement{policy_id, rules});
+  confined_.emplace(cgroup_id, Confinement{policy_id, std::move(rules)});
   return absl::OkStatus();
+}
+
+absl::Status BpfLsmEnforcer::Update(uint64_t cgroup_id, const Policy& policy) {
+  absl::StatusOr<ResolvedPathRules> rules = Resolve(policy);
+  if (!rules.ok()) return rules.status();
+  return UpdateResolved(cgroup_id, *std::move(rules));
+}
+
+absl::StatusOr<bool> BpfLsmEnforcer::UpdateOneRuleInPlace(__u32 policy_id,
+                                                          const ResolvedPathRules& old_rules,
+                                                          const ResolvedPathRules& new_rules) {
+  if (CgroupEntry(policy_id, old_rules) != CgroupEntry(policy_id, new_rules)) return false;
+  absl::flat_hash_map<__u64, const ResolvedPathRule*> remaining;
+  remaining.reserve(old_rules.rules.size());
+  for (const ResolvedPathRule& rule : old_rules.rules) remaining.emplace(rule.object.key, &rule);
+  const ResolvedPathRule* changed = nullptr;
+  int changes = 0;
+  for (const ResolvedPathRule& rule : new_rules.rules) {
+    auto it = remaining.find(rule.object.key);
+    bool same = it != remaining.end() && it->second->modes == rule.modes;
+    if (it != remaining.end()) remaining.erase(it);
+    if (!same) {
+      changed = &rule;
+      if (++changes > 1) return false;
+    }
+  }
+  changes += static_cast<int>(remaining.size());
+  if (changes > 1) return false;
+  if (changed != nullptr) {
+    if (absl::Status status =
+            skeleton_->path_rules().Update(RuleKey(policy_id, *changed), RuleValue(*changed));
+        !status.ok()) {
+      return Annotate(status, absl::StrCat("update the rule for ", changed->path));
+    }
+  } else if (!remaining.empty()) {
+    const ResolvedPathRule& removed = *remaining.begin()->second;
+    if (absl::Status status = skeleton_->path_rules().Delete(RuleKey(policy_id, removed));
+        !status.ok()) {
+      return Annotate(status, absl::StrCat("remove the rule for ", removed.path));
+    }
+  }
+  return true;
+}
+
+absl::Status BpfLsmEnforcer::UpdateResolved(uint64_t cgroup_id, ResolvedPathRules rules) {
+  auto it = confined_.find(cgroup_id);
+  if (it == confined_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cgroup ", cgroup_id, " is not confined: confine it before updating"));
+  }
+  Confinement& current = it->second;
+  absl::StatusOr<bool> in_place = UpdateOneRuleInPlace(current.policy_id, current.rules, rules);
+  if (!in_place.ok()) return in_place.status();
+  if (*in_place) {
+    current.rules = std::move(rules);  // old pins drop only now, after the map stopped naming them
+    return absl::OkStatus();
+  }
+  __u32 policy_id = next_policy_id_++;
+  if (absl::Status status = InstallRules(policy_id, rules); !status.ok()) return status;
+  // One update of an existing hash entry replaces it as a whole (RCU): an open sees the old
+  // policy id or the new one.
+  if (absl::Status status =
+          skeleton_->cgroups().Update(cgroup_id, CgroupEntry(policy_id, rules), BPF_EXIST);
+      !status.ok()) {
+    (void)DeleteRules(policy_id, rules);
+    return Annotate(status, "switch the cgroup to the new rules");
+  }
+  absl::Status removed = DeleteRules(current.policy_id, current.rules);
+  current = Confinement{policy_id, std::move(rules)};
+  return Annotate(removed, "remove the replaced rules");
 }
 
 absl::Status BpfLsmEnforcer::Release(uint64_t cgroup_id) {

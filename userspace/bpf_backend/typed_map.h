@@ -46,6 +46,8 @@ class TypedMap {
     return absl::OkStatus();
   }
 
+  int fd() const { return fd_; }
+
   bool Lookup(const Key& key, Value* value) const {
     return bpf_map_lookup_elem(fd_, &key, value) == 0;
   }

@@ -14,6 +14,9 @@ class SyscallOnlyEnforcer : public PathEnforcer {
   absl::Status Confine(uint64_t, const Policy& policy) override {
     return ResolvePathRules(policy).status();
   }
+  absl::Status Update(uint64_t cgroup_id, const Policy& policy) override {
+    return Confine(cgroup_id, policy);
+  }
   absl::Status Release(uint64_t) override { return absl::OkStatus(); }
 };
 
@@ -64,6 +67,13 @@ absl::string_view TierEnforces(Tier tier) {
       return "syscall allow-list (seccomp) only: path rules are NOT enforced";
   }
   return "";
+}
+
+absl::Status PathEnforcer::Update(uint64_t, const Policy&) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("the ", TierName(tier()),
+                   " tier cannot change the rules of running processes (they are fixed when the "
+                   "command starts); restart the command, or use the bpf-lsm tier"));
 }
 
 std::unique_ptr<PathEnforcer> MakeSyscallOnlyEnforcer() {

@@ -38,6 +38,10 @@ class PathEnforcer {
   // returns OK, or nothing is (a rule path that does not resolve is an error naming it).
   // Tiers that cannot confine a cgroup from outside validate the policy here.
   virtual absl::Status Confine(uint64_t cgroup_id, const Policy& policy) = 0;
+  // Replaces the rules of a confined cgroup while its processes run. An open sees the old
+  // policy or the new one, never a mix and never no policy; on error the old one stays.
+  // Tiers whose rules cannot change after start refuse, saying so.
+  virtual absl::Status Update(uint64_t cgroup_id, const Policy& policy);
   // Removes the cgroup's confinement and its rules; idempotent.
   virtual absl::Status Release(uint64_t cgroup_id) = 0;
   // What the confined process applies to itself before exec; null when the tier confines
