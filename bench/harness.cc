@@ -21,31 +21,12 @@
 #include "absl/time/time.h"
 #include "bpf_prog_stats.h"
 #include "json_line.h"
+#include "machine_info.h"
 #include "scratch_tree.h"
+#include "statistics.h"
 
 namespace cvlsm::bench {
 namespace {
-
-std::string FirstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (absl::StartsWith(line, "model name")) {
-      size_t colon = line.find(':');
-      if (colon != std::string::npos) {
-        return std::string(absl::StripAsciiWhitespace(absl::string_view(line).substr(colon + 1)));
-      }
-    }
-  }
-  return "unknown";
-}
 
 void EmitMeta(const Workload& workload, const BenchOptions& options) {
   struct utsname uts {};
@@ -63,34 +44,6 @@ void EmitMeta(const Workload& workload, const BenchOptions& options) {
            .Add("iterations", options.iterations)
            .Add("depths", options.depths)
            .Add("rules", options.rules));
-}
-
-// Every bpf-lsm rule pins its object with a descriptor, and landlock opens each rule path:
-// 100k rules need far more than the usual 1024/4096. Raising the hard limit needs root.
-void RaiseFileLimit(int rules) {
-  rlim_t wanted = static_cast<rlim_t>(rules) + 4096;
-  uint64_t nr_open = 0;
-  if (absl::SimpleAtoi(FirstLine("/proc/sys/fs/nr_open"), &nr_open)) {
-    wanted = std::min<rlim_t>(wanted, nr_open);
-  }
-  struct rlimit limit {};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
-  struct rlimit raised = {wanted, std::max(wanted, limit.rlim_max)};
-  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
-    raised = {limit.rlim_max, limit.rlim_max};
-    ::setrlimit(RLIMIT_NOFILE, &raised);
-  }
-}
-
-// p in [0, 1], linear between the nearest ranks.
-double Percentile(std::vector<double> values, double p) {
-  std::erase_if(values, [](double v) { return !std::isfinite(v); });
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  double rank = p * static_cast<double>(values.size() - 1);
-  size_t low = static_cast<size_t>(std::floor(rank));
-  size_t high = std::min(low + 1, values.size() - 1);
-  return values[low] + (values[high] - values[low]) * (rank - static_cast<double>(low));
 }
 
 // The BPF programs whose own run time a benchmark reports: output key prefix -> program.

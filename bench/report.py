@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Checks benchmark results and turns them into docs/performance.md.
 
-report.py check RESULTS.jsonl      exit 1 unless every line is well formed, both benchmarks
+report.py check RESULTS.jsonl      exit 1 unless every line is well formed, every benchmark
                                    ran, no configuration was unavailable and every
                                    (depth, rules) has a result for every configuration
-report.py markdown RESULTS.jsonl   the report, on stdout
+report.py markdown RESULTS_DIR DOCS_DIR
+                                   DOCS_DIR/performance.md and its plots (gnuplot) from every
+                                   *.jsonl of RESULTS_DIR (one per VM kernel, host.jsonl for
+                                   the native syscall-filter run)
 """
 import json
 import math
+import os
+import subprocess
 import sys
+import tempfile
 
 CONFIGS = ["none", "bpf-lsm", "landlock", "seccomp"]
 BENCHES = ["file_open", "exec"]
@@ -31,15 +37,54 @@ def load(path):
     return lines
 
 
+def positive(value):
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
+def check_other(number, obj, errors):
+    """The lines of the policy_ops, build and syscall benchmarks."""
+    bench = obj["bench"]
+    if "unavailable" in obj:
+        errors.append(f"line {number}: {bench} {obj.get('tier') or obj.get('config')} "
+                      f"unavailable: {obj['unavailable']}")
+        return
+    if bench == "policy_memory":
+        if not isinstance(obj.get("rss_bytes"), (int, float)):
+            errors.append(f"line {number}: policy_memory without rss_bytes")
+        return
+    for key in ("median_ns",) + (("ratio_to_none",) if bench in ("build", "syscall") else ()):
+        if not positive(obj.get(key)):
+            errors.append(f"line {number}: bad or missing {key!r}: {obj.get(key)!r}")
+
+
+OTHER_BENCHES = {"policy_ops", "policy_memory", "build", "syscall"}
+# What each program must have printed, besides file_open/exec's own grid.
+EXPECTED_OTHER = {
+    "policy_ops": lambda objs: {(o.get("tier"), o.get("operation")) for o in objs
+                                if o["bench"] == "policy_ops"} >= {
+        ("any", "build"), ("bpf-lsm", "resolve"), ("bpf-lsm", "install"),
+        ("bpf-lsm", "update_one"), ("bpf-lsm", "replace_all"), ("bpf-lsm", "release"),
+        ("landlock", "ruleset")},
+    "build": lambda objs: {o.get("config") for o in objs if o["bench"] == "build"} >= {
+        "none", "build-preset", "build-preset-without-startup"},
+    "syscall": lambda objs: any(o["bench"] == "syscall" and "median_ns" in o for o in objs),
+}
+
+
 def check(path):
     errors = []
     metas, results = {}, {}
+    others = []
     for number, obj in load(path):
         bench = obj["bench"]
         if bench == "host":
             continue
         if bench == "meta":
             metas[obj.get("program")] = obj
+            continue
+        if bench in OTHER_BENCHES:
+            others.append(obj)
+            check_other(number, obj, errors)
             continue
         if bench not in BENCHES:
             errors.append(f"line {number}: unknown bench {bench!r}")
@@ -57,7 +102,11 @@ def check(path):
             errors.append(f"line {number}: no BPF program run time for bpf-lsm")
         results.setdefault(bench, set()).add((obj.get("depth"), obj.get("rules"),
                                               obj.get("config")))
-    for bench in BENCHES:
+    for program, complete in EXPECTED_OTHER.items():
+        if program in metas and not complete(others):
+            errors.append(f"{program}: some results are missing")
+    # A VM run has file_open and exec; the host run has the syscall benchmark alone.
+    for bench in BENCHES if "syscall" not in metas else []:
         meta = metas.get(bench)
         if meta is None:
             errors.append(f"{bench}: no meta line (did it run?)")
@@ -74,6 +123,8 @@ def check(path):
 
 
 def ns(value):
+    if value >= 1e9:
+        return f"{value / 1e9:.2f} s"
     if value >= 1e6:
         return f"{value / 1e6:.2f} ms"
     if value >= 1e4:
@@ -81,115 +132,394 @@ def ns(value):
     return f"{value:.0f} ns"
 
 
-def markdown(path):
-    lines = [obj for _, obj in load(path)]
-    host = next((o for o in lines if o["bench"] == "host"), {})
-    metas = {o["program"]: o for o in lines if o["bench"] == "meta"}
+METHOD = [
+    "Every VM figure comes from one process run inside a qemu guest (TCG, no KVM), booted "
+    "with `tests/vm/vm-run.sh`, because the development host refuses BPF LSM programs. Each "
+    "kernel is one boot; **VM timings are emulated** (TCG runs syscalls ~15x slower than "
+    "hardware, unevenly): compare them only within one boot, as ratios. The syscall-filter "
+    "figures are native, on the host.",
+    "Configurations: `none` (no policy: a process outside every enforced cgroup, while the "
+    "BPF LSM programs are attached), `bpf-lsm` (the process joins a cgroup confined through "
+    "`BpfLsmEnforcer`), `landlock` (the same policy as a Landlock ruleset the process applies "
+    "to itself), `seccomp` (a preset's syscall filter only: minimal for file_open, build for "
+    "exec, which needs fork and exec).",
+    "A policy of N rules is one rule allowing the tree the benchmark works in (rwx) and N-1 "
+    "decoy rules (r) on other directories; N = 0 means that one rule alone.",
+    "Every measurement is a fresh forked child that puts itself under one configuration, "
+    "checks the restriction is in force (a file outside the tree must be refused, a socket "
+    "must be refused by the filter), warms up, then runs the workload; restrictions never "
+    "stack. Configurations and depths are interleaved round-robin (the order rotates each "
+    "round) in many short rounds.",
+    "file_open: `open(O_RDONLY)` + `close` of a file at depth d below the allowed tree "
+    "(absolute path), timed in blocks of 20; a round's figure is the median block. exec: "
+    "`fork` + `execve` + `waitpid` of a static `int main(){return 0;}` at depth d, each "
+    "timed; a round's figure is the median.",
+    "Reported: the median of the per-round figures (p10 and p90 across rounds in the JSON), "
+    "and its ratio to the `none` median of the same depth and rule count in the same boot.",
+    "BPF program time: the kernel's own accounting (`bpf_stats_enabled`, via "
+    "`BPF_ENABLE_STATS`), run_time_ns / run_cnt of `cvlsm_file_open` (and "
+    "`cvlsm_bprm_check_security` for exec): the median over 5 extra children per cell, "
+    "outside the timed rounds (the accounting adds two clock reads per program run).",
+    "Policy operations (`policy_ops_bench.cc`): each round builds a policy of N directory "
+    "rules, resolves it to kernel objects, installs it for a fresh cgroup, adds one rule "
+    "(resolving only that path), changes every rule's modes (a new generation of N rules "
+    "and one switch), releases it; and builds the Landlock ruleset of the same rules. "
+    "Timed by hand per operation (each is one-shot with its own setup, which does not fit a "
+    "micro-benchmark loop); median over the rounds.",
+    "Real workload (`build_bench.sh`): `make -j2` of a generated C project (N translation "
+    "units with libc headers, one program) from a clean tree, with no policy and under "
+    "`cv-lsm run --strict --policy build`, alternating which goes first, after one warm-up "
+    "build. `cv-lsm run -- true` is timed too: every `run` loads, attaches and self-tests "
+    "the programs once, which the build's own overhead excludes.",
+]
+
+
+def load_dir(path):
+    """series -> lines, from every *.jsonl of a results directory."""
+    runs = {}
+    for name in sorted(os.listdir(path)):
+        if name.endswith(".jsonl"):
+            runs[name[: -len(".jsonl")]] = [obj for _, obj in load(os.path.join(path, name))]
+    return runs
+
+
+def series_key(series):
+    return (series == "host", [int(p) if p.isdigit() else p for p in series.split(".")])
+
+
+def grid_section(w, title, bench, lines):
+    rows = [o for o in lines if o["bench"] == bench and "median_ns" in o]
+    if not rows:
+        return
+    cell = {(o["depth"], o["rules"], o["config"]): o for o in rows}
+    configs = [c for c in CONFIGS if any(o["config"] == c for o in rows)]
+    keys = sorted({(o["depth"], o["rules"]) for o in rows}, key=lambda k: (k[1], k[0]))
+    w("")
+    w(f"### {title}")
+    w("")
+    head = ["rules", "depth"] + [f"`{c}`" for c in configs]
+    prog_keys = ["bpf_file_open"] + (["bpf_bprm_check"] if bench == "exec" else [])
+    for prog in prog_keys:
+        label = prog.replace("bpf_", "")
+        head += [f"{label} prog, none", f"{label} prog, bpf-lsm"]
+    spreads = sorted((o["p90_ns"] - o["p10_ns"]) / o["median_ns"] for o in rows)
+    w(f"Median per operation (ratio to `none`); prog columns: the BPF program's own average "
+      f"run time per call. Spread of single rounds (p90 - p10 over the median): typically "
+      f"{100 * spreads[len(spreads) // 2]:.0f}%, at most {100 * spreads[-1]:.0f}%; treat "
+      "ratio differences of a few percent as noise.")
+    w("")
+    w("| " + " | ".join(head) + " |")
+    w("|" + "---|" * len(head))
+    for depth, rules in keys:
+        row = [str(rules), str(depth)]
+        for c in configs:
+            o = cell.get((depth, rules, c))
+            row.append("" if o is None else f"{ns(o['median_ns'])} ({o['ratio_to_none']:.2f})")
+        for prog in prog_keys:
+            for c in ("none", "bpf-lsm"):
+                v = cell.get((depth, rules, c), {}).get(f"{prog}_avg_ns")
+                row.append("" if v is None else f"{v:.0f} ns")
+        w("| " + " | ".join(row) + " |")
+
+
+def ratio(lines, bench, config, depth, rules):
+    for o in lines:
+        if (o["bench"] == bench and o.get("config") == config and o.get("depth") == depth
+                and o.get("rules") == rules and "ratio_to_none" in o):
+            return o["ratio_to_none"]
+    return None
+
+
+def policy_op(lines, tier, operation, rules):
+    for o in lines:
+        if (o["bench"] == "policy_ops" and o.get("tier") == tier
+                and o.get("operation") == operation and o.get("rules") == rules):
+            return o["median_ns"]
+    return None
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def targets_section(w, runs):
+    w("## Targets")
+    w("")
+    w("| target | kernel | measured | |")
+    w("|---|---|---|---|")
+    for series in sorted((s for s in runs if s != "host"), key=series_key):
+        lines = runs[series]
+        bpf, landlock = (ratio(lines, "file_open", c, 8, 10000) for c in ("bpf-lsm", "landlock"))
+        if bpf is not None:
+            w(f"| file_open, depth 8, 10k rules: at most 1.10x | {series} | {bpf:.2f}x | "
+              f"{verdict(bpf <= 1.10)} |")
+        if bpf is not None and landlock is not None:
+            w(f"| ... and no more than Landlock's | {series} | bpf-lsm {bpf:.2f}x, landlock "
+              f"{landlock:.2f}x | {verdict(bpf <= landlock)} |")
+        flat = [ratio(lines, "file_open", "bpf-lsm", 8, n) for n in (10, 1000, 10000, 100000)]
+        flat = [r for r in flat if r is not None]
+        if len(flat) > 1:
+            w(f"| cost flat from 10 to 100k rules (depth 8) | {series} | "
+              f"{min(flat):.2f}x to {max(flat):.2f}x | {verdict(max(flat) - min(flat) <= 0.05)} |")
+        execs = [o for o in lines if o["bench"] == "exec" and o.get("config") == "bpf-lsm"]
+        if execs:
+            worst = max(execs, key=lambda o: o["ratio_to_none"])
+            w(f"| exec: at most 1.03x | {series} | up to {worst['ratio_to_none']:.2f}x (depth "
+              f"{worst['depth']}, {worst['rules']} rules) | "
+              f"{verdict(worst['ratio_to_none'] <= 1.03)} |")
+        install = policy_op(lines, "bpf-lsm", "install", 10000)
+        resolve = policy_op(lines, "bpf-lsm", "resolve", 10000)
+        if install is not None:
+            w(f"| installing 10k rules: under 50 ms | {series} | install {ns(install)} "
+              f"(+ resolving the paths {ns(resolve or 0)}), emulated | "
+              f"{verdict(install < 50e6)} |")
+        update = policy_op(lines, "bpf-lsm", "update_one", 10000)
+        if update is not None:
+            w(f"| updating one rule (of 10k): under 1 ms | {series} | {ns(update)}, emulated | "
+              f"{verdict(update < 1e6)} |")
+        build = next((o for o in lines if o["bench"] == "build"
+                      and o.get("config") == "build-preset-without-startup"), None)
+        if build is not None:
+            w(f"| real build under Build: at most 1.03x | {series} | "
+              f"{build['ratio_to_none']:.2f}x without `run`'s start-up of "
+              f"{ns(build['startup_ns'])} | {verdict(build['ratio_to_none'] <= 1.03)} |")
+    host = runs.get("host", [])
+    syscall_rows = [o for o in host if o["bench"] == "syscall" and "overhead_ns" in o
+                    and o.get("workload") == "getppid" and o.get("action_cache", True)]
+    docker = [o for o in syscall_rows if o.get("config") == "docker-default"
+              and o.get("optimize") == "priority"]
+    presets = [o for o in syscall_rows if o.get("config") in ("minimal", "build", "network")]
+    if docker and presets:
+        limit = docker[0]["overhead_ns"]
+        worst = max(presets, key=lambda o: o["overhead_ns"])
+        w(f"| each preset's filter no costlier than Docker's default profile (getppid) | host | "
+          f"worst preset {worst['config']} ({worst['optimize']}) {worst['overhead_ns']:.1f} ns, "
+          f"Docker {limit:.1f} ns | {verdict(worst['overhead_ns'] <= limit + 1)} |")
+    w("")
+
+
+def policy_section(w, series, lines):
+    rows = [o for o in lines if o["bench"] == "policy_ops" and "median_ns" in o]
+    if not rows:
+        return
+    w("")
+    w(f"### Policy operations ({series})")
+    w("")
+    rule_counts = sorted({o["rules"] for o in rows})
+    ops = [("any", "build"), ("bpf-lsm", "resolve"), ("bpf-lsm", "install"),
+           ("bpf-lsm", "update_one"), ("bpf-lsm", "replace_all"), ("bpf-lsm", "release"),
+           ("landlock", "ruleset")]
+    w("Median time (emulated). `resolve`: every rule path to the kernel object it names; "
+      "`install`: the map entries and the cgroup's entry; `update_one`: resolve one more "
+      "path and update in place; `replace_all`: every rule changed, a new generation and "
+      "one switch; `ruleset`: the Landlock tier's equivalent of resolve + install.")
+    w("")
+    w("| operation | " + " | ".join(f"{n} rules" for n in rule_counts) + " |")
+    w("|---|" + "---|" * len(rule_counts))
+    for tier, op in ops:
+        cells = []
+        for n in rule_counts:
+            v = policy_op(lines, tier, op, n)
+            cells.append("" if v is None else ns(v))
+        w(f"| {tier} {op} | " + " | ".join(cells) + " |")
+    memory = [o for o in lines if o["bench"] == "policy_memory"]
+    if memory:
+        w("")
+        w("Memory per rule after install (bpf-lsm): the path-rules map's charge "
+          "(`memlock` in the map's fdinfo; kernels before 6.4 report the map's limit, not "
+          "its contents, so the delta is 0 there) and the manager's resident set (the "
+          "resolved rule and the O_PATH descriptor that pins its inode).")
+        w("")
+        w("| rules | map bytes / rule | map charge in all | manager RSS / rule |")
+        w("|---|---|---|---|")
+        for o in memory:
+            map_rule = o.get("map_bytes_per_rule")
+            w(f"| {o['rules']} | {'' if not map_rule else f'{map_rule:.0f} B'} | "
+              f"{o.get('map_bytes_total', 0) / 1024:.0f} KiB | "
+              f"{o['rss_bytes_per_rule']:.0f} B |")
+
+
+def build_section(w, series, lines):
+    rows = [o for o in lines if o["bench"] == "build" and "median_ns" in o]
+    meta = next((o for o in lines if o["bench"] == "meta" and o.get("program") == "build"), {})
+    if not rows:
+        return
+    w("")
+    w(f"### Real build ({series})")
+    w("")
+    w(f"`make -j{meta.get('jobs', '?')}` of {meta.get('files', '?')} C files with "
+      f"{meta.get('cc', '?')}, {meta.get('rounds', '?')} rounds per configuration, tier "
+      f"{meta.get('tier', '?')}.")
+    w("")
+    w("| configuration | median | range | ratio to none |")
+    w("|---|---|---|---|")
+    for o in rows:
+        spread = (f"{ns(o['min_ns'])} to {ns(o['max_ns'])}" if "min_ns" in o
+                  else f"(start-up {ns(o['startup_ns'])} taken out)")
+        w(f"| {o['config']} | {ns(o['median_ns'])} | {spread} | {o['ratio_to_none']:.3f} |")
+
+
+def syscall_section(w, lines):
+    rows = [o for o in lines if o["bench"] == "syscall" and "median_ns" in o]
+    if not rows:
+        return
+    meta = next((o for o in lines if o["bench"] == "meta"), {})
+    w("")
+    w("## Syscall filters, native")
+    w("")
+    w(f"On the host (kernel {meta.get('kernel', '?')}, {meta.get('cpu', '?')}), no VM. Each "
+      "filter is installed in a fresh child; `priority` is libseccomp's default layout "
+      "(what Docker uses), `binary-tree` its `SCMP_FLTATR_CTL_OPTIMIZE=2`. Without the "
+      "action cache: a stacked one-instruction filter that reads the instruction pointer "
+      "makes no verdict constant, which turns the kernel's per-syscall cache off; its own "
+      "cost is the `cache-defeat` baseline, taken out of the overhead.")
+    w("")
+    w("| workload | filter | layout | action cache | instructions | median | overhead | ratio |")
+    w("|---|---|---|---|---|---|---|---|")
+    for o in rows:
+        w(f"| {o.get('workload')} | {o.get('config')} | {o.get('optimize', '')} | "
+          f"{'on' if o.get('action_cache', True) else 'off'} | "
+          f"{o.get('filter_instructions', '')} | {o['median_ns']:.1f} ns | "
+          f"{o.get('overhead_ns', float('nan')):.1f} ns | {o.get('ratio_to_none', 0):.2f} |")
+
+
+def machine_section(w, runs):
+    w("## Machines")
+    w("")
+    for series in sorted(runs, key=series_key):
+        lines = runs[series]
+        host = next((o for o in lines if o["bench"] == "host"), {})
+        metas = [o for o in lines if o["bench"] == "meta"]
+        guest = next((o for o in metas if "clocksource" in o), None)
+        where = (f"guest kernel {guest['kernel']} ({guest.get('arch', '?')}), CPU "
+                 f"\"{guest.get('cpu', '?')}\" x{guest.get('cpus', '?')} under qemu TCG, "
+                 f"clocksource {guest.get('clocksource', '?')}" if guest else "native")
+        w(f"- **{series}**: {where}; host {host.get('cpu', '?')}, {host.get('cpus', '?')} "
+          f"CPUs, kernel {host.get('kernel', '?')}; run {host.get('date', '?')}, sizes "
+          f"{host.get('size', '?')}")
+        for m in metas:
+            if m.get("program") in BENCHES:
+                w(f"  - {m['program']}: {m['rounds']} rounds x {m['iterations']} iterations "
+                  f"per cell; depths {m['depths']}; rules {m['rules']}")
+    w("")
+
+
+def plot(runs, docs, tmp):
+    """PNG plots with gnuplot; returns their paths relative to docs/."""
+    made = []
+    vm = sorted((s for s in runs if s != "host"), key=series_key)
+
+    def series_data(name, bench, x_key, fixed_key, fixed_value):
+        data = os.path.join(tmp, name)
+        columns = []
+        with open(data, "w") as f:
+            for series in vm:
+                for config in ("bpf-lsm", "landlock", "seccomp"):
+                    pts = sorted((o[x_key], o["ratio_to_none"]) for o in runs[series]
+                                 if o["bench"] == bench and o.get("config") == config
+                                 and o.get(fixed_key) == fixed_value and "ratio_to_none" in o)
+                    if not pts:
+                        continue
+                    f.write(f"# {config} {series}\n")
+                    for x, y in pts:
+                        f.write(f"{max(x, 1)} {y}\n")
+                    f.write("\n\n")
+                    columns.append(f"{config} ({series})")
+        return data, columns
+
+    def line_plot(png, title, xlabel, data, columns, logx):
+        if not columns:
+            return
+        script = ["set terminal png size 900,520 noenhanced",
+                  f"set output '{os.path.join(docs, png)}'",
+                  f"set title '{title}'", f"set xlabel '{xlabel}'",
+                  "set ylabel 'time / no policy'", "set key outside right", "set grid",
+                  "set logscale x" if logx else "unset logscale x"]
+        plots = [f"'{data}' index {i} with linespoints title '{c}'"
+                 for i, c in enumerate(columns)]
+        script.append("plot " + ", ".join(plots))
+        subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=True)
+        made.append(png)
+
+    os.makedirs(os.path.join(docs, "performance"), exist_ok=True)
+    data, cols = series_data("rules.dat", "file_open", "rules", "depth", 8)
+    line_plot("performance/file_open_vs_rules.png",
+              "open+close at depth 8: overhead vs rule count (0 rules plotted at 1)",
+              "rules in the policy", data, cols, True)
+    data, cols = series_data("depth.dat", "file_open", "depth", "rules", 10000)
+    line_plot("performance/file_open_vs_depth.png",
+              "open+close with 10k rules: overhead vs path depth", "path depth", data, cols,
+              False)
+    host = [o for o in runs.get("host", []) if o["bench"] == "syscall"
+            and o.get("workload") == "getppid" and "overhead_ns" in o]
+    if host:
+        data = os.path.join(tmp, "syscall.dat")
+        with open(data, "w") as f:
+            for o in host:
+                label = (f"{o['config']} {o.get('optimize', '')}"
+                         f"{'' if o.get('action_cache', True) else ' nocache'}")
+                f.write(f"\"{label}\" {o['overhead_ns']}\n")
+        png = "performance/syscall_filters.png"
+        script = ["set terminal png size 900,520 noenhanced",
+                  f"set output '{os.path.join(docs, png)}'",
+                  "set title 'getppid: filter overhead per syscall (native)'",
+                  "set ylabel 'ns over no filter'", "set style fill solid 0.6",
+                  "set boxwidth 0.7", "set xtics rotate by -40", "set grid y",
+                  f"plot '{data}' using 0:2:xtic(1) with boxes notitle"]
+        subprocess.run(["gnuplot"], input="\n".join(script), text=True, check=True)
+        made.append(png)
+    return made
+
+
+def markdown(path, docs):
+    runs = load_dir(path)
+    if not runs:
+        raise SystemExit(f"report.py: no *.jsonl in {path}")
     out = []
     w = out.append
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rel = os.path.relpath(os.path.abspath(path), repo)
     w("# Performance")
     w("")
-    w("Generated by `bench/run-bench.sh` from `bench/results/"
-      f"{path.rsplit('/', 1)[-1]}`: do not edit by hand, run the script again.")
+    w(f"Generated by `bench/run-bench.sh` from `{rel}/`: do not edit by hand, run the "
+      "script again.")
     w("")
+    targets_section(w, runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        plots = plot(runs, docs, tmp)
+    if plots:
+        w("## Plots")
+        w("")
+        for png in plots:
+            w(f"![{os.path.basename(png)}]({png})")
+            w("")
     w("## Method")
     w("")
-    w("- Each benchmark is one process run inside a qemu guest (TCG, no KVM), booted with "
-      "`tests/vm/vm-run.sh`, because the development host refuses BPF LSM programs.")
-    w("- Configurations: `none` (no policy: a process outside every enforced cgroup, while "
-      "the BPF LSM programs are attached), `bpf-lsm` (the process joins a cgroup confined "
-      "through `BpfLsmEnforcer`), `landlock` (the same policy as a Landlock ruleset the "
-      "process applies to itself), `seccomp` (a preset's syscall filter only: minimal for "
-      "file_open, build for exec, which needs fork and exec).")
-    w("- A policy of N rules is one rule allowing the tree the benchmark works in (rwx) and "
-      "N-1 decoy rules (r) on other directories; N = 0 means that one rule alone.")
-    w("- Every measurement is a fresh forked child that puts itself under one configuration, "
-      "checks the restriction is in force (a file outside the tree must be refused, a socket "
-      "must be refused by the filter), warms up, then runs the workload; restrictions never "
-      "stack. Configurations and depths are interleaved round-robin (the order rotates each "
-      "round) in many short rounds.")
-    w("- file_open: `open(O_RDONLY)` + `close` of a file at depth d below the allowed tree "
-      "(absolute path), timed in blocks of 20; a round's figure is the median block. exec: "
-      "`fork` + `execve` + `waitpid` of a static `int main(){return 0;}` at depth d, each "
-      "timed; a round's figure is the median.")
-    w("- Reported: the median of the per-round figures (p10 and p90 across rounds in the "
-      "JSON), and its ratio to the `none` median of the same depth and rule count measured "
-      "in the same run.")
-    w("- BPF program time: the kernel's own accounting (`bpf_stats_enabled`, via "
-      "`BPF_ENABLE_STATS`), run_time_ns / run_cnt of `cvlsm_file_open` (and "
-      "`cvlsm_bprm_check_security` for exec): the median over 5 extra children per cell, "
-      "outside the timed rounds (the accounting adds two clock reads per program run).")
-    w("- **Timings are emulated** (TCG runs syscalls ~15x slower than hardware, unevenly): "
-      "compare them only within this run, as ratios; absolute figures say nothing about a "
-      "real machine.")
+    for item in METHOD:
+        w(f"- {item}")
     w("")
-    w("## Machine")
-    w("")
-    meta = next(iter(metas.values()), {})
-    w(f"- host: {host.get('cpu', '?')}, {host.get('cpus', '?')} CPUs, kernel "
-      f"{host.get('kernel', '?')}; run {host.get('date', '?')}, sizes: "
-      f"{host.get('size', '?')}")
-    w(f"- guest: kernel {meta.get('kernel', '?')} ({meta.get('arch', '?')}), CPU "
-      f"\"{meta.get('cpu', '?')}\" x{meta.get('cpus', '?')} under qemu TCG, clocksource "
-      f"{meta.get('clocksource', '?')}")
-    for bench in BENCHES:
-        if bench not in metas:
-            continue
-        m = metas[bench]
-        w(f"- {bench}: {m['rounds']} rounds x {m['iterations']} iterations per cell; depths "
-          f"{m['depths']}; rules {m['rules']}")
-    unavailable = [o for o in lines if "unavailable" in o]
-    for o in unavailable:
-        w(f"- {o['bench']}: `{o['config']}` unavailable: {o['unavailable']}")
-    for bench in BENCHES:
-        rows = [o for o in lines if o["bench"] == bench and "median_ns" in o]
-        if not rows:
-            continue
-        cell = {(o["depth"], o["rules"], o["config"]): o for o in rows}
-        configs = [c for c in CONFIGS if any(o["config"] == c for o in rows)]
-        keys = sorted({(o["depth"], o["rules"]) for o in rows}, key=lambda k: (k[1], k[0]))
+    machine_section(w, runs)
+    for series in sorted((s for s in runs if s != "host"), key=series_key):
+        lines = runs[series]
+        w(f"## Kernel {series}")
+        grid_section(w, f"file_open ({series})", "file_open", lines)
+        grid_section(w, f"exec ({series})", "exec", lines)
+        policy_section(w, series, lines)
+        build_section(w, series, lines)
         w("")
-        w(f"## {bench}")
-        w("")
-        w("Median time per operation, and in parentheses its ratio to `none`. The BPF columns "
-          "are the `cvlsm_file_open` program's own average run time per call (and for exec "
-          "the bprm_check program's), for a `none` and a `bpf-lsm` process.")
-        w("")
-        head = ["rules", "depth"] + [f"`{c}`" for c in configs]
-        prog_keys = ["bpf_file_open"] + (["bpf_bprm_check"] if bench == "exec" else [])
-        for prog in prog_keys:
-            label = prog.replace("bpf_", "")
-            head += [f"{label} prog, none", f"{label} prog, bpf-lsm"]
-        spreads = sorted((o["p90_ns"] - o["p10_ns"]) / o["median_ns"] for o in rows)
-        w(f"Spread of single rounds (p90 - p10 of the per-round figures, relative to the "
-          f"median): typically {100 * spreads[len(spreads) // 2]:.0f}%, at most "
-          f"{100 * spreads[-1]:.0f}%. The medians over all rounds are steadier, but treat "
-          "ratio differences of a few percent as noise (p10/p90 per cell are in the JSON).")
-        w("")
-        w("| " + " | ".join(head) + " |")
-        w("|" + "---|" * len(head))
-        for depth_rules in keys:
-            depth, rules = depth_rules
-            row = [str(rules), str(depth)]
-            for c in configs:
-                o = cell.get((depth, rules, c))
-                row.append("" if o is None else
-                           f"{ns(o['median_ns'])} ({o['ratio_to_none']:.2f})")
-            for prog in prog_keys:
-                for c in ("none", "bpf-lsm"):
-                    o = cell.get((depth, rules, c), {})
-                    v = o.get(f"{prog}_avg_ns")
-                    row.append("" if v is None else f"{v:.0f} ns")
-            w("| " + " | ".join(row) + " |")
-    print("\n".join(out))
+    syscall_section(w, runs.get("host", []))
+    with open(os.path.join(docs, "performance.md"), "w") as f:
+        f.write("\n".join(out) + "\n")
     return 0
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("check", "markdown"):
-        print(__doc__, file=sys.stderr)
-        return 2
-    return check(argv[2]) if argv[1] == "check" else markdown(argv[2])
+    if argv[1:2] == ["check"] and len(argv) == 3:
+        return check(argv[2])
+    if argv[1:2] == ["markdown"] and len(argv) == 4:
+        return markdown(argv[2], argv[3])
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

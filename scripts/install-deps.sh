@@ -18,8 +18,8 @@ packages=(
   debian-archive-keyring
   # workloads the preset tests run
   coreutils gcc binutils libc6-dev
-  # benchmark report
-  python3
+  # benchmark report and its plots
+  python3 gnuplot-nox
 )
 
 if [ "$(id -u)" -ne 0 ]; then
