@@ -1,64 +1,31 @@
 #include "harness.h"
 
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bpf_prog_stats.h"
 #include "json_line.h"
+#include "machine_info.h"
 #include "scratch_tree.h"
+#include "stats.h"
 
 namespace cvlsm::bench {
 namespace {
 
-std::string FirstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (absl::StartsWith(line, "model name")) {
-      size_t colon = line.find(':');
-      if (colon != std::string::npos) {
-        return std::string(absl::StripAsciiWhitespace(absl::string_view(line).substr(colon + 1)));
-      }
-    }
-  }
-  return "unknown";
-}
-
 void EmitMeta(const Workload& workload, const BenchOptions& options) {
-  struct utsname uts {};
-  ::uname(&uts);
-  Emit(JsonLine()
-           .Add("bench", "meta")
-           .Add("program", workload.bench)
-           .Add("kernel", uts.release)
-           .Add("arch", uts.machine)
-           .Add("cpu", CpuModel())
-           .Add("cpus", static_cast<int64_t>(::sysconf(_SC_NPROCESSORS_ONLN)))
-           .Add("clocksource",
-                FirstLine("/sys/devices/system/clocksource/clocksource0/current_clocksource"))
+  Emit(MachineMeta(workload.bench)
            .Add("rounds", options.rounds)
            .Add("iterations", options.iterations)
            .Add("depths", options.depths)
@@ -80,17 +47,6 @@ void RaiseFileLimit(int rules) {
     raised = {limit.rlim_max, limit.rlim_max};
     ::setrlimit(RLIMIT_NOFILE, &raised);
   }
-}
-
-// p in [0, 1], linear between the nearest ranks.
-double Percentile(std::vector<double> values, double p) {
-  std::erase_if(values, [](double v) { return !std::isfinite(v); });
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  double rank = p * static_cast<double>(values.size() - 1);
-  size_t low = static_cast<size_t>(std::floor(rank));
-  size_t high = std::min(low + 1, values.size() - 1);
-  return values[low] + (values[high] - values[low]) * (rank - static_cast<double>(low));
 }
 
 // The BPF programs whose own run time a benchmark reports: output key prefix -> program.
