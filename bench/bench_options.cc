@@ -42,7 +42,13 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg == "--smoke") options = defaults.smoke;
-    if (arg == "--full") options.rules = defaults.full_rules;
+    if (arg == "--full") {
+      if (defaults.full) {
+        options = *defaults.full;
+      } else {
+        options.rules = defaults.full_rules;
+      }
+    }
   }
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
@@ -70,6 +76,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
       options.scratch_parent = std::string(value);
     } else if (arg == "--exec-binary") {
       options.exec_binary = std::string(value);
+    } else if (arg == "--profile") {
+      options.profile = std::string(value);
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", arg));
     }

@@ -1,45 +1,31 @@
 #include "harness.h"
 
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bpf_prog_stats.h"
 #include "json_line.h"
 #include "machine_info.h"
 #include "scratch_tree.h"
-#include "statistics.h"
+#include "stats.h"
 
 namespace cvlsm::bench {
 namespace {
 
 void EmitMeta(const Workload& workload, const BenchOptions& options) {
-  struct utsname uts {};
-  ::uname(&uts);
-  Emit(JsonLine()
-           .Add("bench", "meta")
-           .Add("program", workload.bench)
-           .Add("kernel", uts.release)
-           .Add("arch", uts.machine)
-           .Add("cpu", CpuModel())
-           .Add("cpus", static_cast<int64_t>(::sysconf(_SC_NPROCESSORS_ONLN)))
-           .Add("clocksource",
-                FirstLine("/sys/devices/system/clocksource/clocksource0/current_clocksource"))
+  Emit(MachineMeta(workload.bench)
            .Add("rounds", options.rounds)
            .Add("iterations", options.iterations)
            .Add("depths", options.depths)

@@ -50,6 +50,12 @@ JsonLine& JsonLine::Add(absl::string_view key, uint64_t value) {
   return *this;
 }
 
+JsonLine& JsonLine::Add(absl::string_view key, bool value) {
+  Key(key);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+
 JsonLine& JsonLine::Add(absl::string_view key, double value) {
   Key(key);
   // JSON has no NaN or infinity.

@@ -17,6 +17,7 @@ class JsonLine {
   }
   JsonLine& Add(absl::string_view key, int64_t value);
   JsonLine& Add(absl::string_view key, int value) { return Add(key, int64_t{value}); }
+  JsonLine& Add(absl::string_view key, bool value);
   JsonLine& Add(absl::string_view key, uint64_t value);
   JsonLine& Add(absl::string_view key, double value);
   JsonLine& Add(absl::string_view key, const std::vector<int>& values);

@@ -1,6 +1,8 @@
 #include "machine_info.h"
 
 #include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -11,13 +13,7 @@
 #include "absl/strings/strip.h"
 
 namespace cvlsm::bench {
-
-std::string FirstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
+namespace {
 
 std::string CpuModel() {
   std::ifstream in("/proc/cpuinfo");
@@ -33,8 +29,31 @@ std::string CpuModel() {
   return "unknown";
 }
 
-// Every bpf-lsm rule pins its object with a descriptor, and landlock opens each rule path:
-// 100k rules need far more than the usual 1024/4096. Raising the hard limit needs root.
+}  // namespace
+
+std::string FirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+JsonLine MachineMeta(absl::string_view program) {
+  struct utsname uts {};
+  ::uname(&uts);
+  JsonLine line;
+  line.Add("bench", "meta")
+      .Add("program", program)
+      .Add("kernel", uts.release)
+      .Add("arch", uts.machine)
+      .Add("cpu", CpuModel())
+      .Add("cpus", static_cast<int64_t>(::sysconf(_SC_NPROCESSORS_ONLN)))
+      .Add("clocksource",
+           FirstLine("/sys/devices/system/clocksource/clocksource0/current_clocksource"));
+  return line;
+}
+
+// Raising the hard limit needs root; without it the soft limit goes as far as it may.
 void RaiseFileLimit(int rules) {
   rlim_t wanted = static_cast<rlim_t>(rules) + 4096;
   uint64_t nr_open = 0;

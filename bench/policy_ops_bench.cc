@@ -27,7 +27,7 @@
 #include "landlock/landlock_enforcer.h"
 #include "machine_info.h"
 #include "scratch_tree.h"
-#include "statistics.h"
+#include "stats.h"
 
 namespace cvlsm::bench {
 namespace {
@@ -227,13 +227,7 @@ absl::Status RunPolicyOps(const BenchOptions& options) {
 }
 
 void EmitMeta(const BenchOptions& options) {
-  Emit(JsonLine()
-           .Add("bench", "meta")
-           .Add("program", "policy_ops")
-           .Add("kernel", FirstLine("/proc/sys/kernel/osrelease"))
-           .Add("cpu", CpuModel())
-           .Add("rounds", options.rounds)
-           .Add("rules", options.rules));
+  Emit(MachineMeta("policy_ops").Add("rounds", options.rounds).Add("rules", options.rules));
 }
 
 }  // namespace

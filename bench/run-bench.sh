@@ -40,7 +40,7 @@ build=$(cd "$build" && pwd) || { echo "run-bench: no build dir $build" >&2; exit
 needed=()
 [ "$only" = host ] || needed+=(bench/cvlsm_file_open_bench bench/cvlsm_exec_bench
   bench/cvlsm_policy_ops_bench bench/cvlsm_bench_true userspace/cv-lsm)
-[ "$only" = vm ] || needed+=(bench/cvlsm_syscall_filter_bench)
+[ "$only" = vm ] || needed+=(bench/cvlsm_syscall_bench)
 for b in "${needed[@]}"; do
   [ -x "$build/$b" ] || {
     echo "run-bench: $build/$b missing: cmake --build $build --target cvlsm_bench cv-lsm" >&2
@@ -93,7 +93,7 @@ if [ "$only" != vm ]; then
   host_line host >"$results"
   echo "run-bench: syscall filters natively on $(uname -r)" >&2
   # shellcheck disable=SC2086 # split on purpose
-  "$build/bench/cvlsm_syscall_filter_bench" $size $syscall_args >>"$results"
+  "$build/bench/cvlsm_syscall_bench" $size $syscall_args >>"$results"
   python3 "$here/report.py" check "$results"
 fi
 

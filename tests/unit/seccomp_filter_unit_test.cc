@@ -10,25 +10,17 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
-#include <cstring>
 #include <set>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "policy/policy.h"
+#include "seccomp/bpf_evaluator.h"
 #include "seccomp/syscall_filter.h"
 
 namespace cvlsm {
-
-class SyscallFilterTestPeer {
- public:
-  static std::span<const sock_filter> Program(const SyscallFilter& filter) {
-    return filter.program_;
-  }
-};
 
 namespace {
 
@@ -179,45 +171,9 @@ TEST(AlwaysBlockedSyscallsTest, NamesAreKnownToLibseccomp) {
   }
 }
 
-// A classic BPF interpreter for the instructions libseccomp emits, so the program's verdicts
-// can be checked for inputs the host cannot produce (e.g. i386 without IA32 emulation).
+// The program's verdicts are checked in the user-space evaluator, so inputs the host cannot
+// produce (e.g. i386 without IA32 emulation) are covered too.
 constexpr uint32_t kInterpreterError = 0xdeadbeef;
-
-uint32_t RunProgram(std::span<const sock_filter> program, const seccomp_data& data) {
-  uint32_t a = 0;
-  for (size_t pc = 0; pc < program.size(); ++pc) {
-    const sock_filter& insn = program[pc];
-    switch (insn.code) {
-      case BPF_LD | BPF_W | BPF_ABS:
-        if (insn.k % 4 != 0 || insn.k + 4 > sizeof(data)) return kInterpreterError;
-        std::memcpy(&a, reinterpret_cast<const char*>(&data) + insn.k, sizeof(a));
-        break;
-      case BPF_ALU | BPF_AND | BPF_K:
-        a &= insn.k;
-        break;
-      case BPF_JMP | BPF_JA:
-        pc += insn.k;
-        break;
-      case BPF_JMP | BPF_JEQ | BPF_K:
-        pc += a == insn.k ? insn.jt : insn.jf;
-        break;
-      case BPF_JMP | BPF_JGT | BPF_K:
-        pc += a > insn.k ? insn.jt : insn.jf;
-        break;
-      case BPF_JMP | BPF_JGE | BPF_K:
-        pc += a >= insn.k ? insn.jt : insn.jf;
-        break;
-      case BPF_JMP | BPF_JSET | BPF_K:
-        pc += (a & insn.k) != 0 ? insn.jt : insn.jf;
-        break;
-      case BPF_RET | BPF_K:
-        return insn.k;
-      default:
-        return kInterpreterError;
-    }
-  }
-  return kInterpreterError;
-}
 
 class FilterProgramTest : public ::testing::Test {
  protected:
@@ -231,7 +187,8 @@ class FilterProgramTest : public ::testing::Test {
     return data;
   }
   uint32_t Verdict(const SyscallFilter& filter, const seccomp_data& data) {
-    return RunProgram(SyscallFilterTestPeer::Program(filter), data);
+    const SeccompEvaluation result = EvaluateSeccompProgram(filter.program().instructions(), data);
+    return result.valid ? result.action : kInterpreterError;
   }
 
   static constexpr uint32_t kAllow = SECCOMP_RET_ALLOW;
@@ -329,6 +286,23 @@ TEST_F(FilterProgramTest, AlwaysBlockedAreRefusedWhenListed) {
   const SyscallFilter filter = BuildOrDie(policy);
   for (int nr : {SYS_ptrace, SYS_bpf, SYS_mount, SYS_io_uring_setup, SYS_setns, SYS_keyctl}) {
     EXPECT_EQ(Verdict(filter, Call(nr)), kEperm) << nr;
+  }
+}
+
+TEST_F(FilterProgramTest, PriorityOrderAnswersLikeTheBinaryTree) {
+  for (PolicyType type : {PolicyType::kMinimal, PolicyType::kBuild, PolicyType::kNetwork}) {
+    const SyscallFilter tree = BuildOrDie(Policy::Preset(type));
+    const SyscallFilter chain =
+        BuildOrDie(Policy::Preset(type), {.optimize = SeccompOptimize::kPriority});
+    EXPECT_NE(tree.instruction_count(), chain.instruction_count()) << PolicyTypeName(type);
+    for (int nr = -1; nr < 600; ++nr) {
+      for (uint64_t arg : {uint64_t{0}, uint64_t{CLONE_NEWUSER}, uint64_t{TIOCSTI}}) {
+        ASSERT_EQ(Verdict(tree, Call(nr, arg, arg)), Verdict(chain, Call(nr, arg, arg)))
+            << PolicyTypeName(type) << " nr " << nr << " arg " << arg;
+      }
+    }
+    EXPECT_EQ(Verdict(chain, Call(SYS_getppid)), kAllow);
+    EXPECT_EQ(Verdict(chain, Call(SYS_socket)), type == PolicyType::kNetwork ? kAllow : kEperm);
   }
 }
 

@@ -4,8 +4,6 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "common/errors.h"
 #include "common/log.h"
-#include "common/unique_fd.h"
+#include "seccomp/libseccomp_context.h"
 
 namespace cvlsm {
 namespace {
@@ -86,16 +84,6 @@ constexpr uint64_t kUnshareNamespaceFlags = kCloneNamespaceFlags | kCloneNewTime
 // Terminal ioctls that inject input into, or reprogram, a terminal the confined process may
 // share with its caller.
 constexpr uint32_t kRefusedIoctls[] = {TIOCSTI, TIOCLINUX};
-
-struct ContextDeleter {
-  void operator()(void* ctx) const { seccomp_release(ctx); }
-};
-using ScmpContext = std::unique_ptr<void, ContextDeleter>;
-
-absl::Status LibseccompError(int rc, absl::string_view what) {
-  // libseccomp returns negative errnos.
-  return ErrnoError(rc < 0 ? -rc : EINVAL, absl::StrCat("libseccomp: ", what));
-}
 
 absl::Status AddRule(scmp_filter_ctx ctx, uint32_t action, absl::string_view action_name, int nr,
                      absl::string_view name, std::initializer_list<scmp_arg_cmp> conds) {
@@ -165,50 +153,6 @@ bool IsAlwaysBlocked(absl::string_view name) {
                      [&](const AlwaysBlocked& entry) { return entry.name == name; });
 }
 
-absl::Status SetAttribute(scmp_filter_ctx ctx, scmp_filter_attr attr, uint32_t value,
-                          absl::string_view attr_name) {
-  if (int rc = seccomp_attr_set(ctx, attr, value); rc < 0) {
-    return LibseccompError(rc, absl::StrCat("setting ", attr_name));
-  }
-  return absl::OkStatus();
-}
-
-// Round-trips the compiled program through a memfd: libseccomp 2.5 can export classic BPF
-// only to a file descriptor.
-absl::StatusOr<std::vector<sock_filter>> ExportProgram(scmp_filter_ctx ctx) {
-  UniqueFd fd(memfd_create("cvlsm-seccomp-bpf", MFD_CLOEXEC));
-  if (!fd.valid()) {
-    return ErrnoError(errno, "memfd_create for the seccomp program",
-                      "cv-lsm needs memfd support (Linux >= 3.17)");
-  }
-  if (int rc = seccomp_export_bpf(ctx, fd.get()); rc < 0) {
-    return LibseccompError(rc, "seccomp_export_bpf");
-  }
-  struct stat st {};
-  if (fstat(fd.get(), &st) != 0) return ErrnoError(errno, "fstat on the seccomp program memfd");
-  const size_t size = static_cast<size_t>(st.st_size);
-  if (size == 0 || size % sizeof(sock_filter) != 0) {
-    return absl::InternalError(absl::StrCat("libseccomp exported a seccomp program of ", size,
-                                            " bytes, not a whole number of BPF instructions"));
-  }
-  std::vector<sock_filter> program(size / sizeof(sock_filter));
-  if (program.size() > BPF_MAXINSNS) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the seccomp program has ", program.size(), " instructions, more than the kernel's ",
-        BPF_MAXINSNS, "; shorten the policy's syscall list"));
-  }
-  auto* bytes = reinterpret_cast<char*>(program.data());
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = pread(fd.get(), bytes + done, size - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError(errno, "reading back the seccomp program");
-    if (n == 0) return absl::InternalError("the seccomp program memfd ended early");
-    done += static_cast<size_t>(n);
-  }
-  return program;
-}
-
 }  // namespace
 
 std::span<const AlwaysBlocked> AlwaysBlockedSyscalls() { return kAlwaysBlocked; }
@@ -220,7 +164,8 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
   scmp_filter_ctx ctx = owned_ctx.get();
 
   // The launcher sets no_new_privs itself (the policy decides), and we only export.
-  if (absl::Status s = SetAttribute(ctx, SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP"); !s.ok()) {
+  if (absl::Status s = SetScmpAttribute(ctx, SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP");
+      !s.ok()) {
     return s;
   }
   // Other ABIs would reach the same kernel with different numbers. Only the native arch is
@@ -229,16 +174,12 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
   // nr != -1 -> KILL_PROCESS` right after the arch check (read from the 2.5.4 output; the
   // unit test runs the program on i386 and x32 inputs, the host test makes real x32 calls
   // and int $0x80 ones where the kernel has IA32 emulation).
-  if (absl::Status s = SetAttribute(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS,
-                                    "SCMP_FLTATR_ACT_BADARCH");
+  if (absl::Status s = SetScmpAttribute(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS,
+                                        "SCMP_FLTATR_ACT_BADARCH");
       !s.ok()) {
     return s;
   }
-  // Binary search over syscall numbers instead of a linear chain (libseccomp >= 2.5).
-  if (absl::Status s = SetAttribute(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "SCMP_FLTATR_CTL_OPTIMIZE");
-      !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = SetScmpOptimize(ctx, options.optimize); !s.ok()) return s;
 
   SyscallFilter filter;
   bool allow_clone = false;
@@ -292,21 +233,12 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
     }
   }
 
-  absl::StatusOr<std::vector<sock_filter>> program = ExportProgram(ctx);
+  absl::StatusOr<SeccompProgram> program = ExportScmpProgram(ctx);
   if (!program.ok()) return program.status();
   filter.program_ = *std::move(program);
   LogDebug(kModule, absl::StrCat("compiled ", policy.syscalls().size(), " policy syscalls into ",
                                  filter.program_.size(), " BPF instructions"));
   return filter;
-}
-
-int SyscallFilter::InstallInCurrentThread() const noexcept {
-  if (program_.empty() || program_.size() > BPF_MAXINSNS) return EINVAL;
-  sock_fprog prog{.len = static_cast<unsigned short>(program_.size()),
-                  .filter = const_cast<sock_filter*>(program_.data())};
-  // Raw syscall: glibc has no wrapper, and libseccomp's seccomp_load allocates.
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return errno;
-  return 0;
 }
 
 }  // namespace cvlsm

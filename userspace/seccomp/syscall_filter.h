@@ -2,8 +2,6 @@
 // in the parent, so the forked child only has to hand the finished program to the kernel.
 #pragma once
 
-#include <linux/filter.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -13,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "policy/policy.h"
+#include "seccomp/seccomp_program.h"
 
 namespace cvlsm {
 
@@ -25,6 +24,9 @@ struct SyscallFilterOptions {
   // path where the confined process cannot map (e.g. below vm.mmap_min_addr) and rely on
   // the LSM path rules (exec mode) as the second line.
   uint64_t launch_exec_path = 0;
+  // Binary tree by default: a preset allows ~120-180 syscalls, and a priority-ordered
+  // if-chain makes the last of them pay for every comparison before it.
+  SeccompOptimize optimize = SeccompOptimize::kBinaryTree;
 };
 
 class SyscallFilter {
@@ -37,21 +39,20 @@ class SyscallFilter {
   // Installs the filter on the calling thread. Async-signal-safe (no allocation, no locks):
   // meant for a forked child between fork and exec. Requires no_new_privs (or
   // CAP_SYS_ADMIN). Returns 0 or an errno.
-  int InstallInCurrentThread() const noexcept;
+  int InstallInCurrentThread() const noexcept { return program_.InstallInCurrentThread(); }
 
   // Number of classic BPF instructions (the kernel takes at most BPF_MAXINSNS).
   size_t instruction_count() const { return program_.size(); }
+  const SeccompProgram& program() const { return program_; }
 
   // Syscalls in the policy that cv-lsm refuses anyway (see AlwaysBlockedSyscalls); the
   // caller warns about them.
   const std::vector<std::string>& overridden_syscalls() const { return overridden_syscalls_; }
 
  private:
-  friend class SyscallFilterTestPeer;  // Runs program_ in a BPF interpreter (unit test).
-
   SyscallFilter() = default;
 
-  std::vector<sock_filter> program_;
+  SeccompProgram program_;
   std::vector<std::string> overridden_syscalls_;
 };
 

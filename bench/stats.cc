@@ -1,4 +1,4 @@
-#include "statistics.h"
+#include "stats.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,401 @@
+#include "seccomp/oci_profile.h"
+
+#include <cerrno>
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/errors.h"
+
+namespace cvlsm {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::pair<OciAction, absl::string_view> kActions[] = {
+    {OciAction::kAllow, "SCMP_ACT_ALLOW"},
+    {OciAction::kErrno, "SCMP_ACT_ERRNO"},
+    {OciAction::kKill, "SCMP_ACT_KILL"},
+    {OciAction::kKillThread, "SCMP_ACT_KILL_THREAD"},
+    {OciAction::kKillProcess, "SCMP_ACT_KILL_PROCESS"},
+    {OciAction::kTrap, "SCMP_ACT_TRAP"},
+    {OciAction::kTrace, "SCMP_ACT_TRACE"},
+    {OciAction::kLog, "SCMP_ACT_LOG"},
+    {OciAction::kNotify, "SCMP_ACT_NOTIFY"},
+};
+
+constexpr std::pair<OciArgOp, absl::string_view> kOps[] = {
+    {OciArgOp::kNotEqual, "SCMP_CMP_NE"},           {OciArgOp::kLessThan, "SCMP_CMP_LT"},
+    {OciArgOp::kLessEqual, "SCMP_CMP_LE"},          {OciArgOp::kEqual, "SCMP_CMP_EQ"},
+    {OciArgOp::kGreaterEqual, "SCMP_CMP_GE"},       {OciArgOp::kGreaterThan, "SCMP_CMP_GT"},
+    {OciArgOp::kMaskedEqual, "SCMP_CMP_MASKED_EQ"},
+};
+
+template <typename Enum, size_t N>
+absl::string_view NameOf(const std::pair<Enum, absl::string_view> (&table)[N], Enum value) {
+  for (const auto& [e, name] : table) {
+    if (e == value) return name;
+  }
+  return "?";
+}
+
+template <typename Enum, size_t N>
+std::string AllNames(const std::pair<Enum, absl::string_view> (&table)[N]) {
+  std::vector<absl::string_view> names;
+  for (const auto& entry : table) names.push_back(entry.second);
+  return absl::StrJoin(names, ", ");
+}
+
+absl::string_view TypeName(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+      return "an integer";
+    case Json::value_t::number_float:
+      return "a fractional number";
+    default:
+      return "an unexpected value";
+  }
+}
+
+// Reads one profile, collecting the first error with its JSON path.
+class Reader {
+ public:
+  explicit Reader(absl::string_view source) : source_(source) {}
+
+  absl::Status Error(absl::string_view path, absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("seccomp profile ", source_, ": ", path, ": ", what));
+  }
+  absl::Status Expected(absl::string_view path, absl::string_view expected, const Json& got) const {
+    return Error(path, absl::StrCat("expected ", expected, ", got ", TypeName(got)));
+  }
+
+  // Fields of `object` not in `known`, reported as ignored (Docker ignores them too).
+  void NoteUnknown(const Json& object, absl::string_view path,
+                   std::initializer_list<absl::string_view> known,
+                   std::vector<std::string>& ignored) const {
+    for (const auto& [key, unused] : object.items()) {
+      bool found = false;
+      for (absl::string_view k : known) found = found || k == key;
+      if (!found) ignored.push_back(path.empty() ? key : absl::StrCat(path, ".", key));
+    }
+  }
+
+  // null reads as absent, as in Docker's (Go) decoder.
+  static const Json* Field(const Json& object, const char* key) {
+    auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+
+  absl::Status String(const Json& object, const char* key, absl::string_view path,
+                      std::string& out) const {
+    const Json* value = Field(object, key);
+    if (value == nullptr) return absl::OkStatus();
+    if (!value->is_string()) return Expected(Path(path, key), "a string", *value);
+    out = value->get<std::string>();
+    return absl::OkStatus();
+  }
+
+  absl::Status Strings(const Json& object, const char* key, absl::string_view path,
+                       std::vector<std::string>& out) const {
+    const Json* value = Field(object, key);
+    if (value == nullptr) return absl::OkStatus();
+    if (!value->is_array()) return Expected(Path(path, key), "an array of strings", *value);
+    for (size_t i = 0; i < value->size(); ++i) {
+      const Json& item = (*value)[i];
+      if (!item.is_string()) {
+        return Expected(absl::StrCat(Path(path, key), "[", i, "]"), "a string", item);
+      }
+      out.push_back(item.get<std::string>());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Unsigned(const Json& value, absl::string_view path, uint64_t max,
+                        uint64_t& out) const {
+    if (value.is_number_unsigned()) {
+      out = value.get<uint64_t>();
+    } else if (value.is_number_integer() && value.get<int64_t>() >= 0) {
+      out = static_cast<uint64_t>(value.get<int64_t>());
+    } else {
+      return Expected(path, absl::StrCat("an integer from 0 to ", max), value);
+    }
+    if (out > max) {
+      return Error(path, absl::StrCat("expected an integer from 0 to ", max, ", got ", out));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Errno(const Json& object, const char* key, absl::string_view path,
+                     std::optional<uint32_t>& out) const {
+    const Json* value = Field(object, key);
+    if (value == nullptr) return absl::OkStatus();
+    uint64_t number = 0;
+    // The action's data field is 16 bits wide.
+    if (absl::Status s = Unsigned(*value, Path(path, key), 0xffff, number); !s.ok()) return s;
+    out = static_cast<uint32_t>(number);
+    return absl::OkStatus();
+  }
+
+  absl::Status Action(const Json& object, const char* key, absl::string_view path,
+                      OciAction& out) const {
+    std::string name;
+    if (absl::Status s = String(object, key, path, name); !s.ok()) return s;
+    for (const auto& [action, action_name] : kActions) {
+      if (action_name == name) {
+        out = action;
+        return absl::OkStatus();
+      }
+    }
+    return Error(
+        Path(path, key),
+        absl::StrCat(name.empty() ? "missing" : absl::StrCat("unknown action '", name, "'"),
+                     "; expected one of ", AllNames(kActions)));
+  }
+
+  absl::Status KernelVersion(const Json& object, absl::string_view path,
+                             std::optional<OciKernelVersion>& out) const {
+    std::string text;
+    if (absl::Status s = String(object, "minKernel", path, text); !s.ok()) return s;
+    if (text.empty()) return absl::OkStatus();
+    const std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
+    OciKernelVersion version;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &version.kernel) ||
+        !absl::SimpleAtoi(parts[1], &version.major) || version.kernel < 0 || version.kernel > 255 ||
+        version.major < 0 || version.major > 255 || (version.kernel == 0 && version.major == 0)) {
+      return Error(Path(path, "minKernel"),
+                   absl::StrCat("invalid kernel version '", text,
+                                "'; expected \"<kernel>.<major>\" such as \"4.8\""));
+    }
+    out = version;
+    return absl::OkStatus();
+  }
+
+  absl::Status Conditions(const Json& entry, const char* key, absl::string_view path,
+                          OciConditions& out, std::vector<std::string>& ignored) const {
+    const Json* value = Field(entry, key);
+    if (value == nullptr) return absl::OkStatus();
+    const std::string here = Path(path, key);
+    if (!value->is_object()) return Expected(here, "an object", *value);
+    NoteUnknown(*value, here, {"caps", "arches", "minKernel"}, ignored);
+    if (absl::Status s = Strings(*value, "caps", here, out.caps); !s.ok()) return s;
+    if (absl::Status s = Strings(*value, "arches", here, out.arches); !s.ok()) return s;
+    return KernelVersion(*value, here, out.min_kernel);
+  }
+
+  absl::Status Arg(const Json& value, const std::string& path, OciSeccompArg& out,
+                   std::vector<std::string>& ignored) const {
+    if (!value.is_object()) return Expected(path, "an object", value);
+    NoteUnknown(value, path, {"index", "value", "valueTwo", "op"}, ignored);
+    const Json* index = Field(value, "index");
+    if (index == nullptr) return Error(Path(path, "index"), "missing; expected 0 to 5");
+    uint64_t number = 0;
+    if (absl::Status s = Unsigned(*index, Path(path, "index"), 5, number); !s.ok()) return s;
+    out.index = static_cast<uint32_t>(number);
+    if (const Json* v = Field(value, "value"); v != nullptr) {
+      if (absl::Status s = Unsigned(*v, Path(path, "value"), UINT64_MAX, out.value); !s.ok()) {
+        return s;
+      }
+    }
+    if (const Json* v = Field(value, "valueTwo"); v != nullptr) {
+      if (absl::Status s = Unsigned(*v, Path(path, "valueTwo"), UINT64_MAX, out.value_two);
+          !s.ok()) {
+        return s;
+      }
+    }
+    std::string op;
+    if (absl::Status s = String(value, "op", path, op); !s.ok()) return s;
+    for (const auto& [e, name] : kOps) {
+      if (name == op) {
+        out.op = e;
+        return absl::OkStatus();
+      }
+    }
+    return Error(Path(path, "op"),
+                 absl::StrCat(op.empty() ? "missing" : absl::StrCat("unknown operator '", op, "'"),
+                              "; expected one of ", AllNames(kOps)));
+  }
+
+  absl::Status Entry(const Json& value, const std::string& path, OciSyscallEntry& out,
+                     std::vector<std::string>& ignored) const {
+    if (!value.is_object()) return Expected(path, "an object", value);
+    NoteUnknown(value, path,
+                {"names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes"},
+                ignored);
+    std::string name;
+    if (absl::Status s = String(value, "name", path, name); !s.ok()) return s;
+    if (absl::Status s = Strings(value, "names", path, out.names); !s.ok()) return s;
+    if (!name.empty()) {
+      if (!out.names.empty()) {
+        return Error(path, "both 'name' and 'names' are set; use one of them");
+      }
+      out.names.push_back(name);
+    }
+    if (out.names.empty()) return Error(path, "no syscall: expected 'names' (or 'name')");
+    if (absl::Status s = Action(value, "action", path, out.action); !s.ok()) return s;
+    if (absl::Status s = Errno(value, "errnoRet", path, out.errno_ret); !s.ok()) return s;
+    if (absl::Status s = String(value, "comment", path, out.comment); !s.ok()) return s;
+    if (const Json* args = Field(value, "args"); args != nullptr) {
+      if (!args->is_array()) return Expected(Path(path, "args"), "an array", *args);
+      for (size_t i = 0; i < args->size(); ++i) {
+        OciSeccompArg arg;
+        if (absl::Status s = Arg((*args)[i], absl::StrCat(path, ".args[", i, "]"), arg, ignored);
+            !s.ok()) {
+          return s;
+        }
+        out.args.push_back(arg);
+      }
+    }
+    if (absl::Status s = Conditions(value, "includes", path, out.includes, ignored); !s.ok()) {
+      return s;
+    }
+    return Conditions(value, "excludes", path, out.excludes, ignored);
+  }
+
+  absl::StatusOr<OciSeccompProfile> Profile(const Json& root) const {
+    if (!root.is_object()) return Expected("top level", "an object", root);
+    OciSeccompProfile profile;
+    NoteUnknown(root, "",
+                {"defaultAction", "defaultErrnoRet", "architectures", "archMap", "flags",
+                 "listenerPath", "listenerMetadata", "syscalls"},
+                profile.ignored_fields);
+    if (Field(root, "defaultAction") == nullptr) {
+      return Error("defaultAction",
+                   "missing; expected e.g. \"SCMP_ACT_ERRNO\" (a profile without one means "
+                   "'no filter' to Docker, which is nothing to import)");
+    }
+    if (absl::Status s = Action(root, "defaultAction", "", profile.default_action); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Errno(root, "defaultErrnoRet", "", profile.default_errno_ret); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Strings(root, "architectures", "", profile.architectures); !s.ok()) {
+      return s;
+    }
+    if (const Json* map = Field(root, "archMap"); map != nullptr) {
+      if (!map->is_array()) return Expected("archMap", "an array", *map);
+      for (size_t i = 0; i < map->size(); ++i) {
+        const Json& item = (*map)[i];
+        const std::string path = absl::StrCat("archMap[", i, "]");
+        if (!item.is_object()) return Expected(path, "an object", item);
+        NoteUnknown(item, path, {"architecture", "subArchitectures"}, profile.ignored_fields);
+        OciArchMapEntry entry;
+        if (absl::Status s = String(item, "architecture", path, entry.architecture); !s.ok()) {
+          return s;
+        }
+        if (entry.architecture.empty()) {
+          return Error(Path(path, "architecture"), "missing; expected e.g. \"SCMP_ARCH_X86_64\"");
+        }
+        if (absl::Status s = Strings(item, "subArchitectures", path, entry.sub_architectures);
+            !s.ok()) {
+          return s;
+        }
+        profile.arch_map.push_back(std::move(entry));
+      }
+    }
+    if (!profile.architectures.empty() && !profile.arch_map.empty()) {
+      return Error("architectures", "both 'architectures' and 'archMap' are set; use one of them");
+    }
+    if (absl::Status s = Strings(root, "flags", "", profile.flags); !s.ok()) return s;
+    if (absl::Status s = String(root, "listenerPath", "", profile.listener_path); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = String(root, "listenerMetadata", "", profile.listener_metadata); !s.ok()) {
+      return s;
+    }
+    if (const Json* syscalls = Field(root, "syscalls"); syscalls != nullptr) {
+      if (!syscalls->is_array()) return Expected("syscalls", "an array", *syscalls);
+      for (size_t i = 0; i < syscalls->size(); ++i) {
+        OciSyscallEntry entry;
+        if (absl::Status s = Entry((*syscalls)[i], absl::StrCat("syscalls[", i, "]"), entry,
+                                   profile.ignored_fields);
+            !s.ok()) {
+          return s;
+        }
+        profile.syscalls.push_back(std::move(entry));
+      }
+    }
+    return profile;
+  }
+
+ private:
+  static std::string Path(absl::string_view path, absl::string_view key) {
+    return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
+  }
+
+  std::string source_;
+};
+
+// nlohmann reports the byte offset of the offending character (1-based).
+std::string LineColumn(absl::string_view text, size_t byte) {
+  const size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < pos; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return absl::StrCat(line, ":", pos - line_start + 1);
+}
+
+// "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." ->
+// "syntax error ...".
+absl::string_view ParseErrorDescription(absl::string_view what) {
+  const size_t at = what.find("parse error");
+  if (at == absl::string_view::npos) return what;
+  const size_t colon = what.find(": ", at);
+  return colon == absl::string_view::npos ? what : what.substr(colon + 2);
+}
+
+}  // namespace
+
+absl::string_view OciActionName(OciAction action) { return NameOf(kActions, action); }
+absl::string_view OciArgOpName(OciArgOp op) { return NameOf(kOps, op); }
+
+absl::StatusOr<OciSeccompProfile> ParseOciSeccompProfile(absl::string_view json,
+                                                         absl::string_view source_name) {
+  Json root;
+  try {
+    root = Json::parse(json.begin(), json.end());
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("seccomp profile ", source_name, ":", LineColumn(json, e.byte),
+                     ": not valid JSON: ", ParseErrorDescription(e.what())));
+  }
+  return Reader(source_name).Profile(root);
+}
+
+absl::StatusOr<OciSeccompProfile> LoadOciSeccompProfile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return ErrnoError(errno, absl::StrCat("opening seccomp profile ", path),
+                      "pass the path of an OCI/Docker seccomp profile (JSON)");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return ErrnoError(errno, absl::StrCat("reading seccomp profile ", path));
+  return ParseOciSeccompProfile(text.str(), path);
+}
+
+}  // namespace cvlsm
