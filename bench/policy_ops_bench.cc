@@ -169,7 +169,7 @@ void EmitMemory(int rules, const MemoryReading& memory) {
 absl::Status RunPolicyOps(const BenchOptions& options) {
   int max_rules = 1;
   for (int rules : options.rules) max_rules = std::max(max_rules, rules);
-  RaiseFileLimit(max_rules * 2);
+  RaiseFileLimit(max_rules);
   absl::StatusOr<ScratchTree> tree = ScratchTree::Create(options.scratch_parent, 1, "");
   if (!tree.ok()) return tree.status();
   // One decoy beyond the largest policy: the directory the one-rule update adds.

@@ -69,11 +69,6 @@ static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
 	return NULL;
 }
 
-static __always_inline bool on_procfs(struct inode *inode)
-{
-	return BPF_CORE_READ(inode, i_sb, s_magic) == PROC_SUPER_MAGIC;
-}
-
 /* Whether a procfs inode belongs to the current process: /proc/<pid> of the caller or of its
  * thread group, and the per-process entries below it (/proc/self/status, .../fd/N). */
 static __always_inline bool is_own_proc_inode(struct inode *inode)
@@ -107,40 +102,46 @@ static __always_inline bool in_own_proc_entry(struct dentry *dentry)
 	return false;
 }
 
-/*
- * Modes the policy grants on the object at (mnt, dentry): union of the allow rules of the
- * object and its ancestors, minus the union of their deny rules. Returns 0 (nothing granted)
- * when the walk does not reach the root within CVLSM_MAX_PATH_DEPTH components.
- */
-static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *policy,
-					   struct vfsmount *vfsmnt, struct dentry *dentry,
-					   __u32 needed)
+/* Looks up one object's rule and folds it into *allow and *deny. */
+static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, __u32 *allow,
+				       __u32 *deny)
 {
+	key->inode = inode;
+	struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, key);
+
+	if (rule) {
+		*allow |= rule->allow;
+		*deny |= rule->deny;
+	}
+}
+
+/* Arguments of cvlsm_walk_parent_mounts, packed: a global function takes at most 5. */
+#define WALK_ALL_FLAG (1ull << 32)
+
+/*
+ * The slow part of the walk: from the root of the mount `vfsmnt_addr` upwards through the
+ * parent mounts (rare: the object's own mount is usually the container's root or a bind
+ * mount near it). Global, so the verifier checks it once instead of once per iteration of
+ * the fast loop that calls it; it sees plain addresses, read through helpers.
+ * `policy` = policy id | WALK_ALL_FLAG; `needed_modes` = needed; `modes` = allow | deny << 32.
+ * Returns the modes granted (0 when the walk does not reach the root in time).
+ */
+__noinline __u32 cvlsm_walk_parent_mounts(__u64 vfsmnt_addr, __u64 policy, __u32 needed,
+					  __u64 modes)
+{
+	struct vfsmount *vfsmnt = (struct vfsmount *)vfsmnt_addr;
+
+	if (!vfsmnt)
+		return 0;
 	struct mount *mnt =
 	    (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-	/* Read once per mount, not once per component: each read is a helper call, and the
-	 * walk is the hot path of every open (bench/: cost grows per ancestor, not per rule). */
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
-	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
-	__u32 allow = 0, deny = 0;
-	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-
-	if (policy->proc_self_modes && on_procfs(inode) && in_own_proc_entry(dentry))
-		allow |= policy->proc_self_modes;
+	struct cvlsm_rule_key key = {.policy_id = (__u32)policy};
+	bool walk_all = policy & WALK_ALL_FLAG;
+	__u32 allow = (__u32)modes, deny = (__u32)(modes >> 32);
+	struct dentry *dentry = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *mnt_root = dentry;
 
 	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
-		key.inode = (__u64)inode;
-		struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, &key);
-
-		if (rule) {
-			allow |= rule->allow;
-			deny |= rule->deny;
-			/* Without deny rules nothing above can take a mode away again. */
-			if (!walk_all && (allow & needed) == needed)
-				return allow;
-		}
-
 		if (dentry == mnt_root) {
 			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -160,18 +161,63 @@ static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *pol
 				       ~deny; /* root of a filesystem not mounted anywhere */
 			dentry = parent;
 		}
-		inode = BPF_CORE_READ(dentry, d_inode);
+		apply_rule(&key, (__u64)BPF_CORE_READ(dentry, d_inode), &allow, &deny);
+		/* Without deny rules nothing above can take a mode away again. */
+		if (!walk_all && (allow & needed) == needed)
+			return allow;
+	}
+	return 0;
+}
+
+/*
+ * Modes the policy grants on the opened object: union of the allow rules of the object and
+ * its ancestors, minus the union of their deny rules. Returns 0 (nothing granted) when the
+ * walk does not reach the root within CVLSM_MAX_PATH_DEPTH components.
+ *
+ * This is the hot path of every confined open, and its cost grows per ancestor (bench/).
+ * Within the object's own mount it follows the kernel's pointers with plain loads (the
+ * arguments are typed BTF pointers) instead of a helper call per read; mount crossings go
+ * to cvlsm_walk_parent_mounts.
+ */
+static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *policy,
+					   const struct path *path, __u32 needed)
+{
+	struct dentry *dentry = path->dentry;
+	struct dentry *mnt_root = path->mnt->mnt_root;
+	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
+	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
+	__u32 allow = 0, deny = 0;
+
+	if (policy->proc_self_modes && dentry->d_inode->i_sb->s_magic == PROC_SUPER_MAGIC &&
+	    in_own_proc_entry(dentry))
+		allow |= policy->proc_self_modes;
+
+	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
+		apply_rule(&key, (__u64)dentry->d_inode, &allow, &deny);
+		if (!walk_all && (allow & needed) == needed)
+			return allow;
+		if (dentry == mnt_root) {
+			__u64 packed_policy = policy->policy_id | (walk_all ? WALK_ALL_FLAG : 0);
+
+			return cvlsm_walk_parent_mounts((__u64)BPF_CORE_READ(path, mnt),
+							packed_policy, needed,
+							allow | (__u64)deny << 32);
+		}
+		struct dentry *parent = dentry->d_parent;
+
+		if (parent == dentry)
+			return allow & ~deny; /* root of a filesystem not mounted anywhere */
+		dentry = parent;
 	}
 	return 0;
 }
 
 static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy,
-					struct vfsmount *vfsmnt, struct dentry *dentry,
-					__u32 needed)
+					const struct path *path, __u32 needed)
 {
-	if (!vfsmnt || !dentry)
+	if (!path->mnt || !path->dentry)
 		return -EACCES;
-	if ((granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed)
+	if ((granted_modes(policy, path, needed) & needed) != needed)
 		return -EACCES;
 	return 0;
 }
@@ -227,7 +273,7 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	}
 	if (!needed)
 		return 0;
-	return check_access(policy, vfsmnt, BPF_CORE_READ(file, f_path.dentry), needed);
+	return check_access(policy, &file->f_path, needed);
 }
 
 SEC("lsm/bprm_check_security")
@@ -241,7 +287,7 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	if (!policy)
 		return 0;
 
-	struct file *file = BPF_CORE_READ(bprm, file);
+	struct file *file = bprm->file;
 
 	/* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
 	if (!file)
@@ -250,7 +296,7 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 
 	if (on_internal_mount(vfsmnt))
 		return -EACCES;
-	return check_access(policy, vfsmnt, BPF_CORE_READ(file, f_path.dentry), CVLSM_MODE_EXEC);
+	return check_access(policy, &file->f_path, CVLSM_MODE_EXEC);
 }
 
 /* Number of userspace resolution sessions in progress (written through the mmapped .bss). */

@@ -1,7 +1,6 @@
 #include "bpf_backend/bpf_lsm_enforcer.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,12 +66,6 @@ CgroupEntryFields CgroupEntry(__u32 policy_id, const ResolvedPathRules& rules) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> BpfLsmEnforcer::Create() {
-  // Every rule object is pinned by a descriptor: large policies need more than 1024.
-  struct rlimit files {};
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &files);
-  }
   absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton = LsmSkeleton::LoadAndAttach();
   if (!skeleton.ok()) return skeleton.status();
   std::unique_ptr<BpfLsmEnforcer> enforcer(new BpfLsmEnforcer(*std::move(skeleton)));

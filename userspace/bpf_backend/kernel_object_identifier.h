@@ -19,6 +19,7 @@ class KernelObjectIdentifier : public ObjectIdentifier {
   KernelObjectIdentifier(const KernelObjectIdentifier&) = delete;
   KernelObjectIdentifier& operator=(const KernelObjectIdentifier&) = delete;
   absl::StatusOr<ObjectId> Identify(const std::string& path) override;
+  bool PinsObjects() const override { return true; }
 
  private:
   const LsmSkeleton& skeleton_;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/fd_limit.h"
 #include "common/log.h"
 
 namespace cvlsm {
@@ -27,6 +28,7 @@ class StatObjectIdentifier : public ObjectIdentifier {
 
 class OpenPathObjectIdentifier : public ObjectIdentifier {
  public:
+  bool PinsObjects() const override { return true; }
   absl::StatusOr<ObjectId> Identify(const std::string& path) override {
     auto pin = std::make_shared<UniqueFd>(::open(path.c_str(), O_PATH | O_CLOEXEC));
     if (!pin->valid()) return ErrnoError(errno, absl::StrCat("open ", path));
@@ -53,6 +55,9 @@ absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
                                                    ObjectIdentifier& identifier) {
   ResolvedPathRules resolved;
   std::map<std::pair<uint64_t, uint64_t>, size_t> index_by_object;
+  if (identifier.PinsObjects()) {
+    if (absl::Status room = EnsureDescriptorRoom(policy.paths().size()); !room.ok()) return room;
+  }
 
   for (const auto& [path, modes] : policy.paths()) {
     if (path == "/proc/self" || path == "/proc/thread-self") {

@@ -39,6 +39,8 @@ class ObjectIdentifier {
  public:
   virtual ~ObjectIdentifier() = default;
   virtual absl::StatusOr<ObjectId> Identify(const std::string& path) = 0;
+  // Whether every ObjectId holds a descriptor (`pin`) while the rules exist.
+  virtual bool PinsObjects() const { return false; }
 };
 
 // stat(): (st_dev, st_ino). Enough to check that rule paths exist and to merge rules on one
