@@ -2,10 +2,14 @@
 /*
  * cv-lsm kernel side: path and exec rules for the processes of enforced cgroups.
  *
- * Hooks:
+ * Hooks (this file; tree_hooks.bpf.h and self_protection.bpf.h have the rest):
  *   lsm/file_open            every open of a file: read needs r, write needs w,
  *                            the kernel's own opens for exec/ld.so need x.
  *   lsm/bprm_check_security  every exec, including a script's interpreter: needs x.
+ *   lsm/mmap_file,           code from a file made executable in memory (the loader
+ *   lsm/file_mprotect        mapping a library, `ld.so ./binary`): needs x.
+ *   lsm/file_truncate        truncation through an open file, O_TRUNC (6.2+ kernels;
+ *                            older ones call path_truncate for it).
  *   lsm/inode_getattr        not a policy hook: while userspace resolves rule paths
  *                            (cvlsm_resolvers_active), it records which inode an fstat()
  *                            reaches, so rules name objects exactly as the hooks see them.
@@ -26,6 +30,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "maps.h"
+#include "policy_lookup.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -37,205 +42,44 @@ char LICENSE[] SEC("license") = "GPL";
 #define MNT_INTERNAL 0x4000
 #define MNT_NS_INTERNAL ((void *)-22) /* ERR_PTR(-EINVAL): kern_mount, clone_private_mount */
 #define PROC_SUPER_MAGIC 0x9fa0
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define PROT_EXEC 0x4ul
+#define VM_EXEC 0x4ul
 
-static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
+#include "path_walk.bpf.h"
+#include "self_protection.bpf.h"
+#include "tree_hooks.bpf.h"
+
+/* Whether the last component of `dentry` is `name` (len bytes, no NUL). Names are read only
+ * on the rare paths that need them (procfs and cgroupfs writes). */
+static __always_inline bool named(struct dentry *dentry, const char *name, __u32 len)
 {
-	/* cgroup->self is the cgroup's own css; its parent css is embedded in the parent. */
-	struct cgroup_subsys_state *parent_css = BPF_CORE_READ(cgrp, self.parent);
+	char buffer[16] = {};
 
-	if (!parent_css)
-		return NULL;
-	return (struct cgroup *)((void *)parent_css - bpf_core_field_offset(struct cgroup, self));
-}
-
-/* The policy of the nearest enforced cgroup of the current task, or NULL if none. */
-static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-
-	for (int level = 0; level < CVLSM_MAX_CGROUP_DEPTH; level++) {
-		if (!cgrp)
-			return NULL;
-		__u64 id = BPF_CORE_READ(cgrp, kn, id);
-		struct cvlsm_cgroup_policy *policy = bpf_map_lookup_elem(&cvlsm_cgroups, &id);
-
-		if (policy)
-			return policy;
-		cgrp = cgroup_parent(cgrp);
-	}
-	/* Not reached for confined processes: the manager limits nesting below an enforced
-	 * cgroup (cgroup.max.depth) to what this loop searches. */
-	return NULL;
-}
-
-/* Whether a procfs inode belongs to the current process: /proc/<pid> of the caller or of its
- * thread group, and the per-process entries below it (/proc/self/status, .../fd/N). */
-static __always_inline bool is_own_proc_inode(struct inode *inode)
-{
-	struct proc_inode *pi =
-	    (struct proc_inode *)((void *)inode -
-				  bpf_core_field_offset(struct proc_inode, vfs_inode));
-	struct pid *owner = BPF_CORE_READ(pi, pid);
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	if (!owner)
+	if (dentry->d_name.len != len || len > sizeof(buffer))
 		return false;
-	return owner == BPF_CORE_READ(task, thread_pid) ||
-	       owner == BPF_CORE_READ(task, group_leader, thread_pid);
-}
-
-/* Whether the object is in the current process's own /proc entry: entries like
- * /proc/self/net/dev belong to no pid themselves, an ancestor does. A loop of its own keeps
- * the main walk's verifier states few (a flag carried through it doubled them). */
-static __always_inline bool in_own_proc_entry(struct dentry *dentry)
-{
-	for (int depth = 0; depth < 8; depth++) {
-		if (is_own_proc_inode(BPF_CORE_READ(dentry, d_inode)))
-			return true;
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-
-		if (parent == dentry)
+	bpf_probe_read_kernel(buffer, len, dentry->d_name.name);
+	for (__u32 i = 0; i < sizeof(buffer) && i < len; i++) {
+		if (buffer[i] != name[i])
 			return false;
-		dentry = parent;
 	}
+	return true;
+}
+
+/*
+ * Writes no policy may grant: /proc/<pid>/mem (it rewrites memory, read-only code
+ * included, past mprotect), and cgroup.procs/cgroup.threads of cgroup v2 (moving a
+ * process out of its confined cgroup).
+ */
+static __always_inline bool forbidden_write(struct dentry *dentry)
+{
+	unsigned long magic = dentry->d_sb->s_magic;
+
+	if (magic == PROC_SUPER_MAGIC)
+		return named(dentry, "mem", 3);
+	if (magic == CGROUP2_SUPER_MAGIC)
+		return named(dentry, "cgroup.procs", 12) || named(dentry, "cgroup.threads", 14);
 	return false;
-}
-
-/* Looks up one object's rule and folds it into *allow and *deny. */
-static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, __u32 *allow,
-				       __u32 *deny)
-{
-	key->inode = inode;
-	struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, key);
-
-	if (rule) {
-		*allow |= rule->allow;
-		*deny |= rule->deny;
-	}
-}
-
-/* Arguments of cvlsm_walk_parent_mounts, packed: a global function takes at most 5. */
-#define WALK_ALL_FLAG (1ull << 32)
-
-/*
- * The slow part of the walk: from the root of the mount `vfsmnt_addr` upwards through the
- * parent mounts (rare: the object's own mount is usually the container's root or a bind
- * mount near it). Global, so the verifier checks it once instead of once per iteration of
- * the fast loop that calls it; it sees plain addresses, read through helpers.
- * `policy` = policy id | WALK_ALL_FLAG; `needed_modes` = needed; `modes` = allow | deny << 32.
- * Returns the modes granted (0 when the walk does not reach the root in time).
- */
-__noinline __u32 cvlsm_walk_parent_mounts(__u64 vfsmnt_addr, __u64 policy, __u32 needed,
-					  __u64 modes)
-{
-	struct vfsmount *vfsmnt = (struct vfsmount *)vfsmnt_addr;
-
-	if (!vfsmnt)
-		return 0;
-	struct mount *mnt =
-	    (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-	struct cvlsm_rule_key key = {.policy_id = (__u32)policy};
-	bool walk_all = policy & WALK_ALL_FLAG;
-	__u32 allow = (__u32)modes, deny = (__u32)(modes >> 32);
-	struct dentry *dentry = BPF_CORE_READ(vfsmnt, mnt_root);
-	struct dentry *mnt_root = dentry;
-
-	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
-		if (dentry == mnt_root) {
-			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (parent == mnt)
-				return allow & ~deny; /* root of the mount namespace */
-			/* Continue in the parent mount, at the directory this mount covers. */
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent;
-			vfsmnt = (struct vfsmount *)((void *)mnt +
-						     bpf_core_field_offset(struct mount, mnt));
-			mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-		} else {
-			struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-
-			if (parent == dentry)
-				return allow &
-				       ~deny; /* root of a filesystem not mounted anywhere */
-			dentry = parent;
-		}
-		apply_rule(&key, (__u64)BPF_CORE_READ(dentry, d_inode), &allow, &deny);
-		/* Without deny rules nothing above can take a mode away again. */
-		if (!walk_all && (allow & needed) == needed)
-			return allow;
-	}
-	return 0;
-}
-
-/*
- * Modes the policy grants on the opened object: union of the allow rules of the object and
- * its ancestors, minus the union of their deny rules. Returns 0 (nothing granted) when the
- * walk does not reach the root within CVLSM_MAX_PATH_DEPTH components.
- *
- * This is the hot path of every confined open, and its cost grows per ancestor (bench/).
- * Within the object's own mount it follows the kernel's pointers with plain loads (the
- * arguments are typed BTF pointers) instead of a helper call per read; mount crossings go
- * to cvlsm_walk_parent_mounts.
- */
-static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *policy,
-					   const struct path *path, __u32 needed)
-{
-	struct dentry *dentry = path->dentry;
-	struct dentry *mnt_root = path->mnt->mnt_root;
-	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
-	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
-	__u32 allow = 0, deny = 0;
-
-	if (policy->proc_self_modes && dentry->d_inode->i_sb->s_magic == PROC_SUPER_MAGIC &&
-	    in_own_proc_entry(dentry))
-		allow |= policy->proc_self_modes;
-
-	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
-		apply_rule(&key, (__u64)dentry->d_inode, &allow, &deny);
-		if (!walk_all && (allow & needed) == needed)
-			return allow;
-		if (dentry == mnt_root) {
-			__u64 packed_policy = policy->policy_id | (walk_all ? WALK_ALL_FLAG : 0);
-
-			return cvlsm_walk_parent_mounts((__u64)BPF_CORE_READ(path, mnt),
-							packed_policy, needed,
-							allow | (__u64)deny << 32);
-		}
-		struct dentry *parent = dentry->d_parent;
-
-		if (parent == dentry)
-			return allow & ~deny; /* root of a filesystem not mounted anywhere */
-		dentry = parent;
-	}
-	return 0;
-}
-
-static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy,
-					const struct path *path, __u32 needed)
-{
-	if (!path->mnt || !path->dentry)
-		return -EACCES;
-	if ((granted_modes(policy, path, needed) & needed) != needed)
-		return -EACCES;
-	return 0;
-}
-
-/*
- * Mounts that no path of any mount namespace reaches: the kernel's own (pipefs, sockfs,
- * anon_inodefs, the shmem behind memfd) and private clones (overlayfs layers: since 6.6
- * overlayfs opens a "backing file" on the layer's real path, after the open of the
- * overlay file itself was checked).
- */
-static __always_inline bool on_internal_mount(struct vfsmount *vfsmnt)
-{
-	struct mount *mnt =
-	    (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-
-	if (BPF_CORE_READ(vfsmnt, mnt_flags) & MNT_INTERNAL)
-		return true;
-	return (void *)BPF_CORE_READ(mnt, mnt_ns) == MNT_NS_INTERNAL;
 }
 
 SEC("lsm/file_open")
@@ -255,12 +99,12 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	 * Opening them (e.g. /proc/self/fd/N) is allowed; executing them is not (see below).
 	 * Overlayfs backing files are allowed: the overlay file's own open was checked.
 	 */
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct vfsmount *vfsmnt = file->f_path.mnt;
 
 	if (on_internal_mount(vfsmnt))
 		return 0;
 
-	__u32 fmode = BPF_CORE_READ(file, f_mode);
+	__u32 fmode = file->f_mode;
 	__u32 needed = 0;
 
 	if (fmode & FMODE_EXEC) {
@@ -273,7 +117,70 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	}
 	if (!needed)
 		return 0;
-	return check_access(policy, &file->f_path, needed);
+	if ((needed & CVLSM_MODE_WRITE) && forbidden_write(file->f_path.dentry))
+		return -EACCES;
+	struct dentry *dentry = file->f_path.dentry;
+
+	if (!vfsmnt || !dentry)
+		return -EACCES;
+	/* The hot path: the walk inlined, with plain loads (path_walk.bpf.h). */
+	if ((fast_granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed)
+		return -EACCES;
+	return 0;
+}
+
+/* `x` on a file whose contents become executable memory; a file no rule can name (memfd,
+ * other internal mounts) cannot be (fileless code). */
+static __always_inline int check_exec_mapping(struct file *file)
+{
+	struct cvlsm_cgroup_policy *policy = current_policy();
+
+	if (!policy)
+		return 0;
+	if (on_internal_mount(file->f_path.mnt))
+		return -EACCES;
+	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_EXEC);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(cvlsm_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return ret;
+	/* Anonymous executable memory (JITs) carries no file, so no file rule applies. */
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	return check_exec_mapping(file);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(cvlsm_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	if (ret)
+		return ret;
+	/* Already executable: checked when it was mapped. */
+	if (!(prot & PROT_EXEC) || (vma->vm_flags & VM_EXEC))
+		return 0;
+	struct file *file = vma->vm_file;
+
+	if (!file)
+		return 0;
+	return check_exec_mapping(file);
+}
+
+/* Only where the kernel has the hook (6.2+); the loader leaves it out elsewhere. */
+SEC("lsm/file_truncate")
+int BPF_PROG(cvlsm_file_truncate, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	struct cvlsm_cgroup_policy *policy = current_policy();
+
+	if (!policy)
+		return 0;
+	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_WRITE);
 }
 
 SEC("lsm/bprm_check_security")
@@ -292,11 +199,9 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	/* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
 	if (!file)
 		return -EACCES;
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-
-	if (on_internal_mount(vfsmnt))
+	if (on_internal_mount(file->f_path.mnt))
 		return -EACCES;
-	return check_access(policy, &file->f_path, CVLSM_MODE_EXEC);
+	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_EXEC);
 }
 
 /* Number of userspace resolution sessions in progress (written through the mmapped .bss). */

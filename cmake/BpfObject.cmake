@@ -1,4 +1,4 @@
-# bpf_skeleton(NAME SOURCE src.bpf.c [INCLUDES dir...] [DEPENDS file...])
+# bpf_skeleton(NAME SOURCE src.bpf.c [INCLUDES dir...] [DEPENDS file...] [DEFINES NAME...])
 #
 # Compiles one CO-RE BPF program and turns it into a libbpf skeleton header, exposed as the
 # INTERFACE target <NAME>_skel (include <NAME>.skel.h). Nobody edits the generated header.
@@ -10,7 +10,7 @@ include_guard(GLOBAL)
 set(CVLSM_PREBUILT_SKELETON_DIR "" CACHE PATH "Directory with prebuilt <name>.skel.h files")
 
 function(bpf_skeleton NAME)
-  cmake_parse_arguments(ARG "" "SOURCE" "INCLUDES;DEPENDS" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE" "INCLUDES;DEPENDS;DEFINES" ${ARGN})
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR})
   set(object ${out_dir}/${NAME}.bpf.o)
   set(skeleton ${out_dir}/${NAME}.skel.h)
@@ -35,6 +35,9 @@ function(bpf_skeleton NAME)
     set(include_flags)
     foreach(dir ${ARG_INCLUDES})
       list(APPEND include_flags -I${dir})
+    endforeach()
+    foreach(define ${ARG_DEFINES})
+      list(APPEND include_flags -D${define})
     endforeach()
 
     # -g keeps BTF, which CO-RE relocation needs; -O2 is what the verifier expects;

@@ -1,10 +1,13 @@
 #include "bpf_backend/lsm_skeleton.h"
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <sys/utsname.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -13,6 +16,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "cvlsm_bpf.skel.h"
+#include "cvlsm_bpf_bounded.skel.h"
 
 namespace cvlsm {
 namespace {
@@ -42,23 +46,129 @@ absl::string_view LoadRemedy(int err) {
   }
 }
 
+bool HasEnumValue(const struct btf* vmlinux, const char* enum_name, const char* value) {
+  int id = btf__find_by_name_kind(vmlinux, enum_name, BTF_KIND_ENUM);
+  const struct btf_type* type = id < 0 ? nullptr : btf__type_by_id(vmlinux, id);
+  if (type == nullptr) return false;
+  const struct btf_enum* values = btf_enum(type);
+  for (int i = 0; i < btf_vlen(type); ++i) {
+    const char* name = btf__name_by_offset(vmlinux, values[i].name_off);
+    if (name != nullptr && std::strcmp(name, value) == 0) return true;
+  }
+  return false;
+}
+
+// The number of parameters of an LSM hook in the running kernel (from its BTF), or -1 when
+// the kernel has no such hook.
+int HookParameters(const struct btf* vmlinux, const char* hook) {
+  int id = btf__find_by_name_kind(vmlinux, absl::StrCat("bpf_lsm_", hook).c_str(), BTF_KIND_FUNC);
+  if (id < 0) return -1;
+  const struct btf_type* func = btf__type_by_id(vmlinux, id);
+  const struct btf_type* proto = func ? btf__type_by_id(vmlinux, func->type) : nullptr;
+  return proto ? btf_vlen(proto) : -1;
+}
+
+// Hooks whose parameter lists differ between the kernels cv-lsm supports have one program
+// per list: only the one matching the running kernel is loaded, and a hook the kernel lacks
+// or cannot attach to is not loaded at all (KernelHookSupport::Omitted says what that
+// leaves unenforced).
+template <typename Skel>
+absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support) {
+  int rename_params = support.path_rename_params, bpf_params = support.bpf_params;
+  if ((rename_params != 4 && rename_params != 5) || (bpf_params != 3 && bpf_params != 4)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this kernel's LSM hooks differ from every kernel cv-lsm knows (path_rename has ",
+        rename_params, " parameters, bpf ", bpf_params,
+        "): report the kernel version; use --mode landlock meanwhile"));
+  }
+  bpf_program__set_autoload(skel->progs.cvlsm_path_rename, rename_params == 5);
+  bpf_program__set_autoload(skel->progs.cvlsm_path_rename_no_flags, rename_params == 4);
+  bpf_program__set_autoload(skel->progs.cvlsm_bpf, bpf_params == 3);
+  bpf_program__set_autoload(skel->progs.cvlsm_bpf_kernel_arg, bpf_params == 4);
+  bpf_program__set_autoload(skel->progs.cvlsm_file_truncate, support.file_truncate);
+  bpf_program__set_autoload(skel->progs.cvlsm_path_chown, support.struct_params);
+  for (const std::string& omitted : support.Omitted()) LogDebug("bpf-lsm", omitted);
+  return absl::OkStatus();
+}
+
+// major * 1000 + minor of the running kernel (0 when unreadable).
+int KernelVersion() {
+  struct utsname uts {};
+  int major = 0, minor = 0;
+  if (::uname(&uts) != 0 || std::sscanf(uts.release, "%d.%d", &major, &minor) != 2) return 0;
+  return major * 1000 + minor;
+}
+
 }  // namespace
+
+absl::StatusOr<KernelHookSupport> ReadKernelHookSupport() {
+  struct btf* vmlinux = btf__load_vmlinux_btf();
+  if (vmlinux == nullptr) {
+    return ErrnoError(errno, "read the kernel's BTF",
+                      "the kernel needs CONFIG_DEBUG_INFO_BTF (/sys/kernel/btf/vmlinux)");
+  }
+  KernelHookSupport support;
+  support.path_rename_params = HookParameters(vmlinux, "path_rename");
+  support.bpf_params = HookParameters(vmlinux, "bpf");
+  support.file_truncate = HookParameters(vmlinux, "file_truncate") >= 0;
+  support.bpf_loop = HasEnumValue(vmlinux, "bpf_func_id", "BPF_FUNC_loop");
+  btf__free(vmlinux);
+  support.struct_params = KernelVersion() >= 6001;
+  return support;
+}
+
+std::vector<std::string> KernelHookSupport::Omitted() const {
+  std::vector<std::string> omitted;
+  if (!struct_params) {
+    omitted.push_back(
+        "chown is not checked against the path rules (kernels before 6.1 cannot attach BPF "
+        "programs to hooks that pass structs by value; the syscall filter and the missing "
+        "capability CAP_CHOWN still stand): use kernel 6.1 or newer");
+  }
+  return omitted;
+}
 
 void RouteLibbpfLogging() {
   static std::once_flag once;
   std::call_once(once, [] { libbpf_set_print(PrintLibbpf); });
 }
 
-absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
-  RouteLibbpfLogging();
-  cvlsm_bpf* raw = cvlsm_bpf__open();
-  if (!raw) return ErrnoError(errno, "open the embedded BPF object");
-  std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(raw));
+namespace {
 
-  if (int err = cvlsm_bpf__load(raw); err != 0) {
+// The two builds of the programs (skeletons/CMakeLists.txt), behind one set of calls.
+template <typename Skel>
+struct SkeletonCalls;
+template <>
+struct SkeletonCalls<cvlsm_bpf> {
+  static cvlsm_bpf* Open() { return cvlsm_bpf__open(); }
+  static int Load(cvlsm_bpf* s) { return cvlsm_bpf__load(s); }
+  static int Attach(cvlsm_bpf* s) { return cvlsm_bpf__attach(s); }
+  static void Destroy(void* s) { cvlsm_bpf__destroy(static_cast<cvlsm_bpf*>(s)); }
+};
+template <>
+struct SkeletonCalls<cvlsm_bpf_bounded> {
+  static cvlsm_bpf_bounded* Open() { return cvlsm_bpf_bounded__open(); }
+  static int Load(cvlsm_bpf_bounded* s) { return cvlsm_bpf_bounded__load(s); }
+  static int Attach(cvlsm_bpf_bounded* s) { return cvlsm_bpf_bounded__attach(s); }
+  static void Destroy(void* s) { cvlsm_bpf_bounded__destroy(static_cast<cvlsm_bpf_bounded*>(s)); }
+};
+
+}  // namespace
+
+template <typename Skel>
+absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
+    const KernelHookSupport& support) {
+  using Calls = SkeletonCalls<Skel>;
+  Skel* raw = Calls::Open();
+  if (!raw) return ErrnoError(errno, "open the embedded BPF object");
+  std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(raw, &Calls::Destroy));
+  skeleton->resolvers_active_ = &raw->bss->cvlsm_resolvers_active;
+
+  if (absl::Status adapted = AdaptToKernelHooks(raw, support); !adapted.ok()) return adapted;
+  if (int err = Calls::Load(raw); err != 0) {
     return ErrnoError(-err, "load the BPF LSM programs", LoadRemedy(-err));
   }
-  if (int err = cvlsm_bpf__attach(raw); err != 0) {
+  if (int err = Calls::Attach(raw); err != 0) {
     return ErrnoError(-err, "attach the BPF LSM programs",
                       "the kernel needs CONFIG_BPF_LSM=y and 'bpf' in its lsm= boot parameter");
   }
@@ -74,10 +184,15 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
   return skeleton;
 }
 
-volatile __u32* LsmSkeleton::resolvers_active() const {
-  return &skel_->bss->cvlsm_resolvers_active;
+absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
+  RouteLibbpfLogging();
+  absl::StatusOr<KernelHookSupport> support = ReadKernelHookSupport();
+  if (!support.ok()) return support.status();
+  if (support->bpf_loop) return LoadVariant<cvlsm_bpf>(*support);
+  LogDebug("bpf-lsm", "no bpf_loop() in this kernel: the bounded-walk programs (slower to load)");
+  return LoadVariant<cvlsm_bpf_bounded>(*support);
 }
 
-LsmSkeleton::~LsmSkeleton() { cvlsm_bpf__destroy(skel_); }
+LsmSkeleton::~LsmSkeleton() { destroy_(skel_); }
 
 }  // namespace cvlsm

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bpf_backend/lsm_skeleton.h"
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
 #include "landlock/landlock_enforcer.h"
@@ -125,6 +126,25 @@ KernelReport ProbeKernel(EnforcementFeatures& features) {
       {"bpf_lsm_programs", bpf_lsm,
        bpf_lsm ? "loaded, attached and self-tested (a canary was refused)" : why,
        bpf_lsm || remedy_at == std::string::npos ? "" : why.substr(remedy_at + 2)});
+  if (bpf_lsm) {
+    absl::StatusOr<KernelHookSupport> hooks = ReadKernelHookSupport();
+    std::vector<std::string> omitted =
+        hooks.ok() ? hooks->Omitted()
+                   : std::vector<std::string>{std::string(hooks.status().message())};
+    std::string remedy;
+    for (std::string& clause : omitted) {
+      size_t colon = clause.rfind(": ");
+      if (colon != std::string::npos) {
+        remedy = clause.substr(colon + 2);
+        clause.resize(colon);
+      }
+    }
+    report.probes.push_back({"bpf_lsm_hooks", omitted.empty(),
+                             omitted.empty()
+                                 ? "every hook attached"
+                                 : absl::StrCat("partial: ", absl::StrJoin(omitted, "; ")),
+                             remedy});
+  }
   if (choice.ok()) {
     report.tier = choice->enforcer->tier();
     report.tier_reason = choice->reason;

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The path walk every hook shares: from an object up through its dentry ancestors to the
+ * root of the mount namespace, crossing mount points, folding in the rules it meets.
+ * Names do not matter: symlinks, "..", relative paths and bind mounts all end at the
+ * object really reached.
+ */
+#ifndef CVLSM_PATH_WALK_BPF_H
+#define CVLSM_PATH_WALK_BPF_H
+
+/* Whether a procfs inode belongs to the current process: /proc/<pid> of the caller or of its
+ * thread group, and the per-process entries below it (/proc/self/status, .../fd/N). */
+static __always_inline bool is_own_proc_inode(struct inode *inode)
+{
+	struct proc_inode *pi =
+	    (struct proc_inode *)((void *)inode -
+				  bpf_core_field_offset(struct proc_inode, vfs_inode));
+	struct pid *owner = BPF_CORE_READ(pi, pid);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (!owner)
+		return false;
+	return owner == BPF_CORE_READ(task, thread_pid) ||
+	       owner == BPF_CORE_READ(task, group_leader, thread_pid);
+}
+
+/* Whether the object is in the current process's own /proc entry: entries like
+ * /proc/self/net/dev belong to no pid themselves, an ancestor does. A loop of its own keeps
+ * the main walk's verifier states few (a flag carried through it doubled them). */
+static __always_inline bool in_own_proc_entry(struct dentry *dentry)
+{
+	for (int depth = 0; depth < 8; depth++) {
+		if (is_own_proc_inode(BPF_CORE_READ(dentry, d_inode)))
+			return true;
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (parent == dentry)
+			return false;
+		dentry = parent;
+	}
+	return false;
+}
+
+/* Looks up one object's rule and folds it into *allow and *deny. */
+static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, __u32 *allow,
+				       __u32 *deny)
+{
+	key->inode = inode;
+	struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, key);
+
+	if (rule) {
+		*allow |= rule->allow;
+		*deny |= rule->deny;
+	}
+}
+
+/* Where a walk stands: plain kernel addresses, read through helpers. */
+struct walk_state {
+	__u64 mnt;	/* struct mount * of the current component */
+	__u64 dentry;	/* the current component */
+	__u64 mnt_root; /* the root dentry of `mnt` */
+	struct cvlsm_rule_key key;
+	__u32 allow, deny, needed;
+	bool walk_all, done;
+	__u32 result;
+};
+
+#ifdef CVLSM_BOUNDED_WALK
+/* Not inlined in the bounded loop: with the whole step in the loop, the compiler places the
+ * latch before the header, and older verifiers refuse a loop entered in its middle. */
+#define WALK_STEP_INLINE __noinline
+#else
+#define WALK_STEP_INLINE __always_inline
+#endif
+
+/* One component: fold in its rule, then step to its parent (across a mount point at a
+ * mount's root). Returns 1 when the walk is over (st->result set). */
+static WALK_STEP_INLINE int walk_step(struct walk_state *st)
+{
+	struct dentry *dentry = (struct dentry *)st->dentry;
+	struct mount *mnt = (struct mount *)st->mnt;
+
+	apply_rule(&st->key, (__u64)BPF_CORE_READ(dentry, d_inode), &st->allow, &st->deny);
+	/* Without deny rules nothing above can take a mode away again. */
+	if (!st->walk_all && (st->allow & st->needed) == st->needed) {
+		st->result = st->allow;
+		st->done = true;
+		return 1;
+	}
+	if (st->dentry == st->mnt_root) {
+		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (parent == mnt) {
+			st->result = st->allow & ~st->deny; /* root of the mount namespace */
+			st->done = true;
+			return 1;
+		}
+		/* Continue in the parent mount, at the directory this mount covers. */
+		st->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		st->mnt = (__u64)parent;
+		st->mnt_root = (__u64)BPF_CORE_READ(parent, mnt.mnt_root);
+	} else {
+		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+
+		if ((__u64)up == st->dentry) {
+			st->result =
+			    st->allow & ~st->deny; /* root of a filesystem mounted nowhere */
+			st->done = true;
+			return 1;
+		}
+		st->dentry = (__u64)up;
+	}
+	return 0;
+}
+
+/* cvlsm_walk's packed arguments (a global function takes at most 5, all scalars). */
+#define WALK_ALL_FLAG (1ull << 32)
+#define WALK_MODES(needed, allow, deny) ((needed) | (__u64)(allow) << 8 | (__u64)(deny) << 16)
+
+static __always_inline void walk_start(struct walk_state *st, __u64 vfsmnt, __u64 dentry,
+				       __u64 policy, __u64 modes)
+{
+	st->mnt = vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	st->dentry = dentry;
+	st->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vfsmnt, mnt_root);
+	st->key.policy_id = (__u32)policy;
+	st->needed = modes & 0xff;
+	st->allow = (modes >> 8) & 0xff;
+	st->deny = (modes >> 16) & 0xff;
+	st->walk_all = policy & WALK_ALL_FLAG;
+}
+
+/*
+ * The general walk, for every hook but the hot file_open path: from `dentry` in the mount
+ * `vfsmnt` up to the root. Global, so the verifier checks it once per program however many
+ * call sites there are (program load time: each inlined walk costs a full loop's worth).
+ * `policy` = policy id | WALK_ALL_FLAG; `modes` = WALK_MODES(needed, allow so far, deny so
+ * far). Returns the modes granted (0 when the walk does not reach the root in time).
+ */
+#ifndef CVLSM_BOUNDED_WALK
+static long walk_callback(__u32 index, void *state)
+{
+	return walk_step(state);
+}
+#endif
+
+__noinline __u32 cvlsm_walk(__u64 vfsmnt, __u64 dentry, __u64 policy, __u64 modes)
+{
+	struct walk_state st = {};
+
+	if (!vfsmnt || !dentry)
+		return 0;
+	walk_start(&st, vfsmnt, dentry, policy, modes);
+#ifdef CVLSM_BOUNDED_WALK
+	int depth = 0;
+
+	do {
+		if (walk_step(&st))
+			break;
+	} while (++depth < CVLSM_MAX_PATH_DEPTH);
+#else
+	/* Checked once by the verifier, not once per iteration: fast to load. */
+	bpf_loop(CVLSM_MAX_PATH_DEPTH, walk_callback, &st, 0);
+#endif
+	return st.done ? st.result : 0;
+}
+
+/* The address a BTF pointer holds, as a plain number: a global function takes scalars only,
+ * and the verifier keeps a typed pointer typed through any arithmetic. */
+static __always_inline __u64 address_of(const void *ptr)
+{
+	__u64 address = 0;
+
+	bpf_probe_read_kernel(&address, sizeof(address), &ptr);
+	return address;
+}
+
+/*
+ * Modes the policy grants on the object `dentry` in mount `vfsmnt`: union of the allow rules
+ * of the object and its ancestors, minus the union of their deny rules. Returns 0 (nothing
+ * granted) when the walk does not reach the root within CVLSM_MAX_PATH_DEPTH components.
+ * Stops early, without deny rules, once `needed` is granted (CVLSM_MODE_ALL: the full set).
+ *
+ * This is the hot path of every confined open, and its cost grows per ancestor (bench/).
+ * Within the object's own mount it follows the kernel's pointers with plain loads (the
+ * hooks' arguments are typed BTF pointers) instead of a helper call per read; mount
+ * crossings go to cvlsm_walk_parent_mounts.
+ */
+static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy *policy,
+						struct vfsmount *vfsmnt, struct dentry *dentry,
+						__u32 needed)
+{
+	struct dentry *mnt_root = vfsmnt->mnt_root;
+	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
+	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
+	__u32 allow = 0, deny = 0;
+	struct inode *inode = dentry->d_inode;
+
+	if (policy->proc_self_modes && inode && inode->i_sb->s_magic == PROC_SUPER_MAGIC &&
+	    in_own_proc_entry(dentry))
+		allow |= policy->proc_self_modes;
+
+	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
+		apply_rule(&key, (__u64)dentry->d_inode, &allow, &deny);
+		if (!walk_all && (allow & needed) == needed)
+			return allow;
+		if (dentry == mnt_root) {
+			__u64 packed_policy = policy->policy_id | (walk_all ? WALK_ALL_FLAG : 0);
+
+			/* Re-applies mnt_root's rule: a union, so harmless. */
+			return cvlsm_walk(address_of(vfsmnt), address_of(dentry), packed_policy,
+					  WALK_MODES(needed, allow, deny));
+		}
+		struct dentry *parent = dentry->d_parent;
+
+		if (parent == dentry)
+			return allow & ~deny; /* root of a filesystem not mounted anywhere */
+		dentry = parent;
+	}
+	return 0;
+}
+
+/* The same verdict through the general walk (no /proc/self grant: hooks other than file_open
+ * do not need it). For hooks off the hot path: cheap to load. */
+static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *policy,
+					   struct vfsmount *vfsmnt, struct dentry *dentry,
+					   __u32 needed)
+{
+	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
+
+	return cvlsm_walk(address_of(vfsmnt), address_of(dentry),
+			  policy->policy_id | (walk_all ? WALK_ALL_FLAG : 0),
+			  WALK_MODES(needed, 0, 0));
+}
+
+/* 0 when the policy grants every mode of `needed` on the object, else -EACCES. */
+static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy,
+					struct vfsmount *vfsmnt, struct dentry *dentry,
+					__u32 needed)
+{
+	if (!vfsmnt || !dentry)
+		return -EACCES;
+	if ((granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed)
+		return -EACCES;
+	return 0;
+}
+
+static __always_inline int check_path(const struct cvlsm_cgroup_policy *policy,
+				      const struct path *path, __u32 needed)
+{
+	return check_access(policy, path->mnt, path->dentry, needed);
+}
+
+/*
+ * Mounts that no path of any mount namespace reaches: the kernel's own (pipefs, sockfs,
+ * anon_inodefs, the shmem behind memfd) and private clones (overlayfs layers: since 6.6
+ * overlayfs opens a "backing file" on the layer's real path, after the open of the
+ * overlay file itself was checked).
+ */
+static __always_inline bool on_internal_mount(struct vfsmount *vfsmnt)
+{
+	if (vfsmnt->mnt_flags & MNT_INTERNAL)
+		return true;
+	struct mount *mnt =
+	    (struct mount *)(address_of(vfsmnt) - bpf_core_field_offset(struct mount, mnt));
+
+	return (void *)BPF_CORE_READ(mnt, mnt_ns) == MNT_NS_INTERNAL;
+}
+
+#endif /* CVLSM_PATH_WALK_BPF_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Which policy confines a task: the nearest of its cgroup v2 ancestors in cvlsm_cgroups. */
+#ifndef CVLSM_POLICY_LOOKUP_BPF_H
+#define CVLSM_POLICY_LOOKUP_BPF_H
+
+static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
+{
+	/* cgroup->self is the cgroup's own css; its parent css is embedded in the parent. */
+	struct cgroup_subsys_state *parent_css = BPF_CORE_READ(cgrp, self.parent);
+
+	if (!parent_css)
+		return NULL;
+	return (struct cgroup *)((void *)parent_css - bpf_core_field_offset(struct cgroup, self));
+}
+
+/* The policy of the nearest enforced cgroup of `task`, or NULL if none. */
+static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struct *task)
+{
+	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+
+	for (int level = 0; level < CVLSM_MAX_CGROUP_DEPTH; level++) {
+		if (!cgrp)
+			return NULL;
+		__u64 id = BPF_CORE_READ(cgrp, kn, id);
+		struct cvlsm_cgroup_policy *policy = bpf_map_lookup_elem(&cvlsm_cgroups, &id);
+
+		if (policy)
+			return policy;
+		cgrp = cgroup_parent(cgrp);
+	}
+	/* Not reached for confined processes: the manager limits nesting below an enforced
+	 * cgroup (cgroup.max.depth) to what this loop searches. */
+	return NULL;
+}
+
+static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
+{
+	return task_policy((struct task_struct *)bpf_get_current_task());
+}
+
+#endif /* CVLSM_POLICY_LOOKUP_BPF_H */

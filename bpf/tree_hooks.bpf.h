@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Changes to the tree need `w` where they happen: creating, removing, renaming and linking
+ * need it on the directory (and removal on the object), truncating and changing mode or
+ * owner on the object. A rename or link must not give a file modes at its new name that it
+ * did not have at the old one (Landlock's "refer" problem): that is EXDEV, so mv and cp
+ * fall back to copying, which the rules check like any write.
+ */
+#ifndef CVLSM_TREE_HOOKS_BPF_H
+#define CVLSM_TREE_HOOKS_BPF_H
+
+#define EXDEV 18
+#define RENAME_EXCHANGE (1u << 1)
+
+/* `w` on the directory `dir`, for an entry created in or removed from it. */
+static __always_inline int check_dir_write(const struct path *dir, int ret)
+{
+	if (ret)
+		return ret;
+	struct cvlsm_cgroup_policy *policy = current_policy();
+
+	if (!policy)
+		return 0;
+	return check_path(policy, dir, CVLSM_MODE_WRITE);
+}
+
+/* `w` on the directory and on the entry `dentry` in it (removal). */
+static __always_inline int check_remove(const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	struct cvlsm_cgroup_policy *policy = current_policy();
+
+	if (!policy)
+		return 0;
+	int err = check_path(policy, dir, CVLSM_MODE_WRITE);
+
+	return err ? err : check_access(policy, dir->mnt, dentry, CVLSM_MODE_WRITE);
+}
+
+/* `w` on the object itself (truncate, chmod, chown). */
+static __always_inline int check_object_write(const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	struct cvlsm_cgroup_policy *policy = current_policy();
+
+	if (!policy)
+		return 0;
+	return check_path(policy, path, CVLSM_MODE_WRITE);
+}
+
+/* EXDEV when an object moved from below `from_dir` to below `to_dir` would gain a mode:
+ * the modes that come from the ancestors must not grow (the object's own rules move with
+ * its inode). */
+static __always_inline int check_refer(const struct cvlsm_cgroup_policy *policy,
+				       struct vfsmount *mnt, struct dentry *from_dir,
+				       struct dentry *to_dir)
+{
+	__u32 before = granted_modes(policy, mnt, from_dir, CVLSM_MODE_ALL);
+	__u32 after = granted_modes(policy, mnt, to_dir, CVLSM_MODE_ALL);
+
+	return after & ~before ? -EXDEV : 0;
+}
+
+SEC("lsm/path_mknod")
+int BPF_PROG(cvlsm_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	return check_dir_write(dir, ret);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(cvlsm_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	return check_dir_write(dir, ret);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(cvlsm_path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	return check_dir_write(dir, ret);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(cvlsm_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	return check_remove(dir, dentry, ret);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(cvlsm_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	return check_remove(dir, dentry, ret);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(cvlsm_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	struct cvlsm_cgroup_policy *policy = current_policy();
+
+	if (!policy)
+		return 0;
+	int err = check_path(policy, new_dir, CVLSM_MODE_WRITE);
+
+	/* A hard link stays on its mount (else EXDEV before this hook). */
+	return err ? err : check_refer(policy, new_dir->mnt, old_dentry->d_parent, new_dir->dentry);
+}
+
+static __always_inline int check_rename(const struct path *old_dir, struct dentry *old_dentry,
+					const struct path *new_dir, unsigned int flags, int ret)
+{
+	if (ret)
+		return ret;
+	struct cvlsm_cgroup_policy *policy = current_policy();
+
+	if (!policy)
+		return 0;
+	int err = check_path(policy, old_dir, CVLSM_MODE_WRITE);
+
+	if (!err)
+		err = check_access(policy, old_dir->mnt, old_dentry, CVLSM_MODE_WRITE);
+	if (!err)
+		err = check_path(policy, new_dir, CVLSM_MODE_WRITE);
+	if (!err)
+		err = check_refer(policy, new_dir->mnt, old_dir->dentry, new_dir->dentry);
+	/* An exchange also moves the other object the other way. */
+	if (!err && (flags & RENAME_EXCHANGE))
+		err = check_refer(policy, new_dir->mnt, new_dir->dentry, old_dir->dentry);
+	return err;
+}
+
+/* path_rename gained `flags` in 5.19 (before, the kernel called it twice for an exchange).
+ * One program per parameter list: the loader keeps the one matching the kernel's BTF. */
+SEC("lsm/path_rename")
+int BPF_PROG(cvlsm_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	return check_rename(old_dir, old_dentry, new_dir, flags, ret);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(cvlsm_path_rename_no_flags, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, int ret)
+{
+	return check_rename(old_dir, old_dentry, new_dir, 0, ret);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(cvlsm_path_truncate, const struct path *path, int ret)
+{
+	return check_object_write(path, ret);
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(cvlsm_path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	return check_object_write(path, ret);
+}
+
+SEC("lsm/path_chown")
+int BPF_PROG(cvlsm_path_chown, const struct path *path, __u32 uid, __u32 gid, int ret)
+{
+	return check_object_write(path, ret);
+}
+
+#endif /* CVLSM_TREE_HOOKS_BPF_H */
