@@ -210,7 +210,15 @@ class Importer {
     if (IsRefusal(entry.action)) {
       const bool same_as_default =
           entry.action == OciAction::kErrno && entry.errno_ret.value_or(EPERM) == EPERM;
-      if (!same_as_default) {
+      // Docker's clone3 -> ENOSYS (so glibc falls back to clone) is built into cv-lsm.
+      const bool clone3_enosys = entry.names == std::vector<std::string>{"clone3"} &&
+                                 entry.action == OciAction::kErrno &&
+                                 entry.errno_ret == static_cast<uint32_t>(ENOSYS);
+      if (clone3_enosys) {
+        Note(absl::StrCat(label, ": ", action,
+                          ": cv-lsm's filter answers clone3 with ENOSYS itself where clone is "
+                          "allowed, and with EPERM where it is not"));
+      } else if (!same_as_default) {
         Note(absl::StrCat(label, ": ", action, ": cv-lsm refuses with EPERM instead"));
       }
       if (!entry.args.empty()) {
