@@ -10,8 +10,8 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   # userspace libraries: syscall filters, errors/strings, capabilities, JSON, CLI parsing
   libseccomp-dev libabsl-dev libcap-dev nlohmann-json3-dev libcli11-dev
-  # tests
-  libgtest-dev libgmock-dev
+  # tests; libFuzzer for the policy file fuzzer (tests/fuzz/) comes with clang's runtime
+  libgtest-dev libgmock-dev libclang-rt-14-dev
   # VM tests: emulator, guest userland, initramfs packing, kernel module metadata
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd
   # apt keyring that verifies the kernels fetched for the VM matrix

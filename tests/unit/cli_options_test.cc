@@ -91,6 +91,55 @@ TEST(CliOptionsTest, HelpExitsZero) {
   EXPECT_NE(print->text.find("run"), std::string::npos);
 }
 
+TEST(CliOptionsTest, RunWithPolicyFile) {
+  Invocation inv = Parse({"run", "--policy-file", "/etc/p.json", "--", "true"});
+  auto* run = std::get_if<RunOptions>(&inv.command);
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->policy_file, "/etc/p.json");
+}
+
+TEST(CliOptionsTest, PolicySubcommands) {
+  Invocation show = Parse({"policy", "show", "--compact", "build"});
+  auto* options = std::get_if<PolicyOptions>(&show.command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->action, PolicyOptions::Action::kShow);
+  EXPECT_EQ(options->target, "build");
+  EXPECT_TRUE(options->compact);
+
+  Invocation validate = Parse({"policy", "validate", "p.json"});
+  options = std::get_if<PolicyOptions>(&validate.command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->action, PolicyOptions::Action::kValidate);
+  EXPECT_EQ(options->target, "p.json");
+
+  Invocation import = Parse({"policy", "import-oci", "--strict", "d.json", "-o", "out.json"});
+  options = std::get_if<PolicyOptions>(&import.command);
+  ASSERT_NE(options, nullptr);
+  EXPECT_EQ(options->action, PolicyOptions::Action::kImportOci);
+  EXPECT_EQ(options->target, "d.json");
+  EXPECT_EQ(options->output, "out.json");
+  EXPECT_TRUE(options->strict);
+}
+
+TEST(CliOptionsTest, PolicyNeedsASubcommandAndAnArgument) {
+  for (auto args :
+       {std::vector<const char*>{"policy"}, std::vector<const char*>{"policy", "validate"},
+        std::vector<const char*>{"policy", "frob", "x"}}) {
+    Invocation inv = Parse(args);
+    auto* print = std::get_if<PrintAndExit>(&inv.command);
+    ASSERT_NE(print, nullptr);
+    EXPECT_EQ(print->exit_code, 125);
+  }
+}
+
+TEST(CliOptionsTest, SubcommandHelpIsTheSubcommands) {
+  Invocation inv = Parse({"policy", "import-oci", "--help"});
+  auto* print = std::get_if<PrintAndExit>(&inv.command);
+  ASSERT_NE(print, nullptr);
+  EXPECT_EQ(print->exit_code, 0);
+  EXPECT_NE(print->text.find("--strict"), std::string::npos) << print->text;
+}
+
 TEST(CliOptionsTest, SplitsPathRulesAtTheLastColon) {
   auto parts = SplitPathRule("/srv/a:b:rw");
   ASSERT_TRUE(parts.ok());

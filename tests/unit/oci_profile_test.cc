@@ -153,6 +153,18 @@ TEST(OciProfileParseTest, TruncatedFileErrorPointsAtTheEnd) {
   EXPECT_NE(message.find("test.json:3:1:"), std::string::npos) << message;
 }
 
+// nlohmann's DOM parser throws out_of_range, not parse_error, for a number too large for a
+// double; the reader once let it escape and terminate the process.
+TEST(OciProfileParseTest, NumberOverflowIsAnErrorNotACrash) {
+  absl::StatusOr<OciSeccompProfile> profile =
+      LoadOciSeccompProfile(absl::StrCat(CVLSM_FUZZ_REGRESSIONS_DIR, "/oci-number-overflow.json"));
+  ASSERT_FALSE(profile.ok());
+  EXPECT_NE(profile.status().message().find("oci-number-overflow.json:3:"), std::string::npos)
+      << profile.status();
+  EXPECT_NE(profile.status().message().find("number overflow"), std::string::npos)
+      << profile.status();
+}
+
 TEST(OciProfileParseTest, FieldErrorsNameTheJsonPath) {
   EXPECT_NE(ParseError(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"],
       "action": "SCMP_ACT_ALLOW"}, {"names": ["personality"], "action": "SCMP_ACT_ALLOW",
@@ -192,6 +204,13 @@ TEST(OciProfileParseTest, UnknownFieldsAreReportedNotFatal) {
       "color": "blue", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "x": 1,
       "args": null}]})");
   EXPECT_EQ(profile.ignored_fields, (Names{"color", "syscalls[0].x"}));
+}
+
+TEST(OciProfileParseTest, FieldErrorsHaveLineAndColumn) {
+  EXPECT_NE(ParseError("{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [{\"names\": "
+                       "[\"read\"], \"action\": \"SCMP_ACT_DENY\"}]}")
+                .find("test.json:2:45: syscalls[0].action: unknown action 'SCMP_ACT_DENY'"),
+            std::string::npos);
 }
 
 TEST(OciProfileParseTest, MissingFileNamesThePath) {

@@ -26,8 +26,12 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
 
   RunOptions run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a command confined to a policy");
-  run_cmd->add_option("--policy", run.policy, "minimal, build, network or custom")
-      ->capture_default_str();
+  CLI::Option* preset =
+      run_cmd->add_option("--policy", run.policy, "minimal, build, network or custom")
+          ->capture_default_str();
+  run_cmd->add_option("--policy-file", run.policy_file, "A policy file (docs/policy-files.md)")
+      ->type_name("FILE")
+      ->excludes(preset);
   run_cmd->add_option("--allow", run.allow_paths, "Allow PATH with MODES (r, w, x), as PATH:rwx")
       ->type_name("PATH:MODES");
   run_cmd
@@ -49,6 +53,26 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   CLI::App* status_cmd = app.add_subcommand("status", "Report what this kernel can enforce");
   status_cmd->add_flag("--json", status.json, "Machine-readable output");
 
+  PolicyOptions policy;
+  CLI::App* policy_cmd = app.add_subcommand("policy", "Show, check and import policy files");
+  policy_cmd->require_subcommand(1);
+  CLI::App* show_cmd = policy_cmd->add_subcommand(
+      "show", "Print a preset or a policy file in the policy file format");
+  show_cmd->add_option("policy", policy.target, "A preset name or a policy file")
+      ->required()
+      ->type_name("NAME|FILE");
+  show_cmd->add_flag("--compact", policy.compact,
+                     "Only what the policy adds to its base, not the base's own rules");
+  CLI::App* validate_cmd = policy_cmd->add_subcommand("validate", "Check a policy file");
+  validate_cmd->add_option("file", policy.target, "The policy file")->required();
+  CLI::App* import_cmd = policy_cmd->add_subcommand(
+      "import-oci", "Convert an OCI/Docker seccomp profile to a policy file");
+  import_cmd->add_option("file", policy.target, "The seccomp profile (JSON)")->required();
+  import_cmd->add_option("-o,--output", policy.output, "Write the policy here, not to stdout")
+      ->type_name("FILE");
+  import_cmd->add_flag("--strict", policy.strict,
+                       "Fail if the profile says anything the policy cannot express exactly");
+
   // Everything after the first "--" is the command, verbatim (it may contain "--" itself).
   int ours = argc;
   for (int i = 1; i < argc; ++i) {
@@ -61,7 +85,10 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   try {
     app.parse(ours, argv);
   } catch (const CLI::CallForHelp&) {
-    return {0, PrintAndExit{app.help(), 0}};
+    // The help of the subcommand asked about ("cv-lsm policy import-oci --help").
+    const CLI::App* asked = &app;
+    while (!asked->get_subcommands().empty()) asked = asked->get_subcommands().front();
+    return {0, PrintAndExit{asked->help(), 0}};
   } catch (const CLI::ParseError& error) {
     std::string text = absl::StrCat("cv-lsm: ", error.what(), "\nRun 'cv-lsm --help' for usage.\n");
     return {0, PrintAndExit{text, kExitLauncherFailed}};
@@ -83,6 +110,11 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
                            kExitLauncherFailed}};
     }
     invocation.command = run;
+  } else if (policy_cmd->parsed()) {
+    policy.action = show_cmd->parsed()       ? PolicyOptions::Action::kShow
+                    : validate_cmd->parsed() ? PolicyOptions::Action::kValidate
+                                             : PolicyOptions::Action::kImportOci;
+    invocation.command = policy;
   } else {
     invocation.command = status;
   }

@@ -11,8 +11,9 @@ namespace cvlsm::cli {
 
 struct RunOptions {
   std::string policy = "minimal";
-  std::vector<std::string> allow_paths;     // PATH:MODES
-  std::vector<std::string> deny_paths;      // PATH:MODES carved out of allowed trees
+  std::string policy_file;               // a policy file instead of --policy (docs/policy-files.md)
+  std::vector<std::string> allow_paths;  // PATH:MODES
+  std::vector<std::string> deny_paths;   // PATH:MODES carved out of allowed trees
   std::vector<std::string> allow_syscalls;  // names
   std::string tier = "auto";                // --mode
   bool strict = false;
@@ -23,7 +24,17 @@ struct StatusOptions {
   bool json = false;
 };
 
-// What to do: run, status, or print this text and exit with this code (help, usage errors).
+// `cv-lsm policy show|validate|import-oci`.
+struct PolicyOptions {
+  enum class Action { kShow, kValidate, kImportOci };
+  Action action = Action::kShow;
+  std::string target;    // a preset name or a file (show), a file (validate, import-oci)
+  bool compact = false;  // show: only what the policy adds to its base
+  std::string output;    // import-oci: write here instead of stdout
+  bool strict = false;   // import-oci: anything not expressed exactly is an error
+};
+
+// What to do: run, status, policy, or print this text and exit with this code (help, usage errors).
 struct PrintAndExit {
   std::string text;
   int exit_code = 0;
@@ -31,7 +42,7 @@ struct PrintAndExit {
 
 struct Invocation {
   int verbosity = 0;  // -v count
-  std::variant<RunOptions, StatusOptions, PrintAndExit> command;
+  std::variant<RunOptions, StatusOptions, PolicyOptions, PrintAndExit> command;
 };
 
 Invocation ParseCommandLine(int argc, const char* const* argv);

@@ -7,5 +7,6 @@ namespace cvlsm::cli {
 
 int RunCommand(const RunOptions& options);
 int StatusCommand(const StatusOptions& options);
+int PolicyCommand(const PolicyOptions& options);
 
 }  // namespace cvlsm::cli

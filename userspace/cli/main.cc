@@ -18,5 +18,8 @@ int main(int argc, char** argv) {
     return print->exit_code;
   }
   if (auto* run = std::get_if<RunOptions>(&invocation.command)) return RunCommand(*run);
+  if (auto* policy = std::get_if<PolicyOptions>(&invocation.command)) {
+    return PolicyCommand(*policy);
+  }
   return StatusCommand(std::get<StatusOptions>(invocation.command));
 }

@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "policy/path_resolution.h"
+#include "policy/policy_file.h"
 #include "runtime/confined_process.h"
 #include "runtime/enforcer.h"
 
@@ -22,10 +23,29 @@ int Fail(const absl::Status& status) {
              : kExitLauncherFailed;
 }
 
+// The policy file's, or the preset's; --allow, --deny and --allow-syscall add to either.
+absl::StatusOr<Policy> BasePolicy(const RunOptions& options) {
+  if (options.policy_file.empty()) {
+    absl::StatusOr<PolicyType> type = ParsePolicyType(options.policy);
+    if (!type.ok()) return type.status();
+    return Policy::Preset(*type);
+  }
+  absl::StatusOr<PolicyDocument> document = LoadPolicyFile(options.policy_file);
+  if (!document.ok()) return document.status();
+  // Enforcing an audit policy would break what it only meant to watch.
+  if (document->mode != PolicyMode::kEnforce) {
+    return absl::UnimplementedError(absl::StrCat(
+        "policy file ", options.policy_file, ": mode \"", PolicyModeName(document->mode),
+        "\" is not implemented yet; cv-lsm can only enforce. Set \"mode\": \"enforce\" to "
+        "enforce this policy"));
+  }
+  return std::move(document->policy);
+}
+
 absl::StatusOr<Policy> BuildPolicy(const RunOptions& options) {
-  absl::StatusOr<PolicyType> type = ParsePolicyType(options.policy);
-  if (!type.ok()) return type.status();
-  Policy policy = Policy::Preset(*type);
+  absl::StatusOr<Policy> base = BasePolicy(options);
+  if (!base.ok()) return base.status();
+  Policy policy = *std::move(base);
   for (bool deny : {false, true}) {
     for (const std::string& rule : deny ? options.deny_paths : options.allow_paths) {
       auto parts = SplitPathRule(rule);

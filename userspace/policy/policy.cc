@@ -1,5 +1,6 @@
 #include "policy/policy.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "policy/syscall_names.h"
@@ -40,6 +41,12 @@ absl::Status Policy::CheckPathRule(absl::string_view path, AccessModes modes) co
     return absl::InvalidArgumentError(
         absl::StrCat("path rule '", path, "' is not an absolute path"));
   }
+  // The kernel would read the path only up to the NUL: a rule on some other path.
+  if (path.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("path rule '", absl::CHexEscape(path),
+                                                   "' contains a NUL byte, which no "
+                                                   "path can: remove it"));
+  }
   if (modes == 0 || (modes & ~kAllModes) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("path rule '", path, "' has bad access mode 0x", absl::Hex(modes),
@@ -70,6 +77,19 @@ absl::Status Policy::AddPath(absl::string_view path, AccessModes modes) {
 
 absl::Status Policy::DenyPath(absl::string_view path, AccessModes modes) {
   return AddRule(path, modes, /*deny=*/true);
+}
+
+absl::Status Policy::AddPathRule(absl::string_view path, const PathModes& rule) {
+  if (absl::Status status = CheckPathRule(path, rule.allow | rule.deny); !status.ok()) {
+    return status;
+  }
+  auto [it, inserted] = paths_.try_emplace(std::string(path), rule);
+  if (!inserted) {
+    it->second.allow |= rule.allow;
+    it->second.deny |= rule.deny;
+    it->second.required = it->second.required || rule.required;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace cvlsm

@@ -50,9 +50,14 @@ class Policy {
   absl::Status AddPath(absl::string_view path, AccessModes modes);
   // Takes modes away on a path and everything below it, whatever its ancestors allow.
   absl::Status DenyPath(absl::string_view path, AccessModes modes);
+  // Both at once, as a policy file states a rule: allow and deny are added to what the path
+  // already has (either may be 0, not both); the rule is required if either side says so.
+  absl::Status AddPathRule(absl::string_view path, const PathModes& rule);
 
   const std::set<std::string>& syscalls() const { return syscalls_; }
   const std::map<std::string, PathModes>& paths() const { return paths_; }
+
+  bool operator==(const Policy&) const = default;
 
  private:
   explicit Policy(PolicyType type) : type_(type) {}

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace cvlsm {
@@ -11,6 +12,11 @@ namespace cvlsm {
 absl::Status CheckSyscallName(absl::string_view name) {
   std::string owned(name);
   if (owned.empty()) return absl::InvalidArgumentError("empty syscall name");
+  // libseccomp would read the name only up to the NUL, and find another syscall.
+  if (owned.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("syscall name '", absl::CHexEscape(name), "' contains a NUL byte: remove it"));
+  }
   // seccomp_syscall_resolve_name returns a negative pseudo-number for names that exist on
   // other architectures only, and __NR_SCMP_ERROR for names libseccomp does not know.
   if (seccomp_syscall_resolve_name(owned.c_str()) == __NR_SCMP_ERROR) {

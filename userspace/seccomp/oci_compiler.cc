@@ -34,34 +34,8 @@ constexpr ArchName kArchNames[] = {
     {"loong64", "SCMP_ARCH_LOONGARCH64"},
 };
 
-absl::string_view ScmpArchFor(absl::string_view go_arch) {
-  for (const ArchName& name : kArchNames) {
-    if (name.go == go_arch) return name.scmp;
-  }
-  return {};
-}
-
 bool Contains(const std::vector<std::string>& list, absl::string_view value) {
   return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-// moby's selection: an entry is left out if anything in excludes matches (the arch, any of
-// the caps, a kernel at least minKernel), or if includes asks for something missing (another
-// arch, any cap not held, an older kernel).
-bool Selected(const OciSyscallEntry& entry, const OciCompileOptions& options) {
-  const OciConditions& ex = entry.excludes;
-  if (Contains(ex.arches, options.arch)) return false;
-  for (const std::string& cap : ex.caps) {
-    if (Contains(options.capabilities, cap)) return false;
-  }
-  if (ex.min_kernel && options.kernel >= *ex.min_kernel) return false;
-  const OciConditions& in = entry.includes;
-  if (!in.arches.empty() && !Contains(in.arches, options.arch)) return false;
-  for (const std::string& cap : in.caps) {
-    if (!Contains(options.capabilities, cap)) return false;
-  }
-  if (in.min_kernel && options.kernel < *in.min_kernel) return false;
-  return true;
 }
 
 struct Action {
@@ -134,7 +108,7 @@ absl::Status AddArchitectures(scmp_filter_ctx ctx, const OciSeccompProfile& prof
                               const OciCompileOptions& options, OciCompiledFilter& out) {
   std::vector<std::string> wanted = profile.architectures;
   if (!profile.arch_map.empty()) {
-    const absl::string_view native = ScmpArchFor(options.arch);
+    const absl::string_view native = OciScmpArch(options.arch);
     for (const OciArchMapEntry& entry : profile.arch_map) {
       if (native.empty() || entry.architecture != native) continue;
       wanted.push_back(entry.architecture);
@@ -216,6 +190,32 @@ absl::Status AddEntryRules(scmp_filter_ctx ctx, const OciSyscallEntry& entry, ui
 
 }  // namespace
 
+absl::string_view OciScmpArch(absl::string_view go_arch) {
+  for (const ArchName& name : kArchNames) {
+    if (name.go == go_arch) return name.scmp;
+  }
+  return {};
+}
+
+// An entry is left out if anything in excludes matches (the arch, any of the caps, a kernel
+// at least minKernel), or if includes asks for something missing (another arch, any cap not
+// held, an older kernel).
+bool OciEntrySelected(const OciSyscallEntry& entry, const OciTarget& target) {
+  const OciConditions& ex = entry.excludes;
+  if (Contains(ex.arches, target.arch)) return false;
+  for (const std::string& cap : ex.caps) {
+    if (Contains(target.capabilities, cap)) return false;
+  }
+  if (ex.min_kernel && target.kernel >= *ex.min_kernel) return false;
+  const OciConditions& in = entry.includes;
+  if (!in.arches.empty() && !Contains(in.arches, target.arch)) return false;
+  for (const std::string& cap : in.caps) {
+    if (!Contains(target.capabilities, cap)) return false;
+  }
+  if (in.min_kernel && target.kernel < *in.min_kernel) return false;
+  return true;
+}
+
 std::vector<std::string> DockerDefaultCapabilities() {
   return {"CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
           "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
@@ -293,7 +293,7 @@ absl::StatusOr<OciCompiledFilter> CompileOciProfile(const OciSeccompProfile& pro
   for (size_t i = 0; i < profile.syscalls.size(); ++i) {
     const OciSyscallEntry& entry = profile.syscalls[i];
     const std::string where = absl::StrCat("syscalls[", i, "]");
-    if (!Selected(entry, options)) {
+    if (!OciEntrySelected(entry, options)) {
       ++out.entries_skipped;
       continue;
     }

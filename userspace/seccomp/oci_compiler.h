@@ -22,11 +22,23 @@ std::string NativeOciArch();
 // The running kernel's "<kernel>.<major>".
 OciKernelVersion RunningKernelVersion();
 
-struct OciCompileOptions {
+// The container a profile is applied to: what the entries' includes/excludes test.
+struct OciTarget {
   // The container's bounding set: decides the entries' includes/excludes "caps".
   std::vector<std::string> capabilities = DockerDefaultCapabilities();
   std::string arch = NativeOciArch();
   OciKernelVersion kernel = RunningKernelVersion();
+};
+
+// moby's selection: whether the entry applies to the target (its excludes match nothing,
+// its includes everything).
+bool OciEntrySelected(const OciSyscallEntry& entry, const OciTarget& target);
+
+// The archMap name of a Go architecture name ("amd64" -> "SCMP_ARCH_X86_64"); empty when
+// unknown.
+absl::string_view OciScmpArch(absl::string_view go_arch);
+
+struct OciCompileOptions : OciTarget {
   // libseccomp's default is kPriority; runc switches to kBinaryTree for profiles of more than
   // 32 syscalls (opencontainers/runc#3405), which Docker's default profile is.
   SeccompOptimize optimize = SeccompOptimize::kPriority;

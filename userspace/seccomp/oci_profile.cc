@@ -1,10 +1,7 @@
 #include "seccomp/oci_profile.h"
 
-#include <cerrno>
-#include <fstream>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -12,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "json/json_source.h"
 
 namespace cvlsm {
 namespace {
@@ -52,39 +50,31 @@ std::string AllNames(const std::pair<Enum, absl::string_view> (&table)[N]) {
   return absl::StrJoin(names, ", ");
 }
 
-absl::string_view TypeName(const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null:
-      return "null";
-    case Json::value_t::object:
-      return "an object";
-    case Json::value_t::array:
-      return "an array";
-    case Json::value_t::string:
-      return "a string";
-    case Json::value_t::boolean:
-      return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-      return "an integer";
-    case Json::value_t::number_float:
-      return "a fractional number";
-    default:
-      return "an unexpected value";
+// "syscalls[1].args[0]" -> "/syscalls/1/args/0" (the profile's keys have no '.' or '[').
+Json::json_pointer PointerOf(absl::string_view path) {
+  std::string pointer;
+  if (path == "top level") return Json::json_pointer();
+  for (char c : path) {
+    if (c == '.' || c == '[') {
+      pointer += '/';
+    } else if (c != ']') {
+      pointer += c;
+    }
   }
+  return Json::json_pointer("/" + pointer);
 }
 
-// Reads one profile, collecting the first error with its JSON path.
+// Reads one profile, collecting the first error with its line:column and JSON path.
 class Reader {
  public:
-  explicit Reader(absl::string_view source) : source_(source) {}
+  explicit Reader(const JsonSource& source) : source_(source) {}
 
   absl::Status Error(absl::string_view path, absl::string_view what) const {
     return absl::InvalidArgumentError(
-        absl::StrCat("seccomp profile ", source_, ": ", path, ": ", what));
+        absl::StrCat("seccomp profile ", source_.Where(PointerOf(path)), ": ", path, ": ", what));
   }
   absl::Status Expected(absl::string_view path, absl::string_view expected, const Json& got) const {
-    return Error(path, absl::StrCat("expected ", expected, ", got ", TypeName(got)));
+    return Error(path, absl::StrCat("expected ", expected, ", got ", JsonTypeName(got)));
   }
 
   // Fields of `object` not in `known`, reported as ignored (Docker ignores them too).
@@ -342,31 +332,8 @@ class Reader {
     return path.empty() ? std::string(key) : absl::StrCat(path, ".", key);
   }
 
-  std::string source_;
+  const JsonSource& source_;
 };
-
-// nlohmann reports the byte offset of the offending character (1-based).
-std::string LineColumn(absl::string_view text, size_t byte) {
-  const size_t pos = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  int line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < pos; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return absl::StrCat(line, ":", pos - line_start + 1);
-}
-
-// "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." ->
-// "syntax error ...".
-absl::string_view ParseErrorDescription(absl::string_view what) {
-  const size_t at = what.find("parse error");
-  if (at == absl::string_view::npos) return what;
-  const size_t colon = what.find(": ", at);
-  return colon == absl::string_view::npos ? what : what.substr(colon + 2);
-}
 
 }  // namespace
 
@@ -375,27 +342,20 @@ absl::string_view OciArgOpName(OciArgOp op) { return NameOf(kOps, op); }
 
 absl::StatusOr<OciSeccompProfile> ParseOciSeccompProfile(absl::string_view json,
                                                          absl::string_view source_name) {
-  Json root;
-  try {
-    root = Json::parse(json.begin(), json.end());
-  } catch (const Json::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("seccomp profile ", source_name, ":", LineColumn(json, e.byte),
-                     ": not valid JSON: ", ParseErrorDescription(e.what())));
+  // Docker's (Go) decoder takes the last of repeated keys; so does this reader.
+  absl::StatusOr<JsonSource> source =
+      JsonSource::Parse(json, source_name, {.reject_duplicate_keys = false});
+  if (!source.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("seccomp profile ", source.status().message()));
   }
-  return Reader(source_name).Profile(root);
+  return Reader(*source).Profile(source->root());
 }
 
 absl::StatusOr<OciSeccompProfile> LoadOciSeccompProfile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return ErrnoError(errno, absl::StrCat("opening seccomp profile ", path),
-                      "pass the path of an OCI/Docker seccomp profile (JSON)");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return ErrnoError(errno, absl::StrCat("reading seccomp profile ", path));
-  return ParseOciSeccompProfile(text.str(), path);
+  absl::StatusOr<std::string> text = ReadTextFile(
+      path, "seccomp profile", "pass the path of an OCI/Docker seccomp profile (JSON)");
+  if (!text.ok()) return text.status();
+  return ParseOciSeccompProfile(*text, path);
 }
 
 }  // namespace cvlsm

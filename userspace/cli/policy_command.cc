@@ -1,0 +1,102 @@
+// `cv-lsm policy show|validate|import-oci`: policy files without running anything.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "common/log.h"
+#include "policy/policy_file.h"
+#include "runtime/confined_process.h"
+#include "seccomp/oci_import.h"
+#include "seccomp/oci_profile.h"
+
+namespace cvlsm::cli {
+namespace {
+
+// Parse errors already name the file, line and column.
+int Fail(const absl::Status& status) {
+  Log(LogLevel::kError, "policy", status.message());
+  return kExitLauncherFailed;
+}
+
+// A preset name is a preset; anything else is a file ("./build" for a file named build).
+absl::StatusOr<PolicyDocument> LoadTarget(const std::string& target) {
+  if (absl::StatusOr<PolicyType> type = ParsePolicyType(target); type.ok()) {
+    PolicyDocument document;
+    document.name = target;
+    document.policy = Policy::Preset(*type);
+    return document;
+  }
+  return LoadPolicyFile(target);
+}
+
+int Show(const PolicyOptions& options) {
+  absl::StatusOr<PolicyDocument> document = LoadTarget(options.target);
+  if (!document.ok()) return Fail(document.status());
+  absl::StatusOr<std::string> text = SerializePolicy(
+      *document, options.compact ? PolicyFileForm::kCompact : PolicyFileForm::kExpanded);
+  if (!text.ok()) return Fail(text.status());
+  std::fputs(text->c_str(), stdout);
+  return 0;
+}
+
+int Validate(const PolicyOptions& options) {
+  absl::StatusOr<PolicyDocument> document = LoadPolicyFile(options.target);
+  if (!document.ok()) return Fail(document.status());
+  const Policy& policy = document->policy;
+  std::printf("%s: ok: policy \"%s\", base %s, mode %s, %zu syscalls, %zu path rules\n",
+              options.target.c_str(), document->name.c_str(),
+              std::string(PolicyTypeName(policy.type())).c_str(),
+              std::string(PolicyModeName(document->mode)).c_str(), policy.syscalls().size(),
+              policy.paths().size());
+  return 0;
+}
+
+int ImportOci(const PolicyOptions& options) {
+  absl::StatusOr<OciSeccompProfile> profile = LoadOciSeccompProfile(options.target);
+  if (!profile.ok()) return Fail(profile.status());
+  const std::string name = std::filesystem::path(options.target).stem().string();
+  absl::StatusOr<OciImport> imported = ImportOciProfile(*profile, name);
+  if (!imported.ok()) return Fail(imported.status());
+  for (const std::string& note : imported->notes) {
+    LogWarning("import-oci", absl::StrCat(options.target, ": ", note));
+  }
+  if (options.strict && !imported->notes.empty()) {
+    return Fail(absl::FailedPreconditionError(absl::StrCat(
+        "--strict: ", imported->notes.size(),
+        " constructs of the profile are not expressed exactly (listed above); no policy "
+        "written")));
+  }
+  if (!options.output.empty()) {
+    if (absl::Status s = SavePolicyFile(imported->document, options.output); !s.ok()) {
+      return Fail(s);
+    }
+  } else {
+    absl::StatusOr<std::string> text = SerializePolicy(imported->document);
+    if (!text.ok()) return Fail(text.status());
+    std::fputs(text->c_str(), stdout);
+  }
+  if (!imported->notes.empty()) {
+    LogWarning("import-oci", absl::StrCat(imported->notes.size(),
+                                          " constructs not expressed exactly (listed above); "
+                                          "review them, or use --strict to refuse"));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int PolicyCommand(const PolicyOptions& options) {
+  switch (options.action) {
+    case PolicyOptions::Action::kShow:
+      return Show(options);
+    case PolicyOptions::Action::kValidate:
+      return Validate(options);
+    case PolicyOptions::Action::kImportOci:
+      return ImportOci(options);
+  }
+  return kExitLauncherFailed;
+}
+
+}  // namespace cvlsm::cli

@@ -1,0 +1,54 @@
+// Policy files: a policy as versioned JSON text that people write, review and keep next to
+// a workload (docs/policy-files.md). Loading checks everything a Policy checks, and reports
+// each problem at its file:line:column.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "policy/policy.h"
+
+namespace cvlsm {
+
+// The format version this cv-lsm reads and writes ("cv-lsm-policy": 1).
+inline constexpr int kPolicyFileVersion = 1;
+
+// What to do with the policy's violations. kAudit is part of the format, but only kEnforce
+// is implemented; callers that apply a policy refuse kAudit.
+enum class PolicyMode { kEnforce, kAudit };
+
+absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name);
+absl::string_view PolicyModeName(PolicyMode mode);  // "enforce", "audit"
+
+struct PolicyDocument {
+  std::string name;  // empty when the file has none
+  PolicyMode mode = PolicyMode::kEnforce;
+  // The file's "base" is policy.type(): a Policy starts as its preset and only grows.
+  Policy policy = Policy::Preset(PolicyType::kCustom);
+  bool operator==(const PolicyDocument&) const = default;
+};
+
+// kCompact writes what the policy adds to its base preset (what a person writes);
+// kExpanded writes every syscall and path, the preset's included. Both parse back to the
+// same document.
+enum class PolicyFileForm { kCompact, kExpanded };
+
+// Parses policy file text. Errors start with "<source_name>:<line>:<column>: ".
+absl::StatusOr<PolicyDocument> ParsePolicyText(absl::string_view text,
+                                               absl::string_view source_name);
+
+// Reads and parses a policy file.
+absl::StatusOr<PolicyDocument> LoadPolicyFile(const std::string& path);
+
+// The document as policy file text. Fails only for text JSON cannot hold (a path that is
+// not UTF-8).
+absl::StatusOr<std::string> SerializePolicy(const PolicyDocument& document,
+                                            PolicyFileForm form = PolicyFileForm::kCompact);
+
+// Writes the document to `path`, replacing it whole (never a half-written policy).
+absl::Status SavePolicyFile(const PolicyDocument& document, const std::string& path,
+                            PolicyFileForm form = PolicyFileForm::kCompact);
+
+}  // namespace cvlsm
