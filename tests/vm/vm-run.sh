@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vm-run.sh [--kernel SERIES] [--append "CMDLINE"] [--timeout SECONDS] [--log FILE]
 #           [--chdir DIR] [--env NAME[=VALUE]]... [--arch amd64|arm64]
-#           [--root DIR [--root-rw] [--bind DIR]...] -- CMD [ARG...]
+#           [--root DIR [--bind DIR]...] -- CMD [ARG...]
 #
 # Boots a Debian kernel of SERIES (5.10, 6.1, 6.12, 7.2) under qemu (TCG: KVM guests hang on
 # these machines), with this host's root shared read-only over virtio-9p and made writable by an
@@ -30,7 +30,6 @@ chdir=$PWD
 env_names=()
 arch=${CVLSM_VM_ARCH:-amd64}
 root=
-root_rw=
 binds=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,7 +41,6 @@ while [ $# -gt 0 ]; do
     --env) [ $# -ge 2 ] || usage; env_names+=("$2"); shift 2 ;;
     --arch) [ $# -ge 2 ] || usage; arch=$2; shift 2 ;;
     --root) [ $# -ge 2 ] || usage; root=$2; shift 2 ;;
-    --root-rw) root_rw=1; shift ;;
     --bind) [ $# -ge 2 ] || usage; binds+=("$2"); shift 2 ;;
     --) shift; break ;;
     -h|--help) usage ;;
@@ -67,7 +65,6 @@ if [ -n "$root" ]; then
   # qemu's option syntax splits at commas.
   case "$root" in *,*) die "--root: a path with a comma is not supported: $root" ;; esac
 else
-  [ -z "$root_rw" ] || die "--root-rw needs --root"
   [ ${#binds[@]} -eq 0 ] || die "--bind needs --root (the host's root is the guest's already)"
 fi
 for i in "${!binds[@]}"; do
@@ -134,12 +131,11 @@ if [ "$stage" = 1 ]; then
   $bb mount -t proc proc /proc
   $bb mount -t sysfs sysfs /sys
   $bb mount -t devtmpfs devtmpfs /dev
-  job= hostfs= rootrw=
+  job= hostfs=
   for w in $($bb cat /proc/cmdline); do
     case "$w" in
       cvlsm.job=*) job=${w#cvlsm.job=} ;;
       cvlsm.hostfs=1) hostfs=1 ;;
-      cvlsm.rootrw=1) rootrw=1 ;;
     esac
   done
   [ -n "$job" ] || fail "no cvlsm.job= on the kernel command line"
@@ -151,18 +147,12 @@ if [ "$stage" = 1 ]; then
   done </modules/order
 
   # multidevs=remap on the host side keeps /proc, /sys etc. from aliasing each other.
-  if [ -n "$rootrw" ]; then
-    # --root-rw: the guest root itself, writable; changes are kept on the host.
-    $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 hostroot /newroot ||
-      fail "cannot mount the guest root over 9p"
-  else
-    $bb mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /lower ||
-      fail "cannot mount the host root over 9p"
-    $bb mount -t tmpfs -o mode=0755 tmpfs /rw
-    $bb mkdir -p /rw/upper /rw/work
-    $bb mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot ||
-      fail "cannot mount the overlay root"
-  fi
+  $bb mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostroot /lower ||
+    fail "cannot mount the host root over 9p"
+  $bb mount -t tmpfs -o mode=0755 tmpfs /rw
+  $bb mkdir -p /rw/upper /rw/work
+  $bb mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot ||
+    fail "cannot mount the overlay root"
   # --root: the guest root is not the host's; the host's / comes as a second share, for the
   # job and the --bind directories (read-only, at their own paths in the guest).
   jobroot=/lower
@@ -347,7 +337,6 @@ echo "$nonce" >"$job/nonce"
 serial=$job/serial.log
 cmdline="console=$console panic=-1 quiet cvlsm.job=$job"
 [ -z "$root" ] || cmdline="$cmdline cvlsm.hostfs=1"
-[ -z "$root_rw" ] || cmdline="$cmdline cvlsm.rootrw=1"
 cmdline="$cmdline${append}"
 # TCG, not KVM (KVM guests hang on these machines). Single-threaded TCG by default: the guest
 # still has $smp CPUs, but multi-threaded TCG once crashed a 6.12 boot in ~50 ("Oops: int3"
@@ -372,9 +361,7 @@ cmdline="$cmdline${append}"
   if [ -z "$root" ]; then
     qemu+=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
   else
-    root_share="local,path=$root,mount_tag=hostroot,security_model=none,multidevs=remap"
-    [ -n "$root_rw" ] || root_share="$root_share,readonly=on"
-    qemu+=(-virtfs "$root_share"
+    qemu+=(-virtfs "local,path=$root,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
       -virtfs local,path=/,mount_tag=hostfs,security_model=none,readonly=on,multidevs=remap)
   fi
   qemu+=(${CVLSM_VM_QEMU_EXTRA:-})
