@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# fetch-kernel.sh SERIES
+# fetch-kernel.sh [--arch amd64|arm64] SERIES
 #   Downloads (once) the newest Debian kernel of SERIES (5.10, 6.1, 6.12, 7.2) and unpacks it
 #   into a cache dir; prints that dir (it holds vmlinuz, config, version and lib/modules/<ver>/).
+#   The architecture defaults to amd64 (cache <cache>/SERIES); arm64 kernels are cached in
+#   <cache>/arm64-SERIES.
 #
 # Apt runs with a private configuration (own sources file, lists and cache) so the machine's apt
 # sources stay untouched, and the mirror is taken from the machine's own apt config so no archive
@@ -10,8 +12,14 @@ set -euo pipefail
 
 die() { echo "fetch-kernel: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $0 SERIES   (SERIES: 5.10 | 6.1 | 6.12 | 7.2)"
+arch=amd64
+if [ $# -ge 2 ] && [ "$1" = --arch ]; then arch=$2; shift 2; fi
+[ $# -eq 1 ] || die "usage: $0 [--arch amd64|arm64] SERIES   (SERIES: 5.10 | 6.1 | 6.12 | 7.2)"
 series=$1
+case "$arch" in
+  amd64|arm64) ;;
+  *) die "unknown architecture '$arch' (want amd64 or arm64)" ;;
+esac
 case "$series" in
   5.10) suite=bullseye ;;
   6.1)  suite=bookworm ;;
@@ -22,6 +30,7 @@ esac
 
 cache_root=${CVLSM_VM_CACHE:-/var/cache/cv-lsm/vm}
 base=$cache_root/$series
+[ "$arch" = amd64 ] || base=$cache_root/$arch-$series
 kdir=$base/kernel
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
@@ -70,15 +79,15 @@ apt_opts=(
   -o "Dir::State::Lists=$aptdir/lists"
   -o "Dir::State::status=$aptdir/status"
   -o "Dir::Cache=$aptdir/cache"
-  -o "APT::Architecture=amd64"
-  -o "APT::Architectures::=amd64"
+  -o "APT::Architecture=$arch"
+  -o "APT::Architectures::=$arch"
   # The private dirs are root-owned; do not drop to the _apt user for downloads.
   -o "APT::Sandbox::User=root"
   -o "Acquire::Languages=none"
   -q
 )
 
-echo "fetch-kernel: resolving newest $series kernel in $suite" >&2
+echo "fetch-kernel: resolving newest $series $arch kernel in $suite" >&2
 apt-get "${apt_opts[@]}" update >&2 || die "apt-get update failed for suite $suite"
 
 # Newest package (by Debian version) among names matching a regex.
@@ -98,16 +107,16 @@ s=${series//./\\.}
 case "$series" in
   5.10|6.1|6.12)
     # bullseye/bookworm name the ABI (5.10.0-32), trixie the full version (6.12.117+deb13).
-    # The plain amd64 flavour only, not -cloud-amd64 or -rt-amd64.
-    img=$(newest_pkg "^linux-image-${s}(\.[0-9]+)?(-[0-9]+|\+deb[0-9]+)-amd64-unsigned\$")
-    [ -n "$img" ] || die "no linux-image-$series*-amd64-unsigned package in $suite"
+    # The plain flavour only, not -cloud-$arch or -rt-$arch.
+    img=$(newest_pkg "^linux-image-${s}(\.[0-9]+)?(-[0-9]+|\+deb[0-9]+)-$arch-unsigned\$")
+    [ -n "$img" ] || die "no linux-image-$series*-$arch-unsigned package in $suite"
     pkgs=("$img")
     ;;
   7.2)
     # sid splits the kernel: linux-binary-* (vmlinuz), linux-modules-* (modules) and
     # linux-base-* (config, modules.builtin), all under /usr/lib/modules/<ver>/.
-    img=$(newest_pkg "^linux-binary-${s}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-amd64\$")
-    [ -n "$img" ] || die "no linux-binary-$series*-amd64 package in $suite"
+    img=$(newest_pkg "^linux-binary-${s}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-$arch\$")
+    [ -n "$img" ] || die "no linux-binary-$series*-$arch package in $suite"
     pkgs=("$img")
     for part in modules base; do
       p=linux-$part-${img#linux-binary-}
@@ -165,5 +174,5 @@ fi
 mv "$root" "$kdir"
 rm -rf "$base/kernel.old.$$" "$tmp"
 trap - EXIT
-echo "fetch-kernel: $series -> $ver" >&2
+echo "fetch-kernel: $series ($arch) -> $ver" >&2
 echo "$kdir"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# run-case.sh NAME SERIES EXPECTED_TIER BUILD_DIR RESULTS_DIR [KERNEL_CMDLINE]
+# run-case.sh NAME SERIES EXPECTED_TIER BUILD_DIR RESULTS_DIR [KERNEL_CMDLINE [VM-RUN-OPTION...]]
 #   One case of the kernel matrix: boots SERIES (or runs on this machine when SERIES is
 #   "host"), runs the privileged suites with CVLSM_EXPECT_TIER set, and writes
 #   RESULTS_DIR/NAME.result (one tab-separated line for write-compat.sh) and, when tests
-#   fail, RESULTS_DIR/NAME.failures. Exits non-zero when the case fails.
+#   fail, RESULTS_DIR/NAME.failures. Exits non-zero when the case fails. VM-RUN-OPTIONs go
+#   to vm-run.sh as they are (the arm64 case: --arch, --root, --bind, --chdir).
 set -euo pipefail
-[ $# -ge 5 ] || { echo "usage: $0 NAME SERIES EXPECTED_TIER BUILD_DIR RESULTS_DIR [CMDLINE]" >&2; exit 2; }
+[ $# -ge 5 ] || { echo "usage: $0 NAME SERIES EXPECTED_TIER BUILD_DIR RESULTS_DIR [CMDLINE [VM-RUN-OPTION...]]" >&2; exit 2; }
 name=$1 series=$2 expect=$3 build=$4 results=$5 cmdline=${6:-}
+shift $(($# < 6 ? $# : 6))
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$results"
 log=$results/$name.log
@@ -19,6 +21,7 @@ if [ "$series" = host ]; then
 else
   args=(--kernel "$series" --timeout 2400 --env "CVLSM_EXPECT_TIER=$expect")
   [ -z "$cmdline" ] || args+=(--append "$cmdline")
+  args+=("$@")
   "$here/vm-run.sh" "${args[@]}" -- "$here/guest/run-guest-suite.sh" "$build" >"$log" 2>&1
 fi
 status=$?

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # vm-run.sh [--kernel SERIES] [--append "CMDLINE"] [--timeout SECONDS] [--log FILE]
-#           [--chdir DIR] [--env NAME[=VALUE]]... -- CMD [ARG...]
+#           [--chdir DIR] [--env NAME[=VALUE]]... [--arch amd64|arm64]
+#           [--root DIR [--bind DIR]...] -- CMD [ARG...]
 #
 # Boots a Debian kernel of SERIES (5.10, 6.1, 6.12, 7.2) under qemu (TCG: KVM guests hang on
 # these machines), with this host's root shared read-only over virtio-9p and made writable by an
 # overlay on a tmpfs, runs CMD inside it, and exits with CMD's exit status. The host kernel
 # cannot run BPF LSM programs; the guest kernel can, which is why VM tests exist.
+# With --arch arm64 it boots an arm64 kernel (qemu-system-aarch64) on a root of that
+# architecture (--root DIR) instead of the host's, with host directories bound in (--bind).
 #
 # Exit status: CMD's status; 124 if the guest timed out; 125 if the guest never reported a status
 # (panic, boot failure) or the VM could not be set up. See README.md.
@@ -15,7 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 die() { echo "vm-run: $*" >&2; exit 125; }
 
 usage() {
-  sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 125
 }
 
@@ -25,6 +28,9 @@ timeout_s=1500
 log=
 chdir=$PWD
 env_names=()
+arch=${CVLSM_VM_ARCH:-amd64}
+root=
+binds=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) [ $# -ge 2 ] || usage; series=$2; shift 2 ;;
@@ -33,6 +39,9 @@ while [ $# -gt 0 ]; do
     --log) [ $# -ge 2 ] || usage; log=$2; shift 2 ;;
     --chdir) [ $# -ge 2 ] || usage; chdir=$2; shift 2 ;;
     --env) [ $# -ge 2 ] || usage; env_names+=("$2"); shift 2 ;;
+    --arch) [ $# -ge 2 ] || usage; arch=$2; shift 2 ;;
+    --root) [ $# -ge 2 ] || usage; root=$2; shift 2 ;;
+    --bind) [ $# -ge 2 ] || usage; binds+=("$2"); shift 2 ;;
     --) shift; break ;;
     -h|--help) usage ;;
     *) echo "vm-run: unexpected argument '$1' (the command goes after --)" >&2; usage ;;
@@ -41,6 +50,29 @@ done
 [ $# -ge 1 ] || { echo "vm-run: no command given" >&2; usage; }
 case "$timeout_s" in ''|*[!0-9]*) die "--timeout wants whole seconds, got '$timeout_s'" ;; esac
 case "$chdir" in /*) ;; *) chdir=$(cd "$chdir" && pwd) || die "no such directory: $chdir" ;; esac
+case "$arch" in
+  amd64) qemu_bin=qemu-system-x86_64 console=ttyS0 ;;
+  arm64) qemu_bin=qemu-system-aarch64 console=ttyAMA0 ;;
+  *) die "--arch: unknown architecture '$arch' (want amd64 or arm64)" ;;
+esac
+# The host's binaries are x86_64: another architecture needs a root of its own.
+if [ "$arch" != amd64 ] && [ -z "$root" ]; then
+  die "--arch $arch needs --root DIR (an $arch root filesystem; the host's is amd64)"
+fi
+if [ -n "$root" ]; then
+  root=$(cd "$root" && pwd) || die "--root: no such directory: $root"
+  [ -e "$root/bin/sh" ] || [ -L "$root/bin/sh" ] || die "--root $root has no /bin/sh"
+  # qemu's option syntax splits at commas.
+  case "$root" in *,*) die "--root: a path with a comma is not supported: $root" ;; esac
+else
+  [ ${#binds[@]} -eq 0 ] || die "--bind needs --root (the host's root is the guest's already)"
+fi
+for i in "${!binds[@]}"; do
+  d=${binds[$i]}
+  [ -d "$d" ] || die "--bind: no such directory: $d"
+  case "$d" in *$'\n'*) die "--bind: a path with a newline is not supported" ;; esac
+  binds[i]=$(cd "$d" && pwd)
+done
 
 cache_root=${CVLSM_VM_CACHE:-/var/cache/cv-lsm/vm}
 # Absolute, because the guest finds the job dir by this path through the 9p root.
@@ -52,16 +84,25 @@ smp=${CVLSM_VM_SMP:-2}
 # The job dir's path goes on the kernel command line, which splits at whitespace.
 case "$cache_root" in *[[:space:]]*) die "CVLSM_VM_CACHE must not contain whitespace" ;; esac
 
-for tool in qemu-system-x86_64 cpio gzip modinfo timeout sha256sum; do
+for tool in "$qemu_bin" cpio gzip modinfo timeout sha256sum; do
   command -v "$tool" >/dev/null || die "$tool not found (run scripts/install-deps.sh)"
 done
-busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
-# The initramfs has no libraries, so busybox must be the static build.
-if ldd "$busybox" >/dev/null 2>&1; then
-  die "$busybox is dynamically linked; install busybox-static"
+if [ -n "$root" ]; then
+  # The initramfs and the guest init run the root's own busybox (it has the guest's arch).
+  busybox=$root/bin/busybox
+  [ -f "$busybox" ] || die "--root $root has no /bin/busybox (install busybox-static in it)"
+  if readelf -l "$busybox" 2>/dev/null | grep -q 'program interpreter'; then
+    die "$busybox is dynamically linked; the root needs busybox-static"
+  fi
+else
+  busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+  # The initramfs has no libraries, so busybox must be the static build.
+  if ldd "$busybox" >/dev/null 2>&1; then
+    die "$busybox is dynamically linked; install busybox-static"
+  fi
 fi
 
-kdir=$("$here/fetch-kernel.sh" "$series") || die "could not fetch the $series kernel"
+kdir=$("$here/fetch-kernel.sh" --arch "$arch" "$series") || die "could not fetch the $series $arch kernel"
 ver=$(cat "$kdir/version")
 moddir=$kdir/lib/modules/$ver
 
@@ -90,9 +131,12 @@ if [ "$stage" = 1 ]; then
   $bb mount -t proc proc /proc
   $bb mount -t sysfs sysfs /sys
   $bb mount -t devtmpfs devtmpfs /dev
-  job=
+  job= hostfs=
   for w in $($bb cat /proc/cmdline); do
-    case "$w" in cvlsm.job=*) job=${w#cvlsm.job=} ;; esac
+    case "$w" in
+      cvlsm.job=*) job=${w#cvlsm.job=} ;;
+      cvlsm.hostfs=1) hostfs=1 ;;
+    esac
   done
   [ -n "$job" ] || fail "no cvlsm.job= on the kernel command line"
 
@@ -109,13 +153,27 @@ if [ "$stage" = 1 ]; then
   $bb mkdir -p /rw/upper /rw/work
   $bb mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot ||
     fail "cannot mount the overlay root"
+  # --root: the guest root is not the host's; the host's / comes as a second share, for the
+  # job and the --bind directories (read-only, at their own paths in the guest).
+  jobroot=/lower
+  if [ -n "$hostfs" ]; then
+    $bb mkdir -p /host
+    $bb mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostfs /host ||
+      fail "cannot mount the host's / over 9p"
+    jobroot=/host
+    while IFS= read -r d; do
+      [ -n "$d" ] || continue
+      $bb mkdir -p "/newroot$d" && $bb mount -o bind "/host$d" "/newroot$d" ||
+        fail "cannot bind the host's $d into the guest"
+    done <"/host$job/binds"
+  fi
 
   # /run is the guest's tmpfs from the start: it carries busybox, this script and the job into
   # stage 2, and is read here, before anything (like a tmpfs on /tmp) can hide the job dir.
   $bb mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /newroot/run
   $bb mkdir -p /newroot/run/cvlsm
   $bb cp /bin/busybox /init /newroot/run/cvlsm/ || fail "cannot copy the init into /run"
-  $bb cp "/lower$job/job.sh" "/lower$job/nonce" /newroot/run/cvlsm/ || fail "cannot read job $job"
+  $bb cp "$jobroot$job/job.sh" "$jobroot$job/nonce" /newroot/run/cvlsm/ || fail "cannot read job $job"
 
   $bb umount /proc /sys /dev
   exec $bb switch_root /newroot /run/cvlsm/busybox sh /run/cvlsm/init 2
@@ -162,7 +220,7 @@ wanted_modules=(virtio_pci 9pnet_virtio 9p overlay)
 # ---------------------------------------------------------------------------------------------
 # Initramfs, cached per kernel version and init/busybox/module-list hash.
 key=$( { printf '%s\n' "$init_script" "${wanted_modules[@]}"; sha256sum <"$busybox"; } | sha256sum | cut -c1-16)
-irdir=$cache_root/$series/initramfs
+irdir=$(dirname "$kdir")/initramfs
 initrd=$irdir/$ver-$key.cpio.gz
 
 build_initramfs() {
@@ -257,6 +315,7 @@ chmod 0755 "$job"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 echo "$nonce" >"$job/nonce"
+[ -z "$root" ] || printf '%s\n' ${binds[@]+"${binds[@]}"} >"$job/binds"
 {
   echo "# generated by vm-run.sh"
   [ -n "${CI+set}" ] && echo "export CI=$(quote "$CI")"
@@ -276,24 +335,40 @@ echo "$nonce" >"$job/nonce"
 } >"$job/job.sh"
 
 serial=$job/serial.log
-cmdline="console=ttyS0 panic=-1 quiet cvlsm.job=$job${append}"
+cmdline="console=$console panic=-1 quiet cvlsm.job=$job"
+[ -z "$root" ] || cmdline="$cmdline cvlsm.hostfs=1"
+cmdline="$cmdline${append}"
 # TCG, not KVM (KVM guests hang on these machines). Single-threaded TCG by default: the guest
 # still has $smp CPUs, but multi-threaded TCG once crashed a 6.12 boot in ~50 ("Oops: int3"
 # while patching kernel text across vCPUs) and was slower here (2 busy host cores: 11 s vs 8 s
 # to boot 7.2 and run a small python job).
 # shellcheck disable=SC2054,SC2206 # commas are qemu's; CVLSM_VM_QEMU_EXTRA is split on purpose
-qemu=(
-  qemu-system-x86_64 -accel "tcg,thread=${CVLSM_VM_TCG_THREAD:-single}" -cpu max -m "$mem" -smp "$smp"
-  -nographic -nodefaults -no-reboot -serial stdio -monitor none
-  -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline"
-  # SeaBIOS would print terminal escapes on the serial port when there is no VGA.
-  -fw_cfg name=etc/sercon-port,string=0
-  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
-  -pidfile "$job/qemu.pid" ${CVLSM_VM_QEMU_EXTRA:-}
-)
+{
+  qemu=("$qemu_bin" -accel "tcg,thread=${CVLSM_VM_TCG_THREAD:-single}")
+  case "$arch" in
+    # SeaBIOS would print terminal escapes on the serial port when there is no VGA.
+    amd64) qemu+=(-cpu max -fw_cfg name=etc/sercon-port,string=0) ;;
+    # pauth-impdef: pointer authentication with an implementation-defined hash, which QEMU
+    # documents as much faster to emulate than the architected QARMA one.
+    arm64) qemu+=(-M virt -cpu max,pauth-impdef=on) ;;
+  esac
+  qemu+=(
+    -m "$mem" -smp "$smp"
+    -nographic -nodefaults -no-reboot -serial stdio -monitor none
+    -kernel "$kdir/vmlinuz" -initrd "$initrd" -append "$cmdline"
+    -pidfile "$job/qemu.pid"
+  )
+  if [ -z "$root" ]; then
+    qemu+=(-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
+  else
+    qemu+=(-virtfs "local,path=$root,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+      -virtfs local,path=/,mount_tag=hostfs,security_model=none,readonly=on,multidevs=remap)
+  fi
+  qemu+=(${CVLSM_VM_QEMU_EXTRA:-})
+}
 
 [ -z "$log" ] || : >"$log" || die "cannot write --log $log"
-echo "vm-run: booting $ver ($series), timeout ${timeout_s}s: ${*@Q}" >&2
+echo "vm-run: booting $ver ($series${root:+, root $root}), timeout ${timeout_s}s: ${*@Q}" >&2
 start=$SECONDS
 # In the background so the signal traps can run while we wait.
 (
