@@ -244,10 +244,15 @@ TEST_F(ContainerHostTest, DestroyLeavesNothingBehindWhateverRunsInside) {
                                    nullptr, nullptr, static_cast<container_spawn_flags>(0)};
   process_handle_t pid = 0;
   ASSERT_EQ(containerv_spawn(container_, "/bin/sh", &options, &pid), 0) << cvlsm_last_error();
-  ::usleep(200 * 1000);
   std::vector<std::string> cgroups = CgroupsOf("capi-destroy");
   ASSERT_EQ(cgroups.size(), 1u);
-  std::string procs = ReadFile(Cgroup2Root() + "/cv-lsm/" + cgroups[0] + "/cgroup.procs");
+  // Wait (up to 30 s: emulated machines are slow) until the shell has forked them all.
+  std::string procs;
+  for (int i = 0; i < 300; ++i) {
+    procs = ReadFile(Cgroup2Root() + "/cv-lsm/" + cgroups[0] + "/cgroup.procs");
+    if (std::count(procs.begin(), procs.end(), '\n') >= 4) break;
+    ::usleep(100 * 1000);
+  }
   EXPECT_GE(std::count(procs.begin(), procs.end(), '\n'), 4) << procs;  // init, sh, 3 sleeps
   EXPECT_EQ(containerv_destroy(container_), 0) << cvlsm_last_error();
   container_ = nullptr;
