@@ -12,8 +12,9 @@
 #define EXDEV 18
 #define RENAME_EXCHANGE (1u << 1)
 
-/* `w` on the directory `dir`, for an entry created in or removed from it. */
-static __always_inline int check_dir_write(const struct path *dir, int ret)
+/* `w` on `path`: the directory an entry is created in, or the object itself (truncate,
+ * chmod, chown). */
+static __always_inline int check_write(const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
@@ -21,7 +22,7 @@ static __always_inline int check_dir_write(const struct path *dir, int ret)
 
 	if (!policy)
 		return 0;
-	return check_path(policy, dir, CVLSM_MODE_WRITE);
+	return check_path(policy, path, CVLSM_MODE_WRITE);
 }
 
 /* `w` on the directory and on the entry `dentry` in it (removal). */
@@ -36,18 +37,6 @@ static __always_inline int check_remove(const struct path *dir, struct dentry *d
 	int err = check_path(policy, dir, CVLSM_MODE_WRITE);
 
 	return err ? err : check_access(policy, dir->mnt, dentry, CVLSM_MODE_WRITE);
-}
-
-/* `w` on the object itself (truncate, chmod, chown). */
-static __always_inline int check_object_write(const struct path *path, int ret)
-{
-	if (ret)
-		return ret;
-	struct cvlsm_cgroup_policy *policy = current_policy();
-
-	if (!policy)
-		return 0;
-	return check_path(policy, path, CVLSM_MODE_WRITE);
 }
 
 /* EXDEV when an object moved from below `from_dir` to below `to_dir` would gain a mode:
@@ -67,20 +56,20 @@ SEC("lsm/path_mknod")
 int BPF_PROG(cvlsm_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
 	     unsigned int dev, int ret)
 {
-	return check_dir_write(dir, ret);
+	return check_write(dir, ret);
 }
 
 SEC("lsm/path_mkdir")
 int BPF_PROG(cvlsm_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
 {
-	return check_dir_write(dir, ret);
+	return check_write(dir, ret);
 }
 
 SEC("lsm/path_symlink")
 int BPF_PROG(cvlsm_path_symlink, const struct path *dir, struct dentry *dentry,
 	     const char *old_name, int ret)
 {
-	return check_dir_write(dir, ret);
+	return check_write(dir, ret);
 }
 
 SEC("lsm/path_unlink")
@@ -153,19 +142,19 @@ int BPF_PROG(cvlsm_path_rename_no_flags, const struct path *old_dir, struct dent
 SEC("lsm/path_truncate")
 int BPF_PROG(cvlsm_path_truncate, const struct path *path, int ret)
 {
-	return check_object_write(path, ret);
+	return check_write(path, ret);
 }
 
 SEC("lsm/path_chmod")
 int BPF_PROG(cvlsm_path_chmod, const struct path *path, umode_t mode, int ret)
 {
-	return check_object_write(path, ret);
+	return check_write(path, ret);
 }
 
 SEC("lsm/path_chown")
 int BPF_PROG(cvlsm_path_chown, const struct path *path, __u32 uid, __u32 gid, int ret)
 {
-	return check_object_write(path, ret);
+	return check_write(path, ret);
 }
 
 #endif /* CVLSM_TREE_HOOKS_BPF_H */
