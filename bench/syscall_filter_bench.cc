@@ -45,6 +45,12 @@
 namespace cvlsm::bench {
 namespace {
 
+// The profile's file name only: results are committed, and a machine's paths stay out.
+std::string ProfileName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 // Operations per sample: one clock read per block keeps the timer out of the figure.
 constexpr int kBlock = 50;
 constexpr int kWarmupOps = 200;
@@ -283,7 +289,7 @@ absl::Status RunSyscallBench(const BenchOptions& options) {
           .Add("libseccomp", absl::StrCat(version->major, ".", version->minor, ".", version->micro))
           .Add("spec_store_bypass",
                FirstLine("/sys/devices/system/cpu/vulnerabilities/spec_store_bypass"))
-          .Add("docker_profile", profile_path)
+          .Add("docker_profile", ProfileName(profile_path))
           .Add("docker_architectures", absl::StrJoin(docker.architectures, ","))
           .Add("docker_rules", docker.rules)
           .Add("docker_unknown_syscalls", absl::StrJoin(docker.unknown_syscalls, ","))
