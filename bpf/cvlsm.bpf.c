@@ -129,17 +129,20 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	return 0;
 }
 
-/* `x` on a file whose contents become executable memory; a file no rule can name (memfd,
- * other internal mounts) cannot be (fileless code). */
+/* `x` on a file whose contents become code (exec or an executable mapping); a file no rule
+ * can name (memfd, other internal mounts) cannot become code at all (fileless code). */
+static __always_inline int check_exec(const struct cvlsm_cgroup_policy *policy, struct file *file)
+{
+	if (on_internal_mount(file->f_path.mnt))
+		return -EACCES;
+	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_EXEC);
+}
+
 static __always_inline int check_exec_mapping(struct file *file)
 {
 	struct cvlsm_cgroup_policy *policy = current_policy();
 
-	if (!policy)
-		return 0;
-	if (on_internal_mount(file->f_path.mnt))
-		return -EACCES;
-	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_EXEC);
+	return policy ? check_exec(policy, file) : 0;
 }
 
 SEC("lsm/mmap_file")
@@ -199,9 +202,7 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	/* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
 	if (!file)
 		return -EACCES;
-	if (on_internal_mount(file->f_path.mnt))
-		return -EACCES;
-	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_EXEC);
+	return check_exec(policy, file);
 }
 
 /* Number of userspace resolution sessions in progress (written through the mmapped .bss). */
