@@ -6,6 +6,7 @@
  *   access_probe open PATH r|w|rw [trunc|creat]
  *   access_probe exec PATH [ARG...]
  *   access_probe socket                 an AF_INET stream socket
+ *   access_probe signal PID|self        kill(PID, 0): may the process signal PID at all
  *   access_probe confinement            0 when no capability is left and no_new_privs is set
  */
 #define _GNU_SOURCE
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -76,6 +78,11 @@ int main(int argc, char** argv) {
     return report("socket", err);
   }
   if (argc == 2 && strcmp(argv[1], "confinement") == 0) return probe_confinement();
+  if (argc == 3 && strcmp(argv[1], "signal") == 0) {
+    /* Signal 0 goes through the same permission checks (and LSM hooks) as a real one. */
+    pid_t pid = strcmp(argv[2], "self") == 0 ? getpid() : (pid_t)strtol(argv[2], NULL, 10);
+    return report("signal", kill(pid, 0) == 0 ? 0 : errno);
+  }
   if (argc >= 4 && strcmp(argv[1], "open") == 0)
     return probe_open(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
   if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
@@ -84,6 +91,6 @@ int main(int argc, char** argv) {
   }
   fprintf(stderr,
           "usage: access_probe open PATH r|w|rw [trunc|creat] | exec PATH [ARG...] | "
-          "socket | confinement\n");
+          "socket | signal PID|self | confinement\n");
   return 254;
 }

@@ -21,6 +21,7 @@ using testing::ProcessResult;
 using testing::RunCli;
 using testing::ScratchDir;
 
+constexpr int kEperm = 1;
 constexpr int kEacces = 13;
 constexpr int kLauncherFailed = 125;
 constexpr char kScratchBase[] = "/var/tmp";
@@ -151,6 +152,24 @@ TEST_F(LandlockHostTest, ProcSelfIsTheCommandsOwnEntry) {
   ProcessResult confinement =
       RunCli(LandlockRun({"--policy", "minimal"}, {AccessProbePath(), "confinement"}));
   EXPECT_EQ(confinement.exit_code, 0) << Dump(confinement);
+}
+
+// ABI 6 scopes signals: the confined command cannot signal this test process (outside its
+// domain, even as root) but can signal itself. Before ABI 6 Landlock cannot stop it, which
+// status and docs/tiers.md say; the test pins that down too so a change is noticed.
+TEST_F(LandlockHostTest, SignalsOutsideTheDomainAreEpermFromAbi6) {
+  if (RefusedWithoutLandlock()) return;
+  const std::string outside = std::to_string(::getpid());
+  // kill is allowed by the filter, so the verdict is Landlock's.
+  const std::vector<std::string> allow_kill = {"--allow-syscall", "kill"};
+  ProcessResult result = RunCli(LandlockRun(allow_kill, {AccessProbePath(), "signal", outside}));
+  if (LandlockAbiVersion() >= 6) {
+    EXPECT_EQ(result.exit_code, kEperm) << Dump(result);
+  } else {
+    EXPECT_EQ(result.exit_code, 0) << "Landlock ABI < 6 does not scope signals\n" << Dump(result);
+  }
+  ProcessResult own = RunCli(LandlockRun(allow_kill, {AccessProbePath(), "signal", "self"}));
+  EXPECT_EQ(own.exit_code, 0) << Dump(own);
 }
 
 TEST_F(LandlockHostTest, DenyRuleIsRefusedNamingItAndNothingIsLeft) {

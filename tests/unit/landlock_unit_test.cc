@@ -29,6 +29,22 @@ TEST(LandlockUnitTest, HandledRightsGrowWithTheAbi) {
   EXPECT_EQ(HandledAccessFs(99), HandledAccessFs(kNewestKnownAbi)) << "newer ABIs: what we know";
 }
 
+TEST(LandlockUnitTest, SignalsAreScopedFromAbi6WithTheAttrSizeOfTheAbi) {
+  for (int abi = 1; abi <= 5; ++abi) EXPECT_EQ(Scopes(abi), 0u) << "ABI " << abi;
+  EXPECT_EQ(Scopes(6), kScopeSignal);
+  EXPECT_EQ(Scopes(7), kScopeSignal);
+
+  SizedRulesetAttr abi3 = RulesetAttrFor(3);
+  EXPECT_EQ(abi3.size, 8u) << "before ABI 4 the kernel knows handled_access_fs only";
+  EXPECT_EQ(abi3.attr.handled_access_fs, HandledAccessFs(3));
+  EXPECT_EQ(abi3.attr.scoped, 0u);
+  EXPECT_EQ(RulesetAttrFor(5).size, 16u);
+  SizedRulesetAttr abi6 = RulesetAttrFor(6);
+  EXPECT_EQ(abi6.size, 24u);
+  EXPECT_EQ(abi6.attr.scoped, kScopeSignal);
+  EXPECT_EQ(abi6.attr.handled_access_net, 0u) << "TCP ports are the syscall filter's business";
+}
+
 struct Expected {
   int abi;
   uint64_t dir_write;

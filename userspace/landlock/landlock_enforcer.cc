@@ -21,7 +21,7 @@ namespace cvlsm {
 namespace {
 
 // glibc has no wrappers for the Landlock syscalls.
-int CreateRuleset(const landlock_ruleset_attr* attr, size_t size, uint32_t flags) {
+int CreateRuleset(const void* attr, size_t size, uint32_t flags) {
   return static_cast<int>(::syscall(SYS_landlock_create_ruleset, attr, size, flags));
 }
 int AddPathRule(int ruleset_fd, uint64_t allowed_access, int parent_fd) {
@@ -129,9 +129,8 @@ absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::PrepareChild
     const Policy& policy) {
   if (absl::Status status = landlock::CheckOnlyAllowRules(policy); !status.ok()) return status;
 
-  landlock_ruleset_attr attr{};
-  attr.handled_access_fs = landlock::HandledAccessFs(abi_);
-  UniqueFd ruleset(CreateRuleset(&attr, sizeof(attr), 0));
+  landlock::SizedRulesetAttr attr = landlock::RulesetAttrFor(abi_);
+  UniqueFd ruleset(CreateRuleset(&attr.attr, attr.size, 0));
   if (!ruleset.valid()) return ErrnoError(errno, "create the Landlock ruleset");
 
   // One resolution: missing preset paths skipped, rules on one object merged, each object

@@ -1,6 +1,7 @@
 #include "landlock/landlock_ruleset.h"
 
 #include <algorithm>
+#include <cstddef>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,6 +17,22 @@ uint64_t HandledAccessFs(int abi) {
   if (abi >= 3) handled |= kTruncate;
   if (abi >= 5) handled |= kIoctlDev;
   return handled;
+}
+
+uint64_t Scopes(int abi) { return abi >= 6 ? kScopeSignal : 0; }
+
+SizedRulesetAttr RulesetAttrFor(int abi) {
+  SizedRulesetAttr sized{};
+  sized.attr.handled_access_fs = HandledAccessFs(abi);
+  sized.attr.scoped = Scopes(abi);
+  if (abi >= 6) {
+    sized.size = sizeof(RulesetAttr);
+  } else if (abi >= 4) {
+    sized.size = offsetof(RulesetAttr, scoped);
+  } else {
+    sized.size = offsetof(RulesetAttr, handled_access_net);
+  }
+  return sized;
 }
 
 uint64_t AccessForModes(AccessModes modes, bool directory, int abi) {

@@ -29,10 +29,23 @@ inline constexpr uint64_t kRefer = 1ull << 13;      // ABI 2: link/rename across
 inline constexpr uint64_t kTruncate = 1ull << 14;   // ABI 3
 inline constexpr uint64_t kIoctlDev = 1ull << 15;   // ABI 5
 
-// The newest ABI whose filesystem rights this table knows. ABI 4 (TCP ports), 6 (signal
-// and abstract-socket scoping) and 7 (audit logging) add no filesystem rights; network and
-// scoping are out of this tier's scope for now (the syscall filter decides on sockets).
-// A newer kernel is handled as this ABI: rights it adds stay unhandled (allowed).
+// LANDLOCK_SCOPE_* (ABI 6): what a domain cannot reach outside itself.
+inline constexpr uint64_t kScopeSignal = 1ull << 1;  // signals to processes outside the domain
+
+// struct landlock_ruleset_attr as of ABI 6 (Debian 12's header has only the first field).
+// The kernel takes a shorter struct from older callers, so the size passed follows the ABI.
+struct RulesetAttr {
+  uint64_t handled_access_fs;
+  uint64_t handled_access_net;  // ABI 4
+  uint64_t scoped;              // ABI 6
+};
+static_assert(sizeof(RulesetAttr) == 24, "struct landlock_ruleset_attr of ABI 6");
+
+// The newest ABI whose rights this table knows. ABI 4 (TCP ports) and 7 (audit logging) add
+// no filesystem rights, and network rules are not this tier's (the syscall filter decides on
+// sockets). ABI 6 scopes signals, which the tier uses: a confined process cannot signal a
+// process outside, as bpf-lsm's task_kill hook does. A newer kernel is handled as this ABI:
+// rights it adds stay unhandled (allowed).
 inline constexpr int kNewestKnownAbi = 7;
 
 // The rights that may be granted on a non-directory (anything else there is EINVAL).
@@ -41,6 +54,17 @@ inline constexpr uint64_t kFileRights = kExecute | kWriteFile | kReadFile | kTru
 // Every filesystem right the ABI knows: the ruleset handles them all, so whatever no rule
 // grants is denied. 0 for ABI 0 (no Landlock).
 uint64_t HandledAccessFs(int abi);
+
+// The scopes the ruleset sets: signals from ABI 6, nothing before.
+uint64_t Scopes(int abi);
+
+// The attribute for landlock_create_ruleset and the size to pass with it: 8 bytes before
+// ABI 4, 16 before ABI 6 (a larger size with zeroes is accepted too, but this is exact).
+struct SizedRulesetAttr {
+  RulesetAttr attr;
+  size_t size;
+};
+SizedRulesetAttr RulesetAttrFor(int abi);
 
 // The rights `modes` grant on a rule's object under the ABI: r = READ_FILE|READ_DIR,
 // w = WRITE_FILE, REMOVE_*, MAKE_*, REFER, TRUNCATE, IOCTL_DEV, x = EXECUTE; only the

@@ -40,6 +40,13 @@ bool Listed(const std::vector<std::string>& lsms, absl::string_view name) {
   return false;
 }
 
+// What the landlock tier gets from the ABI beyond path rules.
+std::string LandlockDetail(int abi) {
+  return absl::StrCat("ABI ", abi,
+                      abi >= 6 ? " (signals to processes outside the command are refused)"
+                               : " (signals are not scoped: that needs ABI 6, Linux 6.12)");
+}
+
 // seccomp in filter mode with the actions the filter uses.
 ProbeLine ProbeSeccomp() {
   if (::prctl(PR_GET_SECCOMP) < 0) {
@@ -109,7 +116,7 @@ KernelReport ProbeKernel(EnforcementFeatures& features) {
 
   int abi = LandlockAbiVersion();
   report.probes.push_back(
-      {"landlock", abi > 0, abi > 0 ? absl::StrCat("ABI ", abi) : "not available",
+      {"landlock", abi > 0, abi > 0 ? LandlockDetail(abi) : "not available",
        abi > 0 ? ""
                : (lsms.ok() && !Listed(report.lsm, "landlock")
                       ? "add 'landlock' to the lsm= kernel boot parameter"

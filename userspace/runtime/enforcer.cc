@@ -62,7 +62,7 @@ absl::string_view TierEnforces(Tier tier) {
     case Tier::kLandlock:
       return "syscall allow-list (seccomp) and path/exec rules for the command and its "
              "descendants (Landlock); no deny rules, fixed at start, follows the process "
-             "tree rather than the cgroup";
+             "tree rather than the cgroup; signals out of it refused from Landlock ABI 6";
     case Tier::kSeccomp:
       return "syscall allow-list (seccomp) only: path rules are NOT enforced";
   }
