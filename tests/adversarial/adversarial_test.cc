@@ -1,0 +1,212 @@
+// The adversarial suite: each scenario (scenarios.cc) runs its attack (cvlsm_attack) under
+// `cv-lsm run` in the tier this machine must offer (CVLSM_EXPECT_TIER), and its control run
+// (the access allowed, or no confinement at all) which must show that the attack works when
+// nothing stops it. Each result is printed as one `CVLSM-ADV: {json}` line, which
+// write-threat-model.py turns into the table of docs/threat-model.md.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/landlock.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "adversarial/scenarios.h"
+#include "cgroup/cgroup.h"
+#include "support/cli_runner.h"
+#include "vm/guest/tier_expectations.h"
+
+namespace cvlsm::adversarial {
+namespace {
+
+using testing::ExpectedTier;
+using testing::ProcessResult;
+using testing::ScratchDir;
+
+std::string AttackDir() { return std::filesystem::path(CVLSM_ATTACK_PATH).parent_path(); }
+
+int LandlockAbi() {
+  long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  return abi < 0 ? 0 : static_cast<int>(abi);
+}
+
+std::string VerdictName(int verdict) {
+  switch (verdict) {
+    case 0:
+      return "succeeds";
+    case kKilledBySigsys:
+      return "SIGSYS";
+    case kUnsupported:
+      return "n/a";
+    case EACCES:
+      return "EACCES";
+    case EPERM:
+      return "EPERM";
+    case EXDEV:
+      return "EXDEV";
+    case ENOSYS:
+      return "ENOSYS";
+    default:
+      return "exit " + std::to_string(verdict);
+  }
+}
+
+// What the tier this machine must offer is expected to make of the scenario.
+Outcome Expected(const Scenario& scenario) {
+  const std::string& tier = ExpectedTier();
+  if (tier == "seccomp") return scenario.seccomp;
+  if (tier == "landlock") {
+    return LandlockAbi() < scenario.landlock_min_abi ? scenario.landlock_older : scenario.landlock;
+  }
+  return scenario.bpf_lsm;
+}
+
+// The tree an attack works on: a read-only and a writable directory, a secret outside every
+// rule, a binary and a library without x, a script whose interpreter has no x, and a link to
+// a tmpfs directory (file handles: the guest's overlay root has none). Fresh for every run.
+class Layout {
+ public:
+  Layout() {
+    const std::string& r = root_.path();
+    root_.WriteFile("ro/file.txt", "read only\n");
+    root_.WriteFile("rw/data.txt", "writable\n");
+    root_.WriteFile("secret/secret.txt", "secret\n");
+    shm_.WriteFile("secret.txt", "secret\n");
+    for (const char* dir : {"/ro/emptydir", "/rw/mnt", "/rw/newroot", "/bin", "/xbin"}) {
+      std::filesystem::create_directories(r + dir);
+    }
+    // Group 1, so that moving it to the owner's own group is a visible change.
+    if (::chown((r + "/ro/file.txt").c_str(), static_cast<uid_t>(-1), 1) != 0) Fail("chown");
+    if (::symlink((r + "/secret/secret.txt").c_str(), (r + "/ro/escape").c_str()) != 0 ||
+        ::symlink(shm_.path().c_str(), (r + "/shm").c_str()) != 0) {
+      Fail("symlink");
+    }
+    std::filesystem::copy_file("/bin/true", r + "/bin/true");
+    std::filesystem::copy_file(CVLSM_ATTACK_LIB_PATH, r + "/bin/libcvlsm_attack_lib.so");
+    root_.WriteFile("xbin/script.sh", "#!" + r + "/bin/true\n");
+    for (const char* file : {"/bin/true", "/bin/libcvlsm_attack_lib.so", "/xbin/script.sh"}) {
+      ::chmod((r + file).c_str(), 0755);
+    }
+  }
+  const std::string& root() const { return root_.path(); }
+
+ private:
+  static void Fail(const char* what) { throw std::runtime_error(std::string(what) + " failed"); }
+  // Not under /tmp: the build preset allows /tmp.
+  ScratchDir root_{"/var/tmp"}, shm_{"/dev/shm"};
+};
+
+std::string Substitute(const std::string& rule, const std::string& root) {
+  std::string out = rule;
+  if (size_t at = out.find("=@"); at != std::string::npos) out.replace(at + 1, 1, root);
+  if (size_t at = out.find("%cgroup"); at != std::string::npos) {
+    auto cgroup = FindCgroup2Mount();
+    out.replace(at, 7, cgroup.ok() ? *cgroup : "/sys/fs/cgroup");
+  }
+  return out;
+}
+
+class AdversarialTest : public ::testing::TestWithParam<Scenario> {
+ protected:
+  // A process outside the confined cgroup, for the attacks on other processes.
+  static void SetUpTestSuite() {
+    victim_ = ::fork();
+    if (victim_ == 0) {
+      ::execl("/bin/sleep", "sleep", "3600", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  static void TearDownTestSuite() {
+    ::kill(victim_, SIGKILL);
+    ::waitpid(victim_, nullptr, 0);
+  }
+
+  std::vector<std::string> AttackArgs(const Layout& layout) const {
+    return {CVLSM_ATTACK_PATH, GetParam().name, layout.root(), std::to_string(victim_)};
+  }
+
+  ProcessResult Confined(const std::vector<std::string>& rules) const {
+    Layout layout;
+    std::vector<std::string> args = {"run", "--policy", GetParam().policy,
+                                     "--allow=" + AttackDir() + ":rx"};
+    for (const std::string& rule : rules) args.push_back(Substitute(rule, layout.root()));
+    args.push_back("--");
+    for (const std::string& arg : AttackArgs(layout)) args.push_back(arg);
+    return testing::RunCli(args);
+  }
+
+  ProcessResult Control() const {
+    const Scenario& scenario = GetParam();
+    if (!scenario.control_rules.empty()) return Confined(scenario.control_rules);
+    Layout layout;
+    return testing::RunProcess(AttackArgs(layout));
+  }
+
+  static pid_t victim_;
+};
+
+pid_t AdversarialTest::victim_ = -1;
+
+// JSON strings here are ours: no quotes or backslashes to escape.
+std::string Field(const char* key, const std::string& value) {
+  return std::string("\"") + key + "\": \"" + value + "\"";
+}
+
+TEST_P(AdversarialTest, AttackGetsTheVerdictOfTheTier) {
+  ASSERT_EQ(::geteuid(), 0u);
+  ASSERT_TRUE(testing::MachineRunsTheExpectedTier());
+  const Scenario& scenario = GetParam();
+  const Outcome expected = Expected(scenario);
+
+  ProcessResult control = Control();
+  ProcessResult attack = Confined(scenario.rules);
+  const bool control_ok = control.exit_code == 0;
+  const bool not_applicable = control.exit_code == kUnsupported;
+  const bool as_expected =
+      attack.exit_code == expected.verdict || (not_applicable && attack.exit_code == kUnsupported);
+
+  utsname uts{};
+  ::uname(&uts);
+  std::cout << "CVLSM-ADV: {" << Field("scenario", scenario.name) << ", "
+            << Field("source", scenario.source) << ", " << Field("tier", ExpectedTier()) << ", "
+            << "\"landlock_abi\": " << LandlockAbi() << ", " << Field("kernel", uts.release) << ", "
+            << Field("expected", VerdictName(expected.verdict)) << ", "
+            << Field("observed", VerdictName(attack.exit_code)) << ", "
+            << Field("control", control_ok       ? "ok"
+                                : not_applicable ? "n/a"
+                                                 : "FAILED")
+            << ", "
+            << Field("result", as_expected && (control_ok || not_applicable) ? "pass" : "FAIL")
+            << ", " << Field("why", expected.why) << "}" << std::endl;
+
+  EXPECT_TRUE(control_ok || not_applicable)
+      << "control run of " << scenario.name << " exited " << control.exit_code
+      << " (the attack must work when nothing stops it)\nstdout: " << control.out
+      << "\nstderr: " << control.err;
+  EXPECT_TRUE(as_expected) << scenario.name << " under " << ExpectedTier() << ": expected "
+                           << VerdictName(expected.verdict) << " (" << expected.why << "), got "
+                           << VerdictName(attack.exit_code) << "\nstdout: " << attack.out
+                           << "\nstderr: " << attack.err;
+}
+
+std::string TestName(const ::testing::TestParamInfo<Scenario>& info) {
+  std::string name = info.param.name;
+  for (char& c : name) {
+    if (c == '-') c = '_';
+  }
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, AdversarialTest, ::testing::ValuesIn(Scenarios()), TestName);
+
+}  // namespace
+}  // namespace cvlsm::adversarial

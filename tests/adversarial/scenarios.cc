@@ -1,0 +1,399 @@
+#include "adversarial/scenarios.h"
+
+#include <cerrno>
+
+namespace cvlsm::adversarial {
+namespace {
+
+constexpr int kSucceeds = 0;
+
+// The read-only tree next to a writable one, and the same with the read-only one writable.
+const std::vector<std::string> kRo = {"--allow=@/ro:r", "--allow=@/rw:rw"};
+const std::vector<std::string> kRoWritable = {"--allow=@/ro:rw", "--allow=@/rw:rw"};
+const std::vector<std::string> kRoAndSecret = {"--allow=@/ro:r", "--allow=@/rw:rw",
+                                               "--allow=@/secret:r"};
+const std::vector<std::string> kBinNoExec = {"--allow=@/bin:r", "--allow=@/xbin:rx"};
+const std::vector<std::string> kBinExec = {"--allow=@/bin:rx", "--allow=@/xbin:rx"};
+const std::vector<std::string> kUnconfined = {};
+
+constexpr Outcome kSeccompNoPaths = {
+    kSucceeds,
+    "not stopped: the seccomp tier enforces no path rule (cv-lsm run warns, --strict "
+    "refuses to run)"};
+constexpr Outcome kSeccompNoMmap = {
+    kSucceeds,
+    "not stopped: the seccomp tier enforces no path rule, and mmap/mprotect are "
+    "allowed"};
+constexpr Outcome kLandlockNoMmap = {
+    kSucceeds, "not stopped: Landlock does not control mmap or mprotect of a file it may read"};
+constexpr Outcome kLandlockNoMetadata = {
+    kSucceeds, "not stopped: Landlock has no right for chmod, chown or timestamps"};
+
+constexpr Outcome Both(int verdict, const char* why) { return {verdict, why}; }
+
+Scenario NameTrick(const char* name, const char* source, const char* bpf_why,
+                   const char* landlock_why) {
+  return {.name = name,
+          .source = source,
+          .policy = "minimal",
+          .rules = kRo,
+          .control_rules = kRoAndSecret,
+          .bpf_lsm = {EACCES, bpf_why},
+          .landlock = {EACCES, landlock_why},
+          .seccomp = kSeccompNoPaths};
+}
+
+// A write operation in the read-only tree (build preset: it allows the syscall).
+Scenario WriteInRo(const char* name, const char* source, const char* hook, const char* right,
+                   std::vector<std::string> extra = {}) {
+  std::vector<std::string> rules = kRo, control = kRoWritable;
+  rules.insert(rules.end(), extra.begin(), extra.end());
+  control.insert(control.end(), extra.begin(), extra.end());
+  return {.name = name,
+          .source = source,
+          .policy = "build",
+          .rules = rules,
+          .control_rules = control,
+          .bpf_lsm = {EACCES, hook},
+          .landlock = {EACCES, right},
+          .seccomp = kSeccompNoPaths};
+}
+
+// A syscall the filter refuses in every tier; the control runs unconfined.
+Scenario Filtered(const char* name, const char* source, const char* policy, int verdict,
+                  const char* why, std::vector<std::string> rules = {}) {
+  return {.name = name,
+          .source = source,
+          .policy = policy,
+          .rules = rules,
+          .control_rules = kUnconfined,
+          .bpf_lsm = Both(verdict, why),
+          .landlock = Both(verdict, why),
+          .seccomp = Both(verdict, why)};
+}
+
+std::vector<Scenario> Build() {
+  std::vector<Scenario> s;
+  // ---- naming tricks: the rules name objects, so every name of the object gets its verdict
+  s.push_back(NameTrick("symlink-escape", "Landlock fs_test.c: layout1 symlinks",
+                        "lsm/file_open checks the object opened: the symlink's target, outside "
+                        "every rule",
+                        "Landlock checks the file reached after following the symlink"));
+  s.push_back(NameTrick("dotdot-escape", "Landlock fs_test.c: relative paths with ..",
+                        "lsm/file_open walks the real ancestors of the object, not the name",
+                        "Landlock walks the real ancestors of the object"));
+  s.push_back(NameTrick("relative-after-chdir", "Landlock fs_test.c: relative_chdir",
+                        "lsm/file_open: a relative name ends at the same object",
+                        "Landlock checks the object, whatever the working directory"));
+  s.push_back(NameTrick("proc-root-alias", "procfs magic link /proc/self/root",
+                        "lsm/file_open: the magic link ends at the same object",
+                        "Landlock checks the object the magic link reaches"));
+  s.push_back(NameTrick("opath-reopen", "O_PATH descriptor reopened through /proc/self/fd",
+                        "lsm/file_open: the reopen is an open of the real object (O_PATH opens "
+                        "nothing)",
+                        "Landlock checks the reopen like any open"));
+  {
+    Scenario upgrade =
+        NameTrick("proc-fd-upgrade", "Landlock fs_test.c: proc_symlink (reopen with more rights)",
+                  "lsm/file_open: the reopen for writing needs w on the object",
+                  "Landlock checks the reopen for write_file");
+    upgrade.control_rules = kRoWritable;
+    s.push_back(upgrade);
+  }
+  s.push_back({.name = "link-secret-in",
+               .source = "Landlock fs_test.c: reparent_link",
+               .policy = "build",
+               .rules = {"--allow=@/rw:rw"},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EXDEV,
+                           "lsm/path_link: the link would give the file more modes than "
+                           "it has where it is"},
+               .landlock = {EXDEV,
+                            "refer: a link to another directory may not gain rights (ABI "
+                            "1: never across directories)"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back({.name = "link-gains-write",
+               .source = "Landlock fs_test.c: reparent_link",
+               .policy = "build",
+               .rules = kRo,
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EXDEV, "lsm/path_link: w at the destination, r only at the source"},
+               .landlock = {EXDEV, "refer: the destination grants more than the source"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back({.name = "rename-secret-in",
+               .source = "Landlock fs_test.c: reparent_rename",
+               .policy = "build",
+               .rules = {"--allow=@/rw:rw"},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES, "lsm/path_rename: w needed on the source directory"},
+               .landlock = {EACCES, "remove_file missing on the source directory"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back({.name = "rename-gains-write",
+               .source = "Landlock fs_test.c: reparent_rename",
+               .policy = "build",
+               .rules = kRo,
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES, "lsm/path_rename: w needed on the source directory"},
+               .landlock = {EACCES, "remove_file missing on the source directory"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back(Filtered("bind-mount-alias", "bubblewrap/firejail: bind mount over an allowed dir",
+                       "build", EPERM,
+                       "seccomp filter: mount is always refused (and no CAP_SYS_ADMIN is left)",
+                       {"--allow=@/rw:rw"}));
+  s.push_back(Filtered("open-by-handle", "CVE-2014 Docker shocker: open_by_handle_at", "minimal",
+                       EPERM,
+                       "seccomp filter: open_by_handle_at is always refused (no "
+                       "CAP_DAC_READ_SEARCH either)",
+                       {"--allow-syscall=name_to_handle_at"}));
+  s.push_back(Filtered("io-uring-openat", "io_uring: I/O outside the syscall path", "minimal",
+                       EPERM, "seccomp filter: io_uring_setup is always refused"));
+
+  // ---- write operations in a read-only tree
+  s.push_back(WriteInRo("creat-in-ro", "Landlock fs_test.c: make_reg",
+                        "lsm/path_mknod: creating a file needs w on the directory",
+                        "make_reg right missing"));
+  s.push_back(
+      {.name = "otrunc-ro",
+       .source = "Landlock fs_test.c: truncate (O_TRUNC)",
+       .policy = "minimal",
+       .rules = kRo,
+       .control_rules = kRoWritable,
+       .bpf_lsm = {EACCES, "lsm/file_open: O_TRUNC needs w"},
+       .landlock = {EACCES, "truncate right (ABI 3) missing"},
+       .seccomp = kSeccompNoPaths,
+       .landlock_min_abi = 3,
+       .landlock_older = {kSucceeds, "not stopped: Landlock before ABI 3 has no truncate right"}});
+  s.push_back(
+      {.name = "truncate-ro",
+       .source = "Landlock fs_test.c: truncate",
+       .policy = "build",
+       .rules = kRo,
+       .control_rules = kRoWritable,
+       .bpf_lsm = {EACCES, "lsm/path_truncate: truncate needs w"},
+       .landlock = {EACCES, "truncate right (ABI 3) missing"},
+       .seccomp = kSeccompNoPaths,
+       .landlock_min_abi = 3,
+       .landlock_older = {kSucceeds, "not stopped: Landlock before ABI 3 has no truncate right"}});
+  s.push_back(WriteInRo("mkdir-in-ro", "Landlock fs_test.c: make_dir",
+                        "lsm/path_mkdir: w on the directory", "make_dir right missing"));
+  s.push_back(WriteInRo("rmdir-in-ro", "Landlock fs_test.c: rmdir",
+                        "lsm/path_rmdir: w on the directory", "remove_dir right missing"));
+  s.push_back(WriteInRo("unlink-in-ro", "Landlock fs_test.c: unlink",
+                        "lsm/path_unlink: w on the directory", "remove_file right missing"));
+  s.push_back(WriteInRo("rename-in-ro", "Landlock fs_test.c: rename_file",
+                        "lsm/path_rename: w on the directory",
+                        "remove_file and make_reg rights missing"));
+  s.push_back({.name = "rename-out",
+               .source = "Landlock fs_test.c: reparent_rename",
+               .policy = "build",
+               .rules = kRo,
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES, "lsm/path_rename: w on the target directory"},
+               .landlock = {EACCES, "make_reg missing on the target directory"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back(WriteInRo("symlink-in-ro", "Landlock fs_test.c: make_sym",
+                        "lsm/path_symlink: w on the directory", "make_sym right missing"));
+  s.push_back(WriteInRo("mkfifo-in-ro", "Landlock fs_test.c: make_fifo",
+                        "lsm/path_mknod: w on the directory", "make_fifo right missing",
+                        {"--allow-syscall=mknod", "--allow-syscall=mknodat"}));
+  {
+    Scenario chmod = WriteInRo("chmod-ro", "our own: metadata of a read-only file",
+                               "lsm/path_chmod: w on the object", "");
+    chmod.landlock = kLandlockNoMetadata;
+    s.push_back(chmod);
+    Scenario chown = WriteInRo("chown-ro", "our own: metadata of a read-only file",
+                               "lsm/path_chown: w on the object", "");
+    chown.landlock = kLandlockNoMetadata;
+    s.push_back(chown);
+  }
+
+  // ---- exec
+  auto exec = [](const char* name, const char* source, Outcome bpf, Outcome landlock,
+                 Outcome seccomp, const char* policy = "build") {
+    return Scenario{.name = name,
+                    .source = source,
+                    .policy = policy,
+                    .rules = kBinNoExec,
+                    .control_rules = kBinExec,
+                    .bpf_lsm = bpf,
+                    .landlock = landlock,
+                    .seccomp = seccomp};
+  };
+  s.push_back(exec("exec-no-x", "Landlock fs_test.c: execute",
+                   {EACCES, "lsm/bprm_check_security: x on the binary"},
+                   {EACCES, "execute right missing"}, kSeccompNoPaths));
+  s.push_back(exec("script-interpreter-no-x", "Landlock fs_test.c: execute (interpreter)",
+                   {EACCES, "lsm/bprm_check_security: the interpreter needs x too"},
+                   {EACCES, "execute right missing on the interpreter"}, kSeccompNoPaths));
+  s.push_back(exec("ldso-no-x", "noexec bypass: ld.so BINARY",
+                   {EACCES, "lsm/mmap_file: a PROT_EXEC mapping of a file needs x"},
+                   kLandlockNoMmap, kSeccompNoMmap));
+  s.push_back(exec("mmap-exec-no-x", "noexec bypass: mmap PROT_EXEC",
+                   {EACCES, "lsm/mmap_file: a PROT_EXEC mapping of a file needs x"},
+                   kLandlockNoMmap, kSeccompNoMmap, "minimal"));
+  s.push_back(exec("mprotect-exec-no-x", "noexec bypass: mprotect PROT_EXEC",
+                   {EACCES, "lsm/file_mprotect: making a file mapping executable needs x"},
+                   kLandlockNoMmap, kSeccompNoMmap, "minimal"));
+  {
+    constexpr Outcome kOutOfScope = {
+        kSucceeds,
+        "out of scope: anonymous executable memory stays allowed (JITs); code a "
+        "process may read, it may run in its own memory"};
+    Scenario anon = exec("anon-exec-copy", "our own: what x does not cover", kOutOfScope,
+                         kOutOfScope, kOutOfScope, "minimal");
+    anon.control_rules = kUnconfined;
+    s.push_back(anon);
+  }
+  s.push_back(exec("memfd-exec", "fileless exec (memfd_create + fexecve)",
+                   {EACCES, "lsm/bprm_check_security: exec of an internal-mount file is denied"},
+                   {kSucceeds, "not stopped: Landlock lets internal filesystems (memfd) through"},
+                   kSeccompNoPaths));
+  s.push_back(exec("memfd-mmap-exec", "fileless code loading (memfd + mmap PROT_EXEC)",
+                   {EACCES, "lsm/mmap_file: PROT_EXEC mapping of an internal-mount file"},
+                   kLandlockNoMmap, kSeccompNoMmap));
+  s.push_back(exec("execveat-opath", "execveat(AT_EMPTY_PATH) of an O_PATH descriptor",
+                   {EACCES, "lsm/bprm_check_security: x on the object behind the descriptor"},
+                   {EACCES, "execute right missing"}, kSeccompNoPaths));
+  s.push_back(exec("dlopen-no-x", "noexec bypass: dlopen of a library without x",
+                   {EACCES, "lsm/mmap_file: a PROT_EXEC mapping of a file needs x"},
+                   kLandlockNoMmap, kSeccompNoMmap, "minimal"));
+
+  // ---- syscalls the filter refuses in every tier
+  constexpr const char* kBadArch =
+      "seccomp filter: a syscall of another ABI kills the process (SIGSYS)";
+  s.push_back(Filtered("i386-getpid", "gVisor 32-bit syscall tests: int 0x80", "build",
+                       kKilledBySigsys, kBadArch));
+  s.push_back(Filtered("i386-open", "gVisor 32-bit syscall tests: int 0x80 open", "build",
+                       kKilledBySigsys, kBadArch));
+  s.push_back(Filtered("x32-getpid", "gVisor/libseccomp: x32 syscall numbers", "build",
+                       kKilledBySigsys, kBadArch));
+  s.push_back(Filtered("unshare-user", "Docker profile: unshare(CLONE_NEWUSER)", "build", EPERM,
+                       "seccomp filter: unshare only without namespace flags",
+                       {"--allow-syscall=unshare"}));
+  s.push_back(Filtered("clone-newns", "Docker profile: clone namespace flags", "build", EPERM,
+                       "seccomp filter: clone with a CLONE_NEW* flag is refused"));
+  s.push_back(Filtered("clone3-newuser", "Docker profile history: clone3 -> ENOSYS", "build",
+                       ENOSYS,
+                       "seccomp filter: clone3 answers ENOSYS (its flags are out of reach), "
+                       "libc falls back to the checked clone"));
+  s.push_back(Filtered("setns", "Docker profile: setns", "minimal", EPERM,
+                       "seccomp filter: setns is always refused"));
+  s.push_back(Filtered("pivot-root", "Docker profile: pivot_root", "build", EPERM,
+                       "seccomp filter: pivot_root is always refused", {"--allow=@/rw:rw"}));
+  s.push_back(Filtered("bpf-map-create", "published BPF-tool bypasses: the bpf() syscall",
+                       "minimal", EPERM, "seccomp filter: bpf is always refused"));
+  s.push_back(Filtered("bpf-prog-enumerate",
+                       "published BPF-tool bypasses: find and detach the programs", "minimal",
+                       EPERM, "seccomp filter: bpf is always refused"));
+  s.push_back(Filtered("perf-event-open", "Docker profile: perf_event_open", "minimal", EPERM,
+                       "seccomp filter: perf_event_open is always refused"));
+  s.push_back(Filtered("userfaultfd", "Docker profile history: userfaultfd", "minimal", EPERM,
+                       "seccomp filter: userfaultfd is always refused"));
+  s.push_back(Filtered("add-key", "Docker profile: keyctl/add_key", "minimal", EPERM,
+                       "seccomp filter: add_key is always refused (keyrings are not "
+                       "namespaced)"));
+  s.push_back(Filtered("personality-read-implies-exec", "Docker profile: personality", "minimal",
+                       EPERM, "seccomp filter: personality is in no preset"));
+  constexpr Outcome kFamilies = {
+      kSucceeds,
+      "not stopped: socket families are not filtered (Docker's profile refuses "
+      "AF_VSOCK); n/a where the kernel lacks the family"};
+  s.push_back({.name = "socket-vsock",
+               .source = "Docker profile history: AF_VSOCK",
+               .policy = "network",
+               .rules = {},
+               .control_rules = kUnconfined,
+               .bpf_lsm = kFamilies,
+               .landlock = kFamilies,
+               .seccomp = kFamilies});
+  s.push_back({.name = "socket-alg",
+               .source = "kernel crypto API (AF_ALG) attack surface",
+               .policy = "network",
+               .rules = {},
+               .control_rules = kUnconfined,
+               .bpf_lsm = kFamilies,
+               .landlock = kFamilies,
+               .seccomp = kFamilies});
+  s.push_back(Filtered("tiocsti-upper-bits", "firejail/bubblewrap: TIOCSTI (CVE-2017-5226)",
+                       "build", EPERM, "seccomp filter: TIOCSTI refused on the low 32 bits of cmd",
+                       {"--allow=/dev/ptmx:rw", "--allow=/dev/pts:rw"}));
+  s.push_back(Filtered("ptrace-outside", "Docker profile: ptrace", "build", EPERM,
+                       "seccomp filter: ptrace is always refused"));
+  s.push_back(
+      {.name = "kill-outside",
+       .source = "our own: signal a process outside the container",
+       .policy = "build",
+       .rules = {},
+       .control_rules = kUnconfined,
+       .bpf_lsm = {EPERM, "lsm/task_kill: no signal to a process outside the cgroup"},
+       .landlock = {EPERM, "Landlock signal scoping (ABI 6)"},
+       .seccomp = {kSucceeds,
+                   "not stopped: kill is allowed, and the filter cannot tell "
+                   "whose pid it is"},
+       .landlock_min_abi = 6,
+       .landlock_older = {kSucceeds, "not stopped: Landlock before ABI 6 does not scope signals"}});
+  s.push_back({.name = "proc-self-mem-write",
+               .source = "CVE-2016-5195 Dirty COW: write through /proc/self/mem",
+               .policy = "minimal",
+               .rules = {},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES,
+                           "lsm/file_open: /proc/<pid>/mem is never writable while "
+                           "confined (and /proc/self is r)"},
+               .landlock = {EACCES, "/proc/self has read rights only"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back({.name = "proc-self-mem-write-granted",
+               .source = "CVE-2016-5195 Dirty COW: write through /proc/self/mem",
+               .policy = "minimal",
+               .rules = {"--allow=/proc/self:rw"},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES,
+                           "lsm/file_open: /proc/<pid>/mem is never writable while "
+                           "confined, whatever the rules"},
+               .landlock = {kSucceeds, "not stopped: a rule granting w on /proc/self allows it"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back({.name = "proc-victim-mem",
+               .source = "our own: another process's memory",
+               .policy = "build",
+               .rules = {},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES, "lsm/file_open: no rule covers another process's /proc entry"},
+               .landlock = {EACCES, "no rule covers another process's /proc entry"},
+               .seccomp = {EACCES,
+                           "ptrace access check: the victim holds capabilities the "
+                           "confined process lost"}});
+  s.push_back({.name = "cgroup-escape",
+               .source = "our own: move to the root cgroup, out of the enforced one",
+               .policy = "build",
+               .rules = {},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES, "lsm/file_open: no rule covers the cgroup filesystem"},
+               .landlock = {EACCES, "no rule covers the cgroup filesystem"},
+               .seccomp = {kSucceeds,
+                           "not stopped: no path rules, and the process keeps uid 0, "
+                           "which owns the root cgroup's files"}});
+  s.push_back({.name = "cgroup-escape-granted",
+               .source = "our own: move to the root cgroup, out of the enforced one",
+               .policy = "build",
+               .rules = {"--allow=%cgroup:rw"},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES,
+                           "lsm/file_open: cgroup.procs and cgroup.threads are never "
+                           "writable while confined, whatever the rules"},
+               .landlock = {kSucceeds,
+                            "not stopped: a rule granting w on the cgroup tree "
+                            "allows it (Landlock does not follow cgroups)"},
+               .seccomp = {kSucceeds,
+                           "not stopped: no path rules, and the process keeps uid 0, "
+                           "which owns the root cgroup's files"}});
+  return s;
+}
+
+}  // namespace
+
+const std::vector<Scenario>& Scenarios() {
+  static const std::vector<Scenario> scenarios = Build();
+  return scenarios;
+}
+
+}  // namespace cvlsm::adversarial

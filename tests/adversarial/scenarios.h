@@ -1,0 +1,41 @@
+// The adversarial scenarios: one attack of cvlsm_attack (attacks.c) each, where it comes
+// from, the policy it runs under, its control run, and what each tier must make of it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cvlsm::adversarial {
+
+// Exit statuses of cvlsm_attack besides 0 (succeeded) and an errno.
+inline constexpr int kKilledBySigsys = 128 + 31;
+inline constexpr int kUnsupported = 250;
+
+// What a tier must make of the attack: 0 when it goes through (a documented gap), else the
+// errno (or kKilledBySigsys) the attacker sees. `why` names the mechanism, or the reason
+// the tier cannot stop it.
+struct Outcome {
+  int verdict;
+  const char* why;
+};
+
+struct Scenario {
+  const char* name;
+  const char* source;
+  const char* policy;
+  // Extra `cv-lsm run` options; "@" at the start of a path stands for the scenario's root,
+  // "%cgroup" for the cgroup2 mount point.
+  std::vector<std::string> rules;
+  // The control: these rules instead (the access allowed), or unconfined when empty.
+  std::vector<std::string> control_rules;
+  Outcome bpf_lsm;
+  Outcome landlock;
+  Outcome seccomp;
+  // Landlock kernels below this ABI get `landlock_older` (0: no difference).
+  int landlock_min_abi = 0;
+  Outcome landlock_older = {};
+};
+
+const std::vector<Scenario>& Scenarios();
+
+}  // namespace cvlsm::adversarial
