@@ -384,6 +384,9 @@ static int execveat_opath(void) {
   return errno;
 }
 
+/* A binary the container's owner will run later, rewritten from inside. */
+static int overwrite_binary(void) { return open_close(at("xbin/script.sh"), O_WRONLY); }
+
 static int dlopen_no_x(void) {
   if (dlopen(at("bin/libcvlsm_attack_lib.so"), RTLD_NOW)) return 0;
   const char* error = dlerror();
@@ -644,6 +647,7 @@ static const struct attack attacks[] = {
     {"memfd-mmap-exec", memfd_mmap_exec},
     {"execveat-opath", execveat_opath},
     {"dlopen-no-x", dlopen_no_x},
+    {"overwrite-binary", overwrite_binary},
     {"i386-getpid", i386_getpid},
     {"i386-open", i386_open},
     {"x32-getpid", x32_getpid},

@@ -244,19 +244,35 @@ std::vector<Scenario> Build() {
     anon.control_rules = kUnconfined;
     s.push_back(anon);
   }
-  s.push_back(exec("memfd-exec", "fileless exec (memfd_create + fexecve)",
-                   {EACCES, "lsm/bprm_check_security: exec of an internal-mount file is denied"},
-                   {kSucceeds, "not stopped: Landlock lets internal filesystems (memfd) through"},
-                   kSeccompNoPaths));
-  s.push_back(exec("memfd-mmap-exec", "fileless code loading (memfd + mmap PROT_EXEC)",
-                   {EACCES, "lsm/mmap_file: PROT_EXEC mapping of an internal-mount file"},
-                   kLandlockNoMmap, kSeccompNoMmap));
+  // No rule can name a memfd: only an unconfined run shows that these work.
+  auto unconfined = [](Scenario scenario) {
+    scenario.control_rules = kUnconfined;
+    return scenario;
+  };
+  s.push_back(unconfined(
+      exec("memfd-exec", "fileless exec (memfd_create + fexecve)",
+           {EACCES, "lsm/bprm_check_security: exec of an internal-mount file is denied"},
+           {kSucceeds, "not stopped: Landlock lets internal filesystems (memfd) through"},
+           kSeccompNoPaths)));
+  s.push_back(
+      unconfined(exec("memfd-mmap-exec", "fileless code loading (memfd + mmap PROT_EXEC)",
+                      {EACCES, "lsm/mmap_file: PROT_EXEC mapping of an internal-mount file"},
+                      kLandlockNoMmap, kSeccompNoMmap)));
   s.push_back(exec("execveat-opath", "execveat(AT_EMPTY_PATH) of an O_PATH descriptor",
                    {EACCES, "lsm/bprm_check_security: x on the object behind the descriptor"},
                    {EACCES, "execute right missing"}, kSeccompNoPaths));
   s.push_back(exec("dlopen-no-x", "noexec bypass: dlopen of a library without x",
                    {EACCES, "lsm/mmap_file: a PROT_EXEC mapping of a file needs x"},
                    kLandlockNoMmap, kSeccompNoMmap, "minimal"));
+
+  s.push_back({.name = "overwrite-binary",
+               .source = "CVE-2019-5736-style: rewrite a binary the host runs",
+               .policy = "minimal",
+               .rules = {"--allow=@/xbin:rx"},
+               .control_rules = {"--allow=@/xbin:rwx"},
+               .bpf_lsm = {EACCES, "lsm/file_open: rx on the binary gives no w"},
+               .landlock = {EACCES, "write_file right missing"},
+               .seccomp = kSeccompNoPaths});
 
   // ---- syscalls the filter refuses in every tier
   constexpr const char* kBadArch =
