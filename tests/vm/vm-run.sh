@@ -187,6 +187,9 @@ $bb mount -t devtmpfs -o nosuid devtmpfs /dev || fail "mount devtmpfs"
 $bb mkdir -p /dev/pts /dev/shm
 $bb mount -t devpts -o nosuid,noexec,gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts || fail "mount devpts"
 $bb mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm || fail "mount /dev/shm"
+# What udev adds on a real system: 5.10's TOMOYO resolves the name of an fd-based exec
+# (execveat AT_EMPTY_PATH, fexecve) through /dev/fd, and fails it with ENOENT without.
+$bb ln -s /proc/self/fd /dev/fd
 # /tmp stays the overlay's (writable, host content visible): a build tree or a CI clone
 # under the host's /tmp must be reachable from the guest.
 $bb mount -t securityfs securityfs /sys/kernel/security || fail "mount securityfs"
