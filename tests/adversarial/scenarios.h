@@ -2,6 +2,7 @@
 // from, the policy it runs under, its control run, and what each tier must make of it.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -37,5 +38,8 @@ struct Scenario {
 };
 
 const std::vector<Scenario>& Scenarios();
+
+// gtest prints a failing parameter with this (its name, not its bytes).
+inline void PrintTo(const Scenario& scenario, std::ostream* os) { *os << scenario.name; }
 
 }  // namespace cvlsm::adversarial

@@ -34,7 +34,9 @@ kernel=$(clean | sed -n 's/^guest kernel: \([^ ]*\).*/\1/p' | head -n1)
 tier=$(clean | sed -n 's/^observed tier: \([a-z-]*\).*/\1/p' | tail -n1)
 passed=$(clean | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | awk '{s += $1} END {print s + 0}')
 failed=$(clean | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | awk '{s += $1} END {print s + 0}')
-clean | sed -n 's/^\[  FAILED  \] \([A-Za-z0-9_/.]*\) (.*/\1/p' | sort -u >"$results/$name.failures"
+# Parameterized tests end their name with ", where GetParam() = ...".
+clean | sed -n 's/^\[  FAILED  \] \([A-Za-z0-9_/.]*\)\( (\|, where \).*/\1/p' | sort -u \
+  >"$results/$name.failures"
 [ -s "$results/$name.failures" ] || rm -f "$results/$name.failures"
 
 verdict=pass
