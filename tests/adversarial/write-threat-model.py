@@ -118,7 +118,10 @@ def main(argv):
             label = tier_label(row)
             if label not in whys[row["why"]]:
                 whys[row["why"]].append(label)
-        parts = [f"{', '.join(labels)}: {why}" for why, labels in whys.items()]
+        # Strongest tier first.
+        rank = lambda label: ["bpf-lsm", "landlock", "seccomp"].index(label.split()[0])
+        groups = sorted(whys.items(), key=lambda item: min(rank(label) for label in item[1]))
+        parts = [f"{', '.join(sorted(labels, key=rank))}: {why}" for why, labels in groups]
         out.append(f"- `{scenario}` ({source}). " + "; ".join(parts) + ".")
     out.append("")
     out.append(END)
