@@ -548,6 +548,9 @@ static int ptrace_outside(void) {
 /* SIGWINCH: delivered, but harmless to the victim (ignored by default). */
 static int kill_outside(void) { return err_or_ok(kill(victim, SIGWINCH)); }
 
+/* The process that launched this one: cv-lsm itself when confined (it forwards SIGWINCH). */
+static int kill_launcher(void) { return err_or_ok(kill(getppid(), SIGWINCH)); }
+
 /* Writes a byte of the program's own read-only text back through /proc/self/mem, which
  * writes through page protections (FOLL_FORCE): code injection past W^X. */
 static int proc_self_mem_write(void) {
@@ -667,6 +670,7 @@ static const struct attack attacks[] = {
     {"tiocsti-upper-bits", tiocsti_upper_bits},
     {"ptrace-outside", ptrace_outside},
     {"kill-outside", kill_outside},
+    {"kill-launcher", kill_launcher},
     {"proc-self-mem-write", proc_self_mem_write},
     {"proc-self-mem-write-granted", proc_self_mem_write},
     {"proc-victim-mem", proc_victim_mem},

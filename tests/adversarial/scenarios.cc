@@ -348,6 +348,14 @@ std::vector<Scenario> Build() {
                    "whose pid it is"},
        .landlock_min_abi = 6,
        .landlock_older = {kSucceeds, "not stopped: Landlock before ABI 6 does not scope signals"}});
+  {
+    Scenario launcher = s.back();
+    launcher.name = "kill-launcher";
+    launcher.source = "published BPF-tool bypasses: stop the agent that enforces";
+    launcher.bpf_lsm.why = "lsm/task_kill: the launcher is outside the cgroup";
+    launcher.landlock.why = "Landlock signal scoping (ABI 6): the launcher is outside the domain";
+    s.push_back(launcher);
+  }
   s.push_back({.name = "proc-self-mem-write",
                .source = "CVE-2016-5195 Dirty COW: write through /proc/self/mem",
                .policy = "minimal",
