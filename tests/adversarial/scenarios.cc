@@ -158,7 +158,7 @@ std::vector<Scenario> Build() {
        .policy = "minimal",
        .rules = kRo,
        .control_rules = kRoWritable,
-       .bpf_lsm = {EACCES, "lsm/file_open: O_TRUNC needs w"},
+       .bpf_lsm = {EACCES, "lsm/path_truncate (file_truncate from 6.2): O_TRUNC needs w"},
        .landlock = {EACCES, "truncate right (ABI 3) missing"},
        .seccomp = kSeccompNoPaths,
        .landlock_min_abi = 3,
