@@ -301,6 +301,16 @@ static int errno_in_message(const char* text) {
   return UNCLEAR;
 }
 
+static int mmap_exec_path(const char* path);
+
+/* What glibc's loader saw: it reports a refused segment mapping without the errno, so make
+ * the mapping it was refused (the file, PROT_EXEC) to learn it. */
+static int loader_verdict(const char* text, const char* path) {
+  if (!strstr(text, "failed to map segment")) return errno_in_message(text);
+  int err = mmap_exec_path(path);
+  return err ? err : UNCLEAR;
+}
+
 /* The dynamic loader run as the program, mapping a binary that has no x itself. */
 static int ldso_no_x(void) {
   int pipefd[2];
@@ -321,7 +331,7 @@ static int ldso_no_x(void) {
     len += (size_t)n;
   text[len] = '\0';
   int status = wait_child(pid);
-  return status == 0 ? 0 : errno_in_message(text);
+  return status == 0 ? 0 : loader_verdict(text, at("bin/true"));
 }
 
 static int mmap_exec_fd(int fd) {
@@ -329,11 +339,13 @@ static int mmap_exec_fd(int fd) {
   return map == MAP_FAILED ? errno : 0;
 }
 
-static int mmap_exec_no_x(void) {
-  int fd = open(at("bin/true"), O_RDONLY | O_CLOEXEC);
+static int mmap_exec_path(const char* path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   return mmap_exec_fd(fd);
 }
+
+static int mmap_exec_no_x(void) { return mmap_exec_path(at("bin/true")); }
 
 static int mprotect_exec_no_x(void) {
   int fd = open(at("bin/true"), O_RDONLY | O_CLOEXEC);
@@ -390,7 +402,7 @@ static int overwrite_binary(void) { return open_close(at("xbin/script.sh"), O_WR
 static int dlopen_no_x(void) {
   if (dlopen(at("bin/libcvlsm_attack_lib.so"), RTLD_NOW)) return 0;
   const char* error = dlerror();
-  return errno_in_message(error ? error : "");
+  return loader_verdict(error ? error : "", at("bin/libcvlsm_attack_lib.so"));
 }
 
 /* ---- syscalls the filter refuses --------------------------------------------------- */
