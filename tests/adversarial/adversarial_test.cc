@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -67,7 +68,11 @@ Outcome Expected(const Scenario& scenario) {
   if (tier == "landlock") {
     return LandlockAbi() < scenario.landlock_min_abi ? scenario.landlock_older : scenario.landlock;
   }
-  return scenario.bpf_lsm;
+  utsname uts{};
+  int major = 0, minor = 0;
+  if (::uname(&uts) == 0) std::sscanf(uts.release, "%d.%d", &major, &minor);
+  return major * 1000 + minor < scenario.bpf_lsm_min_kernel ? scenario.bpf_lsm_older
+                                                            : scenario.bpf_lsm;
 }
 
 // The tree an attack works on: a read-only and a writable directory, a secret outside every

@@ -204,6 +204,11 @@ std::vector<Scenario> Build() {
     Scenario chown = WriteInRo("chown-ro", "our own: metadata of a read-only file",
                                "lsm/path_chown: w on the object", "");
     chown.landlock = kLandlockNoMetadata;
+    // path_chown passes uid and gid by value, which BPF programs attach to from 6.1 only.
+    chown.bpf_lsm_min_kernel = 6001;
+    chown.bpf_lsm_older = {kSucceeds,
+                           "not stopped before 6.1: no BPF program can attach to "
+                           "path_chown (its uid/gid are structs passed by value)"};
     s.push_back(chown);
   }
 

@@ -35,6 +35,9 @@ struct Scenario {
   // Landlock kernels below this ABI get `landlock_older` (0: no difference).
   int landlock_min_abi = 0;
   Outcome landlock_older = {};
+  // bpf-lsm kernels older than this (major * 1000 + minor) get `bpf_lsm_older`.
+  int bpf_lsm_min_kernel = 0;
+  Outcome bpf_lsm_older = {};
 };
 
 const std::vector<Scenario>& Scenarios();
