@@ -42,7 +42,12 @@ struct TracedProg {
 std::vector<TracedProg> FindTracedProgs(const Workload& workload, uint32_t loaded_after) {
   std::vector<TracedProg> progs;
   std::vector<std::pair<std::string, std::string>> wanted = {{"bpf_file_open", "cvlsm_file_open"}};
-  if (workload.runs_binary) wanted.push_back({"bpf_bprm_check", "cvlsm_bprm_chec"});
+  if (workload.runs_binary) {
+    // An exec is checked three ways: the open (FMODE_EXEC), bprm_check, and mmap_file per
+    // executable mapping.
+    wanted.push_back({"bpf_bprm_check", "cvlsm_bprm_chec"});
+    wanted.push_back({"bpf_mmap_file", "cvlsm_mmap_file"});
+  }
   for (auto& [key, name] : wanted) {
     absl::StatusOr<UniqueFd> fd = FindBpfProg(name, loaded_after);
     if (!fd.ok()) {

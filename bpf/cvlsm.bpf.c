@@ -130,12 +130,19 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 }
 
 /* `x` on a file whose contents become code (exec or an executable mapping); a file no rule
- * can name (memfd, other internal mounts) cannot become code at all (fileless code). */
+ * can name (memfd, other internal mounts) cannot become code at all (fileless code).
+ * Every exec passes here two or three times (bprm_check, then mmap_file per executable
+ * segment and for the loader), so it takes the inlined walk like file_open (bench/). */
 static __always_inline int check_exec(const struct cvlsm_cgroup_policy *policy, struct file *file)
 {
-	if (on_internal_mount(file->f_path.mnt))
+	struct vfsmount *vfsmnt = file->f_path.mnt;
+	struct dentry *dentry = file->f_path.dentry;
+
+	if (!vfsmnt || !dentry || on_internal_mount(vfsmnt))
 		return -EACCES;
-	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_EXEC);
+	if (!(fast_granted_modes(policy, vfsmnt, dentry, CVLSM_MODE_EXEC) & CVLSM_MODE_EXEC))
+		return -EACCES;
+	return 0;
 }
 
 static __always_inline int check_exec_mapping(struct file *file)
