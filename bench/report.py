@@ -63,8 +63,8 @@ EXPECTED_OTHER = {
     "policy_ops": lambda objs: {(o.get("tier"), o.get("operation")) for o in objs
                                 if o["bench"] == "policy_ops"} >= {
         ("any", "build"), ("bpf-lsm", "resolve"), ("bpf-lsm", "install"),
-        ("bpf-lsm", "update_one"), ("bpf-lsm", "replace_all"), ("bpf-lsm", "release"),
-        ("landlock", "ruleset")},
+        ("bpf-lsm", "update_one"), ("bpf-lsm", "remove_one"), ("bpf-lsm", "update_diff"),
+        ("bpf-lsm", "replace_all"), ("bpf-lsm", "release"), ("landlock", "ruleset")},
     "build": lambda objs: {o.get("config") for o in objs if o["bench"] == "build"} >= {
         "none", "build-preset", "build-preset-without-startup"},
     "syscall": lambda objs: any(o["bench"] == "syscall" and "median_ns" in o for o in objs),
@@ -198,7 +198,7 @@ def grid_section(w, title, bench, lines):
     w(f"### {title}")
     w("")
     head = ["rules", "depth"] + [f"`{c}`" for c in configs]
-    prog_keys = ["bpf_file_open"] + (["bpf_bprm_check"] if bench == "exec" else [])
+    prog_keys = ["bpf_file_open"] + (["bpf_bprm_check", "bpf_mmap_file"] if bench == "exec" else [])
     for prog in prog_keys:
         label = prog.replace("bpf_", "")
         head += [f"{label} prog, none", f"{label} prog, bpf-lsm"]
@@ -275,7 +275,8 @@ def targets_section(w, runs):
               f"{verdict(install < 50e6)} |")
         update = policy_op(lines, "bpf-lsm", "update_one", 10000)
         if update is not None:
-            w(f"| updating one rule (of 10k): under 1 ms | {series} | {ns(update)}, emulated | "
+            w(f"| updating one rule (of 10k): under 1 ms | {series} | {ns(update)} "
+              f"(`SetPathRule`), emulated | "
               f"{verdict(update < 1e6)} |")
         build = next((o for o in lines if o["bench"] == "build"
                       and o.get("config") == "build-preset-without-startup"), None)
@@ -314,12 +315,14 @@ def policy_section(w, series, lines):
     w("")
     rule_counts = sorted({o["rules"] for o in rows})
     ops = [("any", "build"), ("bpf-lsm", "resolve"), ("bpf-lsm", "install"),
-           ("bpf-lsm", "update_one"), ("bpf-lsm", "replace_all"), ("bpf-lsm", "release"),
-           ("landlock", "ruleset")]
+           ("bpf-lsm", "update_one"), ("bpf-lsm", "remove_one"), ("bpf-lsm", "update_diff"),
+           ("bpf-lsm", "replace_all"), ("bpf-lsm", "release"), ("landlock", "ruleset")]
     w("Median time (emulated). `resolve`: every rule path to the kernel object it names; "
-      "`install`: the map entries and the cgroup's entry; `update_one`: resolve one more "
-      "path and update in place; `replace_all`: every rule changed, a new generation and "
-      "one switch; `ruleset`: the Landlock tier's equivalent of resolve + install.")
+      "`install`: the map entries and the cgroup's entry; `update_one`: `SetPathRule`, one "
+      "more path resolved and one map update; `remove_one`: `RemovePathRule`, the same rule "
+      "taken out; `update_diff`: the same one-rule change handed over as a whole policy "
+      "(`Update` finds the difference); `replace_all`: every rule changed, a new generation "
+      "and one switch; `ruleset`: the Landlock tier's equivalent of resolve + install.")
     w("")
     w("| operation | " + " | ".join(f"{n} rules" for n in rule_counts) + " |")
     w("|---|" + "---|" * len(rule_counts))

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -17,6 +18,7 @@
 #include "bpf_backend/kernel_object_identifier.h"
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
+#include "common/fd_limit.h"
 #include "common/unique_fd.h"
 
 namespace cvlsm {
@@ -157,7 +159,7 @@ absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, ResolvedPathRul
     return Annotate(status, "register the cgroup with the LSM programs");
   }
   // The rules (and the pins that keep their inodes alive) live as long as the confinement.
-  confined_.emplace(cgroup_id, Confinement{policy_id, std::move(rules)});
+  confined_.emplace(cgroup_id, Confinement(policy_id, std::move(rules)));
   return absl::OkStatus();
 }
 
@@ -213,7 +215,8 @@ absl::Status BpfLsmEnforcer::UpdateResolved(uint64_t cgroup_id, ResolvedPathRule
   absl::StatusOr<bool> in_place = UpdateOneRuleInPlace(current.policy_id, current.rules, rules);
   if (!in_place.ok()) return in_place.status();
   if (*in_place) {
-    current.rules = std::move(rules);  // old pins drop only now, after the map stopped naming them
+    // Old pins drop only now, after the map stopped naming them.
+    current = Confinement(current.policy_id, std::move(rules));
     return absl::OkStatus();
   }
   __u32 policy_id = next_policy_id_++;
@@ -227,8 +230,154 @@ absl::Status BpfLsmEnforcer::UpdateResolved(uint64_t cgroup_id, ResolvedPathRule
     return Annotate(status, "switch the cgroup to the new rules");
   }
   absl::Status removed = DeleteRules(current.policy_id, current.rules);
-  current = Confinement{policy_id, std::move(rules)};
+  current = Confinement(policy_id, std::move(rules));
   return Annotate(removed, "remove the replaced rules");
+}
+
+BpfLsmEnforcer::Confinement::Confinement(__u32 id, ResolvedPathRules installed)
+    : policy_id(id), rules(std::move(installed)) {
+  index.reserve(rules.rules.size());
+  for (size_t i = 0; i < rules.rules.size(); ++i) {
+    index.emplace(rules.rules[i].object.key, i);
+    if (rules.rules[i].modes.deny != 0) ++deny_rules;
+  }
+}
+
+void BpfLsmEnforcer::Confinement::Put(ResolvedPathRule rule) {
+  auto [it, inserted] = index.try_emplace(rule.object.key, rules.rules.size());
+  if (rule.modes.deny != 0) ++deny_rules;
+  if (inserted) {
+    rules.rules.push_back(std::move(rule));
+  } else {
+    if (rules.rules[it->second].modes.deny != 0) --deny_rules;
+    rules.rules[it->second] = std::move(rule);  // the old pin drops here
+  }
+  rules.has_deny_rules = deny_rules > 0;
+}
+
+void BpfLsmEnforcer::Confinement::Erase(size_t position) {
+  if (rules.rules[position].modes.deny != 0) --deny_rules;
+  index.erase(rules.rules[position].object.key);
+  if (position + 1 != rules.rules.size()) {
+    rules.rules[position] = std::move(rules.rules.back());
+    index[rules.rules[position].object.key] = position;
+  }
+  rules.rules.pop_back();
+  rules.has_deny_rules = deny_rules > 0;
+}
+
+absl::StatusOr<BpfLsmEnforcer::Confinement*> BpfLsmEnforcer::Confined(uint64_t cgroup_id) {
+  auto it = confined_.find(cgroup_id);
+  if (it == confined_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("cgroup ", cgroup_id, " is not confined: confine it before updating"));
+  }
+  return &it->second;
+}
+
+absl::StatusOr<ObjectId> BpfLsmEnforcer::IdentifyOne(const std::string& path) {
+  KernelObjectIdentifier identifier(*skeleton_);
+  absl::StatusOr<ObjectId> object = identifier.Identify(path);
+  // Room for one more pin is checked only when it is missing: counting the open
+  // descriptors costs as much as the policy is large.
+  if (absl::IsResourceExhausted(object.status())) {  // EMFILE
+    if (absl::Status room = EnsureDescriptorRoom(1); !room.ok()) return room;
+    object = identifier.Identify(path);
+  }
+  if (!object.ok()) return Annotate(object.status(), absl::StrCat("path rule '", path, "'"));
+  return object;
+}
+
+absl::Status BpfLsmEnforcer::WriteEntry(uint64_t cgroup_id, const Confinement& confinement) {
+  return Annotate(skeleton_->cgroups().Update(
+                      cgroup_id, CgroupEntry(confinement.policy_id, confinement.rules), BPF_EXIST),
+                  "rewrite the cgroup's entry");
+}
+
+absl::Status BpfLsmEnforcer::SetProcSelfModes(uint64_t cgroup_id, Confinement& confinement,
+                                              AccessModes modes) {
+  AccessModes before = confinement.rules.proc_self_modes;
+  confinement.rules.proc_self_modes = modes;
+  absl::Status status = WriteEntry(cgroup_id, confinement);
+  if (!status.ok()) confinement.rules.proc_self_modes = before;
+  return status;
+}
+
+absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& path,
+                                         PathModes modes) {
+  absl::StatusOr<Confinement*> confinement = Confined(cgroup_id);
+  if (!confinement.ok()) return confinement.status();
+  Confinement& current = **confinement;
+  if (absl::Status status = CheckPathRule(path, modes.allow | modes.deny); !status.ok()) {
+    return status;
+  }
+  modes.required = true;
+  if (IsProcSelfRule(path)) return SetProcSelfModes(cgroup_id, current, modes.allow & ~modes.deny);
+  absl::StatusOr<ObjectId> object = IdentifyOne(path);
+  if (!object.ok()) return object.status();
+  ResolvedPathRule rule{path, *std::move(object), modes};
+
+  auto existing = current.index.find(rule.object.key);
+  bool had_deny =
+      existing != current.index.end() && current.rules.rules[existing->second].modes.deny != 0;
+  size_t deny_after = current.deny_rules - (had_deny ? 1 : 0) + (modes.deny != 0 ? 1 : 0);
+  // The deny flag makes the walk go to the root: on before a deny rule is in the map, off
+  // only after the last one left it, so no walk stops early above a deny rule.
+  bool flag_on = current.deny_rules == 0 && deny_after > 0;
+  bool flag_off = current.deny_rules > 0 && deny_after == 0;
+  if (flag_on) {
+    ResolvedPathRules flagged;
+    flagged.proc_self_modes = current.rules.proc_self_modes;
+    flagged.has_deny_rules = true;
+    if (absl::Status status = skeleton_->cgroups().Update(
+            cgroup_id, CgroupEntry(current.policy_id, flagged), BPF_EXIST);
+        !status.ok()) {
+      return Annotate(status, "flag the cgroup's deny rules");
+    }
+  }
+  if (absl::Status status =
+          skeleton_->path_rules().Update(RuleKey(current.policy_id, rule), RuleValue(rule));
+      !status.ok()) {
+    if (flag_on) (void)WriteEntry(cgroup_id, current);
+    return Annotate(status, absl::StrCat("set the rule for ", path));
+  }
+  current.Put(std::move(rule));
+  return flag_off ? WriteEntry(cgroup_id, current) : absl::OkStatus();
+}
+
+absl::Status BpfLsmEnforcer::RemovePathRule(uint64_t cgroup_id, const std::string& path) {
+  absl::StatusOr<Confinement*> confinement = Confined(cgroup_id);
+  if (!confinement.ok()) return confinement.status();
+  Confinement& current = **confinement;
+  if (absl::Status status = CheckPathRule(path, kAllModes); !status.ok()) return status;
+  if (IsProcSelfRule(path)) {
+    if (current.rules.proc_self_modes == 0) {
+      return absl::NotFoundError(absl::StrCat("cgroup ", cgroup_id, " has no rule on ", path));
+    }
+    return SetProcSelfModes(cgroup_id, current, 0);
+  }
+  std::optional<size_t> position;
+  if (absl::StatusOr<ObjectId> object = IdentifyOne(path); object.ok()) {
+    auto found = current.index.find(object->key);
+    if (found != current.index.end()) position = found->second;
+  } else {
+    // A path that is gone can still name its rule: the rule's pin keeps the object.
+    for (size_t i = 0; i < current.rules.rules.size() && !position; ++i) {
+      if (current.rules.rules[i].path == path) position = i;
+    }
+    if (!position) return object.status();
+  }
+  if (!position) {
+    return absl::NotFoundError(absl::StrCat("cgroup ", cgroup_id, " has no rule on ", path));
+  }
+  if (absl::Status status = skeleton_->path_rules().Delete(
+          RuleKey(current.policy_id, current.rules.rules[*position]));
+      !status.ok()) {
+    return Annotate(status, absl::StrCat("remove the rule for ", path));
+  }
+  bool flag_off = current.rules.rules[*position].modes.deny != 0 && current.deny_rules == 1;
+  current.Erase(*position);
+  return flag_off ? WriteEntry(cgroup_id, current) : absl::OkStatus();
 }
 
 absl::Status BpfLsmEnforcer::Release(uint64_t cgroup_id) {

@@ -3,7 +3,9 @@
 
 #include <map>
 #include <memory>
+#include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "bpf_backend/lsm_skeleton.h"
 #include "runtime/enforcer.h"
@@ -28,6 +30,10 @@ class BpfLsmEnforcer : public PathEnforcer {
   // then removes the old rules: a generation switch.
   absl::Status Update(uint64_t cgroup_id, const Policy& policy) override;
   absl::Status UpdateResolved(uint64_t cgroup_id, ResolvedPathRules rules);
+  // One map update (two when the deny flag or /proc/self changes), independent of the
+  // policy's size: the rules are indexed by object.
+  absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes) override;
+  absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path) override;
   absl::Status Release(uint64_t cgroup_id) override;
 
   // What the path-rules map charges the kernel now (fdinfo "memlock": the memory in use
@@ -44,12 +50,26 @@ class BpfLsmEnforcer : public PathEnforcer {
   absl::StatusOr<bool> UpdateOneRuleInPlace(__u32 policy_id, const ResolvedPathRules& old_rules,
                                             const ResolvedPathRules& new_rules);
 
-  std::unique_ptr<LsmSkeleton> skeleton_;
-  __u32 next_policy_id_ = 1;
+  // A confined cgroup's rules as installed under its policy id.
   struct Confinement {
+    Confinement(__u32 id, ResolvedPathRules installed);
     __u32 policy_id;
     ResolvedPathRules rules;
+    absl::flat_hash_map<uint64_t, size_t> index;  // object key -> position in rules.rules
+    size_t deny_rules = 0;                        // rules with deny modes
+    void Put(ResolvedPathRule rule);
+    void Erase(size_t position);
   };
+  absl::StatusOr<Confinement*> Confined(uint64_t cgroup_id);
+  // The rule one path names, resolved like a policy's (pinned, a missing path named).
+  absl::StatusOr<ObjectId> IdentifyOne(const std::string& path);
+  // Rewrites the cgroup's entry from the confinement (proc_self_modes, the deny flag).
+  absl::Status WriteEntry(uint64_t cgroup_id, const Confinement& confinement);
+  // /proc/self's modes live in the cgroup's entry, not in a rule.
+  absl::Status SetProcSelfModes(uint64_t cgroup_id, Confinement& confinement, AccessModes modes);
+
+  std::unique_ptr<LsmSkeleton> skeleton_;
+  __u32 next_policy_id_ = 1;
   std::map<uint64_t, Confinement> confined_;  // by cgroup id
 };
 

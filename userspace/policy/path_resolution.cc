@@ -41,6 +41,10 @@ class OpenPathObjectIdentifier : public ObjectIdentifier {
 
 }  // namespace
 
+bool IsProcSelfRule(const std::string& path) {
+  return path == "/proc/self" || path == "/proc/thread-self";
+}
+
 ObjectIdentifier& OpenPathIdentifier() {
   static OpenPathObjectIdentifier identifier;
   return identifier;
@@ -60,7 +64,7 @@ absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
   }
 
   for (const auto& [path, modes] : policy.paths()) {
-    if (path == "/proc/self" || path == "/proc/thread-self") {
+    if (IsProcSelfRule(path)) {
       resolved.proc_self_modes |= modes.allow & ~modes.deny;
       continue;
     }

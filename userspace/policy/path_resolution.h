@@ -51,6 +51,10 @@ ObjectIdentifier& StatIdentifier();
 // descriptors to the kernel, such as Landlock).
 ObjectIdentifier& OpenPathIdentifier();
 
+// /proc/self and /proc/thread-self: rules on the confined process's own entry, which no
+// object in the manager's view stands for.
+bool IsProcSelfRule(const std::string& path);
+
 // Fails naming the rule path when a required path does not exist or cannot be read;
 // missing preset paths are skipped.
 absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,

@@ -36,7 +36,7 @@ absl::Status Policy::AddSyscall(absl::string_view name) {
   return absl::OkStatus();
 }
 
-absl::Status Policy::CheckPathRule(absl::string_view path, AccessModes modes) const {
+absl::Status CheckPathRule(absl::string_view path, AccessModes modes) {
   if (path.empty() || path.front() != '/') {
     return absl::InvalidArgumentError(
         absl::StrCat("path rule '", path, "' is not an absolute path"));

@@ -63,11 +63,14 @@ class Policy {
   explicit Policy(PolicyType type) : type_(type) {}
   void AddPresetPaths(std::initializer_list<PresetPath> paths);
   absl::Status AddRule(absl::string_view path, AccessModes modes, bool deny);
-  absl::Status CheckPathRule(absl::string_view path, AccessModes modes) const;
 
   PolicyType type_;
   std::set<std::string> syscalls_;
   std::map<std::string, PathModes> paths_;
 };
+
+// Whether `path` can be a rule with `modes`: absolute, no NUL, a non-empty combination of
+// r, w and x, not below /proc/self. The error names the rule and what was expected.
+absl::Status CheckPathRule(absl::string_view path, AccessModes modes);
 
 }  // namespace cvlsm

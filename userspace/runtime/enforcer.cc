@@ -17,6 +17,15 @@ class SyscallOnlyEnforcer : public PathEnforcer {
   absl::Status Update(uint64_t cgroup_id, const Policy& policy) override {
     return Confine(cgroup_id, policy);
   }
+  absl::Status SetPathRule(uint64_t, const std::string& path, PathModes modes) override {
+    if (absl::Status status = CheckPathRule(path, modes.allow | modes.deny); !status.ok()) {
+      return status;
+    }
+    return StatIdentifier().Identify(path).status();
+  }
+  absl::Status RemovePathRule(uint64_t, const std::string& path) override {
+    return CheckPathRule(path, kAllModes);
+  }
   absl::Status Release(uint64_t) override { return absl::OkStatus(); }
 };
 
@@ -69,11 +78,21 @@ absl::string_view TierEnforces(Tier tier) {
   return "";
 }
 
-absl::Status PathEnforcer::Update(uint64_t, const Policy&) {
+absl::Status PathEnforcer::FixedRulesError() const {
   return absl::FailedPreconditionError(
       absl::StrCat("the ", TierName(tier()),
                    " tier cannot change the rules of running processes (they are fixed when the "
                    "command starts); restart the command, or use the bpf-lsm tier"));
+}
+
+absl::Status PathEnforcer::Update(uint64_t, const Policy&) { return FixedRulesError(); }
+
+absl::Status PathEnforcer::SetPathRule(uint64_t, const std::string&, PathModes) {
+  return FixedRulesError();
+}
+
+absl::Status PathEnforcer::RemovePathRule(uint64_t, const std::string&) {
+  return FixedRulesError();
 }
 
 std::unique_ptr<PathEnforcer> MakeSyscallOnlyEnforcer() {

@@ -42,6 +42,13 @@ class PathEnforcer {
   // policy or the new one, never a mix and never no policy; on error the old one stays.
   // Tiers whose rules cannot change after start refuse, saying so.
   virtual absl::Status Update(uint64_t cgroup_id, const Policy& policy);
+  // Sets the rule on the object `path` reaches to `modes` (adding it when the cgroup has
+  // none there), every other rule unchanged: on bpf-lsm one map operation whatever the
+  // policy's size. The rule replaces the modes the object had, even when other rule paths
+  // of the policy named the same object. Refused like Update by tiers fixed at start.
+  virtual absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes);
+  // Removes the rule on the object `path` reaches; NotFound when the cgroup has none there.
+  virtual absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path);
   // Removes the cgroup's confinement and its rules; idempotent.
   virtual absl::Status Release(uint64_t cgroup_id) = 0;
   // What the confined process applies to itself before exec; null when the tier confines
@@ -50,6 +57,10 @@ class PathEnforcer {
     (void)policy;
     return std::unique_ptr<ChildRestriction>();
   }
+
+ protected:
+  // What Update, SetPathRule and RemovePathRule return on tiers whose rules are fixed.
+  absl::Status FixedRulesError() const;
 };
 
 // The seccomp tier: path rules are validated but not enforced (the caller says so).

@@ -1,4 +1,5 @@
-// Changing the rules of a confined cgroup while its processes run (PathEnforcer::Update).
+// Changing the rules of a confined cgroup while its processes run (PathEnforcer::Update,
+// SetPathRule, RemovePathRule).
 // A confined opener probes two trees in a loop while the policy flips between "a allowed"
 // and "b allowed" many times: every probe must see the old policy or the new one, never
 // both trees allowed, never both refused (a window without rules), and the file outside
@@ -7,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +87,23 @@ class LiveUpdateTest : public ::testing::Test {
     EXPECT_TRUE(
         policy.AddPath(decoy_.path(), tree == tree_a_.path() ? kRead : kRead | kWrite).ok());
     return policy;
+  }
+
+  // Which of file a (1) and file b (2) a process of the cgroup opens; 4 when a refusal was
+  // not EACCES.
+  int Verdicts(const OwnedCgroup& cgroup) {
+    int procs = ::open(cgroup.procs_file().c_str(), O_WRONLY | O_CLOEXEC);
+    pid_t child = ::fork();
+    if (child == 0) {
+      if (::write(procs, "0", 1) != 1) ::_exit(100);
+      OpenerReport scratch;
+      ::_exit((Opens(file_a_, &scratch) ? 1 : 0) | (Opens(file_b_, &scratch) ? 2 : 0) |
+              (scratch.unexpected_errno.load() ? 4 : 0));
+    }
+    ::close(procs);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
   ScratchDir tree_a_{"/var/tmp"}, tree_b_{"/var/tmp"}, decoy_{"/var/tmp"}, outside_{"/var/tmp"};
@@ -175,33 +194,82 @@ TEST_F(LiveUpdateTest, OneRuleChangesInPlaceAndTheRemovedRuleStopsAllowing) {
   ASSERT_TRUE(a_and_b.AddPath(tree_b_.path(), kRead).ok());
   ASSERT_TRUE((*enforcer)->Confine(cgroup->id(), only_a).ok());
 
-  auto verdicts = [&]() {
-    int procs = ::open(cgroup->procs_file().c_str(), O_WRONLY | O_CLOEXEC);
-    pid_t child = ::fork();
-    if (child == 0) {
-      if (::write(procs, "0", 1) != 1) ::_exit(100);
-      OpenerReport scratch;
-      ::_exit((Opens(file_a_, &scratch) ? 1 : 0) | (Opens(file_b_, &scratch) ? 2 : 0) |
-              (scratch.unexpected_errno.load() ? 4 : 0));
-    }
-    ::close(procs);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  };
-  EXPECT_EQ(verdicts(), 1);  // a only
+  EXPECT_EQ(Verdicts(*cgroup), 1);  // a only
   ASSERT_TRUE((*enforcer)->Update(cgroup->id(), a_and_b).ok());
-  EXPECT_EQ(verdicts(), 3);  // a and b
+  EXPECT_EQ(Verdicts(*cgroup), 3);  // a and b
   ASSERT_TRUE((*enforcer)->Update(cgroup->id(), only_a).ok());
-  EXPECT_EQ(verdicts(), 1);  // b's rule removed
+  EXPECT_EQ(Verdicts(*cgroup), 1);  // b's rule removed
   ASSERT_TRUE(missing.AddPath(tree_a_.path(), kRead).ok());
   absl::Status failed = (*enforcer)->Update(cgroup->id(), missing);
   EXPECT_FALSE(failed.ok());
   EXPECT_NE(failed.message().find("/nonexistent/cv-lsm-update"), absl::string_view::npos) << failed;
-  EXPECT_EQ(verdicts(), 1);  // the failed update left the policy as it was
+  EXPECT_EQ(Verdicts(*cgroup), 1);  // the failed update left the policy as it was
   EXPECT_EQ((*enforcer)->Update(cgroup->id() + 1000000, only_a).code(),
             absl::StatusCode::kNotFound);
   EXPECT_TRUE((*enforcer)->Release(cgroup->id()).ok());
+  EXPECT_TRUE(cgroup->Remove().ok());
+}
+
+TEST_F(LiveUpdateTest, OneRuleIsSetAndRemovedWithoutTheRestOfThePolicy) {
+  const PathModes read{.allow = kRead};
+  if (ExpectedTier() != "bpf-lsm") {
+    absl::StatusOr<EnforcerChoice> choice = ChooseEnforcer(TierRequest::kAuto);
+    ASSERT_TRUE(choice.ok()) << choice.status();
+    absl::Status set = choice->enforcer->SetPathRule(1, tree_b_.path(), read);
+    absl::Status missing = choice->enforcer->SetPathRule(1, "/nonexistent/cv-lsm-set", read);
+    if (ExpectedTier() == "landlock") {
+      EXPECT_EQ(set.code(), absl::StatusCode::kFailedPrecondition) << set;
+      EXPECT_EQ(choice->enforcer->RemovePathRule(1, tree_b_.path()).code(),
+                absl::StatusCode::kFailedPrecondition);
+    } else {  // seccomp: nothing to change, but the path is still checked
+      EXPECT_TRUE(set.ok()) << set;
+      EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound) << missing;
+    }
+    return;
+  }
+  auto enforcer = BpfLsmEnforcer::Create();
+  ASSERT_TRUE(enforcer.ok()) << enforcer.status();
+  auto cgroup = OwnedCgroup::Create("cv-lsm", "one-rule", CVLSM_MAX_CGROUP_DEPTH - 1);
+  ASSERT_TRUE(cgroup.ok()) << cgroup.status();
+  Policy only_a = Policy::Preset(PolicyType::kCustom);
+  ASSERT_TRUE(only_a.AddPath(tree_a_.path(), kRead).ok());
+  ASSERT_TRUE((*enforcer)->Confine(cgroup->id(), only_a).ok());
+  BpfLsmEnforcer& lsm = **enforcer;
+  EXPECT_EQ(Verdicts(*cgroup), 1);
+
+  ASSERT_TRUE(lsm.SetPathRule(cgroup->id(), tree_b_.path(), read).ok());
+  EXPECT_EQ(Verdicts(*cgroup), 3) << "b added";
+  // A deny rule below an allowed tree: the walk must now go past the allowing ancestor.
+  absl::Status deny = lsm.SetPathRule(cgroup->id(), file_a_, PathModes{.deny = kRead});
+  ASSERT_TRUE(deny.ok()) << deny;
+  EXPECT_EQ(Verdicts(*cgroup), 2) << "a's file denied";
+  ASSERT_TRUE(lsm.RemovePathRule(cgroup->id(), file_a_).ok());
+  EXPECT_EQ(Verdicts(*cgroup), 3) << "the deny rule removed";
+  ASSERT_TRUE(lsm.RemovePathRule(cgroup->id(), tree_b_.path()).ok());
+  EXPECT_EQ(Verdicts(*cgroup), 1) << "b removed";
+
+  // Errors change nothing and say what is wrong.
+  EXPECT_EQ(lsm.RemovePathRule(cgroup->id(), tree_b_.path()).code(), absl::StatusCode::kNotFound);
+  absl::Status missing = lsm.SetPathRule(cgroup->id(), "/nonexistent/cv-lsm-set", read);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound) << missing;
+  EXPECT_NE(missing.message().find("/nonexistent/cv-lsm-set"), absl::string_view::npos);
+  EXPECT_EQ(lsm.SetPathRule(cgroup->id(), tree_b_.path(), PathModes{}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(lsm.SetPathRule(cgroup->id(), "relative/path", read).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(lsm.SetPathRule(cgroup->id() + 1000000, tree_b_.path(), read).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Verdicts(*cgroup), 1);
+
+  // The rule on a directory that was removed since is still found by its name.
+  std::string gone = tree_b_.path() + "/gone";
+  ASSERT_EQ(::mkdir(gone.c_str(), 0755), 0);
+  ASSERT_TRUE(lsm.SetPathRule(cgroup->id(), gone, read).ok());
+  ASSERT_EQ(::rmdir(gone.c_str()), 0);
+  absl::Status removed = lsm.RemovePathRule(cgroup->id(), gone);
+  EXPECT_TRUE(removed.ok()) << removed;
+
+  EXPECT_TRUE(lsm.Release(cgroup->id()).ok());
   EXPECT_TRUE(cgroup->Remove().ok());
 }
 
