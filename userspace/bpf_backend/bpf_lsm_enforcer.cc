@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
@@ -110,12 +111,10 @@ absl::Status BpfLsmEnforcer::SelfTest() {
 }
 
 absl::Status BpfLsmEnforcer::DeleteRules(__u32 policy_id, const ResolvedPathRules& rules) {
-  absl::Status first_error;
-  for (const ResolvedPathRule& rule : rules.rules) {
-    absl::Status status = skeleton_->path_rules().Delete(RuleKey(policy_id, rule));
-    if (first_error.ok()) first_error = status;
-  }
-  return first_error;
+  std::vector<cvlsm_rule_key> keys;
+  keys.reserve(rules.rules.size());
+  for (const ResolvedPathRule& rule : rules.rules) keys.push_back(RuleKey(policy_id, rule));
+  return skeleton_->path_rules().DeleteBatch(keys);
 }
 
 absl::StatusOr<ResolvedPathRules> BpfLsmEnforcer::Resolve(const Policy& policy) {
@@ -133,16 +132,23 @@ absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
   return ConfineResolved(cgroup_id, *std::move(rules));
 }
 
+// One batch: a syscall per rule was most of the time for large policies (bench/).
 absl::Status BpfLsmEnforcer::InstallRules(__u32 policy_id, const ResolvedPathRules& rules) {
+  std::vector<cvlsm_rule_key> keys;
+  std::vector<cvlsm_rule_value> values;
+  keys.reserve(rules.rules.size());
+  values.reserve(rules.rules.size());
   for (const ResolvedPathRule& rule : rules.rules) {
-    if (absl::Status status =
-            skeleton_->path_rules().Update(RuleKey(policy_id, rule), RuleValue(rule));
-        !status.ok()) {
-      (void)DeleteRules(policy_id, rules);
-      return Annotate(status, absl::StrCat("install the rule for ", rule.path));
-    }
+    keys.push_back(RuleKey(policy_id, rule));
+    values.push_back(RuleValue(rule));
   }
-  return absl::OkStatus();
+  size_t written = 0;
+  absl::Status status = skeleton_->path_rules().UpdateBatch(keys, values, &written);
+  if (status.ok()) return status;
+  (void)DeleteRules(policy_id, rules);
+  return Annotate(status, written < rules.rules.size()
+                              ? absl::StrCat("install the rule for ", rules.rules[written].path)
+                              : std::string("install the rules"));
 }
 
 absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, ResolvedPathRules rules) {
