@@ -1,6 +1,7 @@
 // Containers as root on this host (its tier, CVLSM_EXPECT_TIER): creation, namespaces,
 // capabilities, confinement, spawn/kill/wait, teardown that leaves nothing behind, and
 // policy sharing. Through the public C API only.
+#include <bpf/bpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,6 +54,30 @@ std::vector<std::string> CgroupsOf(const std::string& id) {
   }
   ::closedir(dir);
   return found;
+}
+
+// Entries in every loaded BPF map named `name` (the kernel keeps 15 characters), summed:
+// the tests of this process share one set of the engine's maps. nullopt when there is none.
+std::optional<size_t> MapEntries(const std::string& name) {
+  std::optional<size_t> entries;
+  uint32_t id = 0, next = 0;
+  while (bpf_map_get_next_id(id, &next) == 0) {
+    id = next;
+    int fd = bpf_map_get_fd_by_id(id);
+    if (fd < 0) continue;  // freed meanwhile
+    bpf_map_info info{};
+    uint32_t length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &length) == 0 && name == info.name) {
+      entries = entries.value_or(0);
+      std::vector<char> key(info.key_size), next_key(info.key_size);
+      for (int err = bpf_map_get_next_key(fd, nullptr, key.data()); err == 0;
+           err = bpf_map_get_next_key(fd, key.data(), next_key.data()), key.swap(next_key)) {
+        ++*entries;
+      }
+    }
+    ::close(fd);
+  }
+  return entries;
 }
 
 class ContainerHostTest : public ::testing::Test {
@@ -260,6 +286,63 @@ TEST_F(ContainerHostTest, DestroyLeavesNothingBehindWhateverRunsInside) {
   std::istringstream pids(procs);
   for (pid_t left; pids >> left;) {
     EXPECT_EQ(::kill(left, 0), -1) << "process " << left << " survived";
+  }
+}
+
+// Many container lifetimes leave nothing behind: no cgroup, and (bpf-lsm) no cgroup entry
+// or rule in the engine's maps beyond what was there before. Each container has rules of
+// its own (its scratch directory), so leaked rules would add up.
+TEST_F(ContainerHostTest, ManyLifetimesReturnTheMapsToTheirBaseline) {
+  const char* tier = ::getenv("CVLSM_EXPECT_TIER");
+  const bool bpf_lsm = tier != nullptr && std::string(tier) == "bpf-lsm";
+  const int lifetimes = 1000;
+  struct Occupancy {
+    std::optional<size_t> cgroups, rules;
+  };
+  auto occupancy = [] {
+    return Occupancy{MapEntries("cvlsm_cgroups"), MapEntries("cvlsm_path_rule")};
+  };
+  // Creates container i, reads the maps while it lives (every 100th), destroys it.
+  auto lifetime = [&](int i, Occupancy* alive) {
+    containerv_policy* policy = containerv_policy_new(CV_POLICY_MINIMAL);
+    std::string own = dir_ + "/c" + std::to_string(i % 16);
+    ::mkdir(own.c_str(), 0755);
+    EXPECT_EQ(containerv_policy_add_path(
+                  policy, own.c_str(), static_cast<containerv_fs_access>(CV_FS_READ | CV_FS_WRITE)),
+              0);
+    containerv_options* options = containerv_options_new();
+    containerv_options_set_policy(options, policy);
+    containerv_policy_delete(policy);
+    containerv_container* container = nullptr;
+    std::string id = "capi-life-" + std::to_string(i);
+    EXPECT_EQ(containerv_create(id.c_str(), options, &container), 0) << cvlsm_last_error();
+    containerv_options_delete(options);
+    if (alive != nullptr) *alive = occupancy();
+    if (container != nullptr) {
+      EXPECT_EQ(containerv_destroy(container), 0) << cvlsm_last_error();
+    }
+  };
+  // One container lives throughout, as in a runtime: the engine stays loaded (it unloads
+  // with the last container) and its entries are part of the baseline.
+  Create("capi-life-anchor", containerv_policy_new(CV_POLICY_MINIMAL));
+  const Occupancy before = occupancy();
+  if (bpf_lsm) {
+    ASSERT_TRUE(before.cgroups && before.rules) << "the engine's maps were not found";
+  }
+  for (int i = 0; i < lifetimes && !HasFailure(); ++i) {
+    Occupancy alive;
+    lifetime(i, i % 100 == 0 ? &alive : nullptr);
+    // While a container lives its entries are there: the count can see a leak.
+    if (bpf_lsm && i % 100 == 0) {
+      EXPECT_EQ(alive.cgroups.value_or(0), *before.cgroups + 1) << "lifetime " << i;
+      EXPECT_GT(alive.rules.value_or(0), *before.rules) << "lifetime " << i;
+    }
+  }
+  const Occupancy after = occupancy();
+  EXPECT_EQ(after.cgroups, before.cgroups);
+  EXPECT_EQ(after.rules, before.rules);
+  for (int i = 0; i < lifetimes; ++i) {
+    ASSERT_TRUE(CgroupsOf("capi-life-" + std::to_string(i)).empty()) << "lifetime " << i;
   }
 }
 
