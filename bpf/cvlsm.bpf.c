@@ -124,7 +124,7 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	if (!vfsmnt || !dentry)
 		return -EACCES;
 	/* The hot path: the walk inlined, with plain loads (path_walk.bpf.h). */
-	if ((fast_granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed)
+	if ((fast_granted_modes(policy, vfsmnt, dentry, needed, true) & needed) != needed)
 		return -EACCES;
 	return 0;
 }
@@ -140,7 +140,8 @@ static __always_inline int check_exec(const struct cvlsm_cgroup_policy *policy, 
 
 	if (!vfsmnt || !dentry || on_internal_mount(vfsmnt))
 		return -EACCES;
-	if (!(fast_granted_modes(policy, vfsmnt, dentry, CVLSM_MODE_EXEC) & CVLSM_MODE_EXEC))
+	if (!(fast_granted_modes(policy, vfsmnt, dentry, CVLSM_MODE_EXEC, false) &
+	      CVLSM_MODE_EXEC))
 		return -EACCES;
 	return 0;
 }

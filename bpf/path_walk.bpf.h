@@ -180,6 +180,8 @@ static __always_inline __u64 address_of(const void *ptr)
  * of the object and its ancestors, minus the union of their deny rules. Returns 0 (nothing
  * granted) when the walk does not reach the root within CVLSM_MAX_PATH_DEPTH components.
  * Stops early, without deny rules, once `needed` is granted (CVLSM_MODE_ALL: the full set).
+ * `grant_proc_self` (a constant at each call site): whether the policy's /proc/self modes
+ * apply, which only opens need.
  *
  * This is the hot path of every confined open, and its cost grows per ancestor (bench/).
  * Within the object's own mount it follows the kernel's pointers with plain loads (the
@@ -188,7 +190,7 @@ static __always_inline __u64 address_of(const void *ptr)
  */
 static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy *policy,
 						struct vfsmount *vfsmnt, struct dentry *dentry,
-						__u32 needed)
+						__u32 needed, bool grant_proc_self)
 {
 	struct dentry *mnt_root = vfsmnt->mnt_root;
 	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
@@ -196,7 +198,8 @@ static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy
 	__u32 allow = 0, deny = 0;
 	struct inode *inode = dentry->d_inode;
 
-	if (policy->proc_self_modes && inode && inode->i_sb->s_magic == PROC_SUPER_MAGIC &&
+	if (grant_proc_self && policy->proc_self_modes && inode &&
+	    inode->i_sb->s_magic == PROC_SUPER_MAGIC &&
 	    in_own_proc_entry(dentry))
 		allow |= policy->proc_self_modes;
 
@@ -220,8 +223,8 @@ static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy
 	return 0;
 }
 
-/* The same verdict through the general walk (no /proc/self grant: hooks other than file_open
- * do not need it). For hooks off the hot path: cheap to load. */
+/* The same verdict through the general walk (no /proc/self grant: only opens need it). For
+ * hooks off the hot path: cheap to load. */
 static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *policy,
 					   struct vfsmount *vfsmnt, struct dentry *dentry,
 					   __u32 needed)

@@ -20,6 +20,7 @@
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
 #include "common/fd_limit.h"
+#include "common/log.h"
 #include "common/unique_fd.h"
 
 namespace cvlsm {
@@ -145,7 +146,8 @@ absl::Status BpfLsmEnforcer::InstallRules(__u32 policy_id, const ResolvedPathRul
   size_t written = 0;
   absl::Status status = skeleton_->path_rules().UpdateBatch(keys, values, &written);
   if (status.ok()) return status;
-  (void)DeleteRules(policy_id, rules);
+  keys.resize(written);  // only what was written: the rest would each fail with ENOENT
+  (void)skeleton_->path_rules().DeleteBatch(keys);
   return Annotate(status, written < rules.rules.size()
                               ? absl::StrCat("install the rule for ", rules.rules[written].path)
                               : std::string("install the rules"));
@@ -300,6 +302,17 @@ absl::Status BpfLsmEnforcer::WriteEntry(uint64_t cgroup_id, const Confinement& c
                   "rewrite the cgroup's entry");
 }
 
+// The rule change is done by now; a flag left on only makes walks go to the root, so its
+// failure is logged rather than reported as a failed change.
+void BpfLsmEnforcer::ClearDenyFlag(uint64_t cgroup_id, const Confinement& confinement) {
+  if (absl::Status status = WriteEntry(cgroup_id, confinement); !status.ok()) {
+    LogWarning("bpf-lsm", absl::StrCat("cgroup ", cgroup_id,
+                                       ": the deny flag stays on (walks "
+                                       "go to the root until the next update): ",
+                                       status.message()));
+  }
+}
+
 absl::Status BpfLsmEnforcer::SetProcSelfModes(uint64_t cgroup_id, Confinement& confinement,
                                               AccessModes modes) {
   AccessModes before = confinement.rules.proc_self_modes;
@@ -348,7 +361,8 @@ absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& 
     return Annotate(status, absl::StrCat("set the rule for ", path));
   }
   current.Put(std::move(rule));
-  return flag_off ? WriteEntry(cgroup_id, current) : absl::OkStatus();
+  if (flag_off) ClearDenyFlag(cgroup_id, current);
+  return absl::OkStatus();
 }
 
 absl::Status BpfLsmEnforcer::RemovePathRule(uint64_t cgroup_id, const std::string& path) {
@@ -363,16 +377,19 @@ absl::Status BpfLsmEnforcer::RemovePathRule(uint64_t cgroup_id, const std::strin
     return SetProcSelfModes(cgroup_id, current, 0);
   }
   std::optional<size_t> position;
-  if (absl::StatusOr<ObjectId> object = IdentifyOne(path); object.ok()) {
+  absl::StatusOr<ObjectId> object = IdentifyOne(path);
+  if (object.ok()) {
     auto found = current.index.find(object->key);
     if (found != current.index.end()) position = found->second;
-  } else {
-    // A path that is gone can still name its rule: the rule's pin keeps the object.
+  }
+  if (!position) {
+    // The path is gone or names another object now (a file replaced by a rename): the rule
+    // is still found by the name it was set with; its pin keeps the old object.
     for (size_t i = 0; i < current.rules.rules.size() && !position; ++i) {
       if (current.rules.rules[i].path == path) position = i;
     }
-    if (!position) return object.status();
   }
+  if (!position && !object.ok()) return object.status();
   if (!position) {
     return absl::NotFoundError(absl::StrCat("cgroup ", cgroup_id, " has no rule on ", path));
   }
@@ -383,7 +400,8 @@ absl::Status BpfLsmEnforcer::RemovePathRule(uint64_t cgroup_id, const std::strin
   }
   bool flag_off = current.rules.rules[*position].modes.deny != 0 && current.deny_rules == 1;
   current.Erase(*position);
-  return flag_off ? WriteEntry(cgroup_id, current) : absl::OkStatus();
+  if (flag_off) ClearDenyFlag(cgroup_id, current);
+  return absl::OkStatus();
 }
 
 absl::Status BpfLsmEnforcer::Release(uint64_t cgroup_id) {

@@ -30,8 +30,8 @@ class BpfLsmEnforcer : public PathEnforcer {
   // then removes the old rules: a generation switch.
   absl::Status Update(uint64_t cgroup_id, const Policy& policy) override;
   absl::Status UpdateResolved(uint64_t cgroup_id, ResolvedPathRules rules);
-  // One map update (two when the deny flag or /proc/self changes), independent of the
-  // policy's size: the rules are indexed by object.
+  // One map update (plus the cgroup's entry when the deny flag changes; only the entry for
+  // /proc/self), independent of the policy's size: the rules are indexed by object.
   absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes) override;
   absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path) override;
   absl::Status Release(uint64_t cgroup_id) override;
@@ -65,6 +65,7 @@ class BpfLsmEnforcer : public PathEnforcer {
   absl::StatusOr<ObjectId> IdentifyOne(const std::string& path);
   // Rewrites the cgroup's entry from the confinement (proc_self_modes, the deny flag).
   absl::Status WriteEntry(uint64_t cgroup_id, const Confinement& confinement);
+  void ClearDenyFlag(uint64_t cgroup_id, const Confinement& confinement);
   // /proc/self's modes live in the cgroup's entry, not in a rule.
   absl::Status SetProcSelfModes(uint64_t cgroup_id, Confinement& confinement, AccessModes modes);
 

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -47,9 +48,10 @@ class TypedMap {
     return absl::OkStatus();
   }
 
-  // Writes keys[i] -> values[i] for every i in one BPF_MAP_UPDATE_BATCH call (5.6+) instead
-  // of a syscall per entry. On failure the entries before the failing one are written;
-  // `*written` says how many.
+  // Writes keys[i] -> values[i] for every i with BPF_MAP_UPDATE_BATCH (5.6+): a syscall per
+  // kBatchSize entries instead of one per entry (kernels before 5.17 do not reschedule
+  // inside a batch, so one call is kept short). On failure the entries before the failing
+  // one are written; `*written` says how many.
   absl::Status UpdateBatch(const std::vector<Key>& keys, const std::vector<Value>& values,
                            size_t* written) const {
     *written = 0;
@@ -57,34 +59,43 @@ class TypedMap {
       return absl::InternalError(absl::StrCat("update map ", name_, ": ", keys.size(), " keys but ",
                                               values.size(), " values"));
     }
-    if (keys.empty()) return absl::OkStatus();
-    LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-    __u32 count = static_cast<__u32>(keys.size());
-    if (bpf_map_update_batch(fd_, keys.data(), values.data(), &count, &opts) != 0) {
-      int err = errno;
-      *written = count;
-      return ErrnoError(err, absl::StrCat("update map ", name_, " (batch, entry ", count, ")"),
-                        err == E2BIG ? "the map is full: remove policies or use fewer rules" : "");
+    while (*written < keys.size()) {
+      LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+      __u32 count = static_cast<__u32>(std::min(kBatchSize, keys.size() - *written));
+      const __u32 asked = count;
+      if (bpf_map_update_batch(fd_, &keys[*written], &values[*written], &count, &opts) != 0) {
+        int err = errno;
+        if (count < asked) *written += count;  // older kernels leave it unchanged on ENOMEM
+        return ErrnoError(
+            err, absl::StrCat("update map ", name_, " (batch)"),
+            err == E2BIG ? "the map is full: remove policies or use fewer rules" : "");
+      }
+      *written += asked;
     }
-    *written = keys.size();
     return absl::OkStatus();
   }
 
-  // Deletes every key in as few BPF_MAP_DELETE_BATCH calls as possible; missing keys are
-  // skipped (the kernel stops a batch at the first one), as Delete ignores them.
+  // Deletes every key, kBatchSize per BPF_MAP_DELETE_BATCH call. Missing keys are skipped,
+  // as Delete ignores them; a key that fails otherwise is skipped too, so one bad key
+  // cannot leave the rest behind, and the first such error is returned.
   absl::Status DeleteBatch(const std::vector<Key>& keys) const {
+    absl::Status first_error;
     size_t next = 0;
     while (next < keys.size()) {
       LIBBPF_OPTS(bpf_map_batch_opts, opts);
-      __u32 count = static_cast<__u32>(keys.size() - next);
-      if (bpf_map_delete_batch(fd_, &keys[next], &count, &opts) == 0) return absl::OkStatus();
-      int err = errno;
-      if (err != ENOENT) {
-        return ErrnoError(err, absl::StrCat("delete from map ", name_, " (batch)"));
+      __u32 count = static_cast<__u32>(std::min(kBatchSize, keys.size() - next));
+      const __u32 asked = count;
+      if (bpf_map_delete_batch(fd_, &keys[next], &count, &opts) == 0) {
+        next += asked;
+        continue;
       }
-      next += count + 1;  // `count` deleted, then the missing one
+      int err = errno;
+      if (err != ENOENT && first_error.ok()) {
+        first_error = ErrnoError(err, absl::StrCat("delete from map ", name_, " (batch)"));
+      }
+      next += std::min(count, asked - 1) + 1;  // those deleted, then the one that failed
     }
-    return absl::OkStatus();
+    return first_error;
   }
 
   int fd() const { return fd_; }
@@ -94,6 +105,7 @@ class TypedMap {
   }
 
  private:
+  static constexpr size_t kBatchSize = 4096;
   TypedMap(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
   int fd_;
   std::string name_;
