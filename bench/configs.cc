@@ -74,7 +74,8 @@ absl::Status ConfigSet::Apply(const Policy& policy) {
     if (!cgroup_procs_.valid()) return ErrnoError(errno, "bpf-lsm: open cgroup.procs");
   }
   if (landlock_) {
-    absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction = landlock_->PrepareChild(policy);
+    absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction =
+        landlock_->PrepareChild(policy, SignalScope::kOwnDomain);
     if (!restriction.ok()) return Annotate(restriction.status(), "landlock: ruleset");
     landlock_restriction_ = *std::move(restriction);
   }

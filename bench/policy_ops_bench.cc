@@ -139,7 +139,8 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
 
 absl::Status LandlockRound(PathEnforcer& landlock, const Policy& policy, Timings& timings) {
   double start = NowNs();
-  absl::StatusOr<std::unique_ptr<ChildRestriction>> ruleset = landlock.PrepareChild(policy);
+  absl::StatusOr<std::unique_ptr<ChildRestriction>> ruleset =
+      landlock.PrepareChild(policy, SignalScope::kOwnDomain);
   timings["ruleset"].push_back(NowNs() - start);
   return ruleset.status();
 }
@@ -252,10 +253,8 @@ int main(int argc, char** argv) {
   smoke.rounds = 2;
   smoke.rules = {10, 100};
   absl::StatusOr<BenchOptions> options = cvlsm::bench::ParseBenchOptions(
-      argc, argv, {.normal = normal,
-                   .smoke = smoke,
-                   .full_rules = {10, 1000, 10000, 100000},
-                   .full = std::nullopt});
+      argc, argv,
+      {.normal = normal, .smoke = smoke, .full_rules = {10, 1000, 10000, 100000}, .full = {}});
   if (!options.ok()) {
     std::fprintf(stderr, "%s: %s\n", argv[0], std::string(options.status().message()).c_str());
     return 2;

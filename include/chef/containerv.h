@@ -92,6 +92,23 @@ CVLSM_API int containerv_destroy(struct containerv_container* container);
  * filesystem); NULL for NULL. Valid until containerv_destroy. */
 CVLSM_API const char* containerv_id(struct containerv_container* container);
 
+/* cv-lsm extension: sets the rule on PATH (absolute, as the container names it) while the
+ * container runs. ALLOW grants and DENY takes away below an allowed directory (CV_FS_* bits;
+ * either may be 0, not both). The rule replaces whatever rule named the same object and
+ * leaves the others; every process of the container sees it at once, and an open sees the
+ * old rule or the new one, never neither. Needs the bpf-lsm tier: on the landlock tier -1
+ * with EOPNOTSUPP (Landlock fixes a process's rules when it starts); on the seccomp tier the
+ * path is checked and nothing is enforced, as at creation. ENOENT: PATH does not exist;
+ * EINVAL: NULL, a relative PATH or bad modes. */
+CVLSM_API int cvlsm_container_set_path_rule(struct containerv_container* container,
+                                            const char* path, unsigned allow, unsigned deny);
+
+/* cv-lsm extension: removes the rule on PATH (as set at creation or by
+ * cvlsm_container_set_path_rule) while the container runs. ENOENT: no rule there;
+ * EOPNOTSUPP on the landlock tier. */
+CVLSM_API int cvlsm_container_remove_path_rule(struct containerv_container* container,
+                                               const char* path);
+
 /* cv-lsm extension: why the last failing call of this thread failed ("" if none). */
 CVLSM_API const char* cvlsm_last_error(void);
 

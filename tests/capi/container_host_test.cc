@@ -56,27 +56,29 @@ std::vector<std::string> CgroupsOf(const std::string& id) {
   return found;
 }
 
-// Entries in every loaded BPF map named `name` (the kernel keeps 15 characters), summed:
-// the tests of this process share one set of the engine's maps. nullopt when there is none.
+// Entries in the BPF maps named `name` (the kernel keeps 15 characters) that this process
+// holds open: the engine of this process, not another cv-lsm's. nullopt when there is none.
 std::optional<size_t> MapEntries(const std::string& name) {
   std::optional<size_t> entries;
-  uint32_t id = 0, next = 0;
-  while (bpf_map_get_next_id(id, &next) == 0) {
-    id = next;
-    int fd = bpf_map_get_fd_by_id(id);
-    if (fd < 0) continue;  // freed meanwhile
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (fds == nullptr) return entries;
+  while (dirent* entry = ::readdir(fds)) {
+    char target[64] = {};
+    std::string link = std::string("/proc/self/fd/") + entry->d_name;
+    if (::readlink(link.c_str(), target, sizeof(target) - 1) <= 0) continue;
+    if (std::string(target) != "anon_inode:bpf-map") continue;
+    int fd = std::atoi(entry->d_name);
     bpf_map_info info{};
     uint32_t length = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &length) == 0 && name == info.name) {
-      entries = entries.value_or(0);
-      std::vector<char> key(info.key_size), next_key(info.key_size);
-      for (int err = bpf_map_get_next_key(fd, nullptr, key.data()); err == 0;
-           err = bpf_map_get_next_key(fd, key.data(), next_key.data()), key.swap(next_key)) {
-        ++*entries;
-      }
+    if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0 || name != info.name) continue;
+    entries = entries.value_or(0);
+    std::vector<char> key(info.key_size), next_key(info.key_size);
+    for (int err = bpf_map_get_next_key(fd, nullptr, key.data()); err == 0;
+         err = bpf_map_get_next_key(fd, key.data(), next_key.data()), key.swap(next_key)) {
+      ++*entries;
     }
-    ::close(fd);
   }
+  ::closedir(fds);
   return entries;
 }
 
@@ -206,6 +208,64 @@ TEST_F(ContainerHostTest, PathRulesAreEnforcedUnlessTheTierIsSeccomp) {
   ASSERT_EQ(containerv_wait(container_, pid, &code), 0);
   // cat: Permission denied where paths are enforced; the seccomp tier reads it.
   EXPECT_EQ(code, enforced ? 1 : 0);
+}
+
+// cvlsm_container_set_path_rule / remove_path_rule: the rules of a running container
+// change for its next process, each verdict seen by cat inside it. bpf-lsm only: Landlock
+// refuses, the seccomp tier checks the path and enforces nothing.
+TEST_F(ContainerHostTest, PathRulesChangeWhileTheContainerRuns) {
+  const char* tier_env = std::getenv("CVLSM_EXPECT_TIER");
+  const std::string tier = tier_env ? tier_env : "";
+  char pattern[] = "/var/tmp/cvlsm-capi-live-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string other = pattern;
+  const std::string file = other + "/file";
+  { std::ofstream(file) << "x\n"; }
+  Create("capi-live", containerv_policy_new(CV_POLICY_MINIMAL));
+  auto cat = [&]() {
+    containerv_spawn_options options{file.c_str(), nullptr, nullptr, CV_SPAWN_WAIT};
+    process_handle_t pid = 0;
+    EXPECT_EQ(containerv_spawn(container_, "/bin/cat", &options, &pid), 0) << cvlsm_last_error();
+    int code = -1;
+    EXPECT_EQ(containerv_wait(container_, pid, &code), 0);
+    return code;  // 0: read, 1: refused
+  };
+  EXPECT_EQ(cat(), tier == "seccomp" ? 0 : 1) << "outside the policy at creation";
+  int set = cvlsm_container_set_path_rule(container_, other.c_str(), CV_FS_READ, 0);
+  if (tier == "landlock") {
+    EXPECT_EQ(set, -1);
+    EXPECT_EQ(errno, EOPNOTSUPP);
+    EXPECT_NE(std::string(cvlsm_last_error()).find("bpf-lsm"), std::string::npos);
+    EXPECT_EQ(cat(), 1) << "nothing changed";
+  } else if (tier == "seccomp") {
+    EXPECT_EQ(set, 0) << cvlsm_last_error();
+    EXPECT_EQ(cvlsm_container_set_path_rule(container_, "/nonexistent/cv-lsm", CV_FS_READ, 0), -1);
+    EXPECT_EQ(errno, ENOENT);
+  } else {
+    ASSERT_EQ(set, 0) << cvlsm_last_error();
+    EXPECT_EQ(cat(), 0) << "allowed once the rule is set";
+    EXPECT_EQ(cvlsm_container_set_path_rule(container_, file.c_str(), 0, CV_FS_READ), 0);
+    EXPECT_EQ(cat(), 1) << "the file denied below the allowed directory";
+    EXPECT_EQ(cvlsm_container_remove_path_rule(container_, file.c_str()), 0);
+    EXPECT_EQ(cat(), 0);
+    EXPECT_EQ(cvlsm_container_remove_path_rule(container_, other.c_str()), 0);
+    EXPECT_EQ(cat(), 1) << "no rule: default deny";
+    EXPECT_EQ(cvlsm_container_remove_path_rule(container_, other.c_str()), -1);
+    EXPECT_EQ(errno, ENOENT);
+    EXPECT_EQ(cvlsm_container_set_path_rule(container_, "/nonexistent/cv-lsm", CV_FS_READ, 0), -1);
+    EXPECT_EQ(errno, ENOENT);
+    EXPECT_NE(std::string(cvlsm_last_error()).find("/nonexistent/cv-lsm"), std::string::npos);
+  }
+  // Bad arguments, on every tier.
+  EXPECT_EQ(cvlsm_container_set_path_rule(container_, "relative", CV_FS_READ, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(cvlsm_container_set_path_rule(container_, other.c_str(), 0, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(cvlsm_container_set_path_rule(container_, other.c_str(), 0x10, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(cvlsm_container_set_path_rule(nullptr, other.c_str(), CV_FS_READ, 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+  (void)!::system(("rm -rf " + other).c_str());
 }
 
 TEST_F(ContainerHostTest, KillAndWaitOnARunningProcess) {

@@ -113,6 +113,33 @@ absl::Status Container::Setup(unsigned cv_caps, const Policy& policy) {
   return absl::OkStatus();
 }
 
+std::string Container::HostPath(const std::string& path) const {
+  return IsProcSelfRule(path) ? path : root_ + path;
+}
+
+absl::Status Container::SetPathRule(const std::string& path, PathModes modes) {
+  if (!confined_) return absl::FailedPreconditionError("the container is destroyed");
+  if (absl::Status status = CheckPathRule(path, modes.allow | modes.deny); !status.ok()) {
+    return status;
+  }
+  std::string host_path = HostPath(path);
+  if (absl::Status status = enforcer_->SetPathRule(cgroup_id_, host_path, modes); !status.ok()) {
+    return status;
+  }
+  return policy_->SetPathRule(host_path, modes);
+}
+
+absl::Status Container::RemovePathRule(const std::string& path) {
+  if (!confined_) return absl::FailedPreconditionError("the container is destroyed");
+  if (absl::Status status = CheckPathRule(path, kAllModes); !status.ok()) return status;
+  std::string host_path = HostPath(path);
+  if (absl::Status status = enforcer_->RemovePathRule(cgroup_id_, host_path); !status.ok()) {
+    return status;
+  }
+  policy_->RemovePath(host_path);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<pid_t> Container::Spawn(const std::string& path,
                                        const std::vector<std::string>& args,
                                        const std::vector<std::string>& environment, bool wait) {

@@ -39,6 +39,10 @@ class Container {
   absl::Status Kill(pid_t pid);
   // Its exit code, once.
   absl::StatusOr<int> Wait(pid_t pid);
+  // Changes one path rule while the container runs (the path as the container names it):
+  // PathEnforcer::SetPathRule / RemovePathRule on its cgroup. Later spawns get it too.
+  absl::Status SetPathRule(const std::string& path, PathModes modes);
+  absl::Status RemovePathRule(const std::string& path);
   // Kills everything in the container, then removes its cgroup and lifts its confinement
   // (in that order, so nothing of it ever runs unconfined); idempotent.
   absl::Status Destroy();
@@ -46,6 +50,8 @@ class Container {
  private:
   Container() = default;
   absl::Status Setup(unsigned cv_caps, const Policy& policy);
+  // Where a path the container names is on the host (below its root filesystem).
+  std::string HostPath(const std::string& path) const;
 
   std::string id_;
   std::string root_;  // empty: the host's root

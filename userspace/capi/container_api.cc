@@ -8,6 +8,7 @@
 #include "capi/api_error.h"
 #include "capi/command_line.h"
 #include "capi/container.h"
+#include "capi/fs_access.h"
 #include "capi/handles.h"
 #include "chef/containerv.h"
 
@@ -120,6 +121,28 @@ int containerv_destroy(struct containerv_container* container) {
   return Guarded([&] {
     if (!owned->container) return 0;
     absl::Status status = owned->container->Destroy();
+    return status.ok() ? 0 : Fail(status);
+  });
+}
+
+int cvlsm_container_set_path_rule(struct containerv_container* container, const char* path,
+                                  unsigned allow, unsigned deny) {
+  if (!container || !container->container || !path) return FailErrno(EINVAL, "NULL argument");
+  cvlsm::PathModes modes;
+  if (!cvlsm::capi::FsAccessToModes(allow, &modes.allow) ||
+      !cvlsm::capi::FsAccessToModes(deny, &modes.deny) || (allow | deny) == 0) {
+    return FailErrno(EINVAL, "set_path_rule: modes must be CV_FS_* bits, allow or deny non-zero");
+  }
+  return Guarded([&] {
+    absl::Status status = container->container->SetPathRule(path, modes);
+    return status.ok() ? 0 : Fail(status);
+  });
+}
+
+int cvlsm_container_remove_path_rule(struct containerv_container* container, const char* path) {
+  if (!container || !container->container || !path) return FailErrno(EINVAL, "NULL argument");
+  return Guarded([&] {
+    absl::Status status = container->container->RemovePathRule(path);
     return status.ok() ? 0 : Fail(status);
   });
 }

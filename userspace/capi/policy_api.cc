@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "capi/api_error.h"
+#include "capi/fs_access.h"
 #include "capi/handles.h"
 #include "chef/containerv/policy.h"
 #include "policy/access_mode.h"
@@ -17,11 +18,7 @@ using cvlsm::capi::FailErrno;
 using cvlsm::capi::Guarded;
 
 bool ToModes(enum containerv_fs_access access, cvlsm::AccessModes* modes) {
-  unsigned bits = static_cast<unsigned>(access);
-  if (bits == 0 || (bits & ~static_cast<unsigned>(CV_FS_ALL)) != 0) return false;
-  *modes = ((bits & CV_FS_READ) ? cvlsm::kRead : 0) | ((bits & CV_FS_WRITE) ? cvlsm::kWrite : 0) |
-           ((bits & CV_FS_EXEC) ? cvlsm::kExec : 0);
-  return true;
+  return access != 0 && cvlsm::capi::FsAccessToModes(static_cast<unsigned>(access), modes);
 }
 
 // Applies `add` to each element of a NULL-terminated array on a copy, so a bad element

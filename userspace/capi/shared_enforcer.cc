@@ -36,10 +36,21 @@ absl::Status SharedEnforcer::Release(uint64_t cgroup_id) {
   return enforcer_->Release(cgroup_id);
 }
 
+absl::Status SharedEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& path,
+                                         PathModes modes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return enforcer_->SetPathRule(cgroup_id, path, modes);
+}
+
+absl::Status SharedEnforcer::RemovePathRule(uint64_t cgroup_id, const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return enforcer_->RemovePathRule(cgroup_id, path);
+}
+
 absl::StatusOr<std::unique_ptr<ChildRestriction>> SharedEnforcer::PrepareChild(
     const Policy& policy) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return enforcer_->PrepareChild(policy);
+  return enforcer_->PrepareChild(policy, SignalScope::kUnscoped);
 }
 
 }  // namespace cvlsm::capi

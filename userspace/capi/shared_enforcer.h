@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "policy/policy.h"
@@ -21,6 +22,9 @@ class SharedEnforcer {
   Tier tier() const { return enforcer_->tier(); }
   absl::Status Confine(uint64_t cgroup_id, const Policy& policy);
   absl::Status Release(uint64_t cgroup_id);
+  absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes);
+  absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path);
+  // Signals unscoped: see SignalScope.
   absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy);
 
  private:

@@ -133,7 +133,8 @@ int RunCommand(const RunOptions& options) {
   }
   WorkloadScope workload(*std::move(cgroup), enforcer);
 
-  absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction = enforcer.PrepareChild(*policy);
+  absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction =
+      enforcer.PrepareChild(*policy, SignalScope::kOwnDomain);
   if (!restriction.ok()) return Fail(restriction.status());
 
   LaunchSpec spec;

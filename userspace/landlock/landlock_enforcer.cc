@@ -126,10 +126,11 @@ absl::Status LandlockEnforcer::Release(uint64_t cgroup_id) {
 }
 
 absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::PrepareChild(
-    const Policy& policy) {
+    const Policy& policy, SignalScope signals) {
   if (absl::Status status = landlock::CheckOnlyAllowRules(policy); !status.ok()) return status;
 
   landlock::SizedRulesetAttr attr = landlock::RulesetAttrFor(abi_);
+  if (signals == SignalScope::kUnscoped) attr.attr.scoped &= ~landlock::kScopeSignal;
   UniqueFd ruleset(CreateRuleset(&attr.attr, attr.size, 0));
   if (!ruleset.valid()) return ErrnoError(errno, "create the Landlock ruleset");
 

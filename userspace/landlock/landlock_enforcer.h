@@ -20,7 +20,8 @@ class LandlockEnforcer : public PathEnforcer {
   Tier tier() const override { return Tier::kLandlock; }
   absl::Status Confine(uint64_t cgroup_id, const Policy& policy) override;
   absl::Status Release(uint64_t cgroup_id) override;
-  absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy) override;
+  absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy,
+                                                                 SignalScope signals) override;
 
  private:
   explicit LandlockEnforcer(int abi) : abi_(abi) {}

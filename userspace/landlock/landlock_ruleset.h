@@ -44,8 +44,8 @@ static_assert(sizeof(RulesetAttr) == 24, "struct landlock_ruleset_attr of ABI 6"
 // The newest ABI whose rights this table knows. ABI 4 (TCP ports) and 7 (audit logging) add
 // no filesystem rights, and network rules are not this tier's (the syscall filter decides on
 // sockets). ABI 6 scopes signals, which the tier uses: a confined process cannot signal a
-// process outside, as bpf-lsm's task_kill hook does. A newer kernel is handled as this ABI:
-// rights it adds stay unhandled (allowed).
+// process outside its domain (bpf-lsm's task_kill hook does the same per policy). A newer kernel is
+// handled as this ABI: rights it adds stay unhandled (allowed).
 inline constexpr int kNewestKnownAbi = 7;
 
 // The rights that may be granted on a non-directory (anything else there is EINVAL).

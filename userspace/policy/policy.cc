@@ -92,4 +92,12 @@ absl::Status Policy::AddPathRule(absl::string_view path, const PathModes& rule) 
   return absl::OkStatus();
 }
 
+absl::Status Policy::SetPathRule(absl::string_view path, const PathModes& rule) {
+  if (absl::Status status = CheckPathRule(path, rule.allow | rule.deny); !status.ok()) {
+    return status;
+  }
+  paths_[std::string(path)] = rule;
+  return absl::OkStatus();
+}
+
 }  // namespace cvlsm

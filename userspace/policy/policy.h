@@ -53,6 +53,9 @@ class Policy {
   // Both at once, as a policy file states a rule: allow and deny are added to what the path
   // already has (either may be 0, not both); the rule is required if either side says so.
   absl::Status AddPathRule(absl::string_view path, const PathModes& rule);
+  // Replaces the rule on `path` (no union with what was there); RemovePath drops it.
+  absl::Status SetPathRule(absl::string_view path, const PathModes& rule);
+  void RemovePath(absl::string_view path) { paths_.erase(std::string(path)); }
 
   const std::set<std::string>& syscalls() const { return syscalls_; }
   const std::map<std::string, PathModes>& paths() const { return paths_; }

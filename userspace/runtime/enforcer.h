@@ -29,6 +29,13 @@ class ChildRestriction {
   virtual int ApplyInChild() const noexcept = 0;
 };
 
+// Whether a restriction the process applies to itself also keeps it from signalling
+// processes outside it (Landlock ABI 6). A process tree (`cv-lsm run`) is one domain and
+// wants it; the C API's containers restrict each spawned process on its own, so sibling
+// processes of one container would be refused each other, and their pid namespace already
+// hides every process outside the container.
+enum class SignalScope { kOwnDomain, kUnscoped };
+
 class PathEnforcer {
  public:
   virtual ~PathEnforcer() = default;
@@ -53,8 +60,10 @@ class PathEnforcer {
   virtual absl::Status Release(uint64_t cgroup_id) = 0;
   // What the confined process applies to itself before exec; null when the tier confines
   // from outside (bpf-lsm) or not at all (seccomp).
-  virtual absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy) {
+  virtual absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy,
+                                                                         SignalScope signals) {
     (void)policy;
+    (void)signals;
     return std::unique_ptr<ChildRestriction>();
   }
 
