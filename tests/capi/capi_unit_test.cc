@@ -151,6 +151,8 @@ TEST(CapiContainerTest, NullArgumentsAreEinval) {
   EXPECT_FAILS_WITH(containerv_wait(nullptr, 1, &code), EINVAL);
   EXPECT_FAILS_WITH(containerv_destroy(nullptr), EINVAL);
   EXPECT_EQ(containerv_id(nullptr), nullptr);
+  EXPECT_FAILS_WITH(cvlsm_container_set_path_rule(nullptr, "/srv", CV_FS_READ, 0), EINVAL);
+  EXPECT_FAILS_WITH(cvlsm_container_remove_path_rule(nullptr, "/srv"), EINVAL);
   containerv_options_delete(options);
 }
 
