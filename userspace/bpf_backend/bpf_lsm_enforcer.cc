@@ -296,16 +296,18 @@ absl::StatusOr<ObjectId> BpfLsmEnforcer::IdentifyOne(const std::string& path) {
   return object;
 }
 
-absl::Status BpfLsmEnforcer::WriteEntry(uint64_t cgroup_id, const Confinement& confinement) {
-  return Annotate(skeleton_->cgroups().Update(
-                      cgroup_id, CgroupEntry(confinement.policy_id, confinement.rules), BPF_EXIST),
+absl::Status BpfLsmEnforcer::WriteEntry(uint64_t cgroup_id, const Confinement& confinement,
+                                        bool deny_flag) {
+  CgroupEntryFields entry{confinement.policy_id, confinement.rules.proc_self_modes,
+                          deny_flag ? CVLSM_POLICY_HAS_DENY_RULES : 0u};
+  return Annotate(skeleton_->cgroups().Update(cgroup_id, entry, BPF_EXIST),
                   "rewrite the cgroup's entry");
 }
 
 // The rule change is done by now; a flag left on only makes walks go to the root, so its
 // failure is logged rather than reported as a failed change.
 void BpfLsmEnforcer::ClearDenyFlag(uint64_t cgroup_id, const Confinement& confinement) {
-  if (absl::Status status = WriteEntry(cgroup_id, confinement); !status.ok()) {
+  if (absl::Status status = WriteEntry(cgroup_id, confinement, false); !status.ok()) {
     LogWarning("bpf-lsm", absl::StrCat("cgroup ", cgroup_id,
                                        ": the deny flag stays on (walks "
                                        "go to the root until the next update): ",
@@ -317,7 +319,7 @@ absl::Status BpfLsmEnforcer::SetProcSelfModes(uint64_t cgroup_id, Confinement& c
                                               AccessModes modes) {
   AccessModes before = confinement.rules.proc_self_modes;
   confinement.rules.proc_self_modes = modes;
-  absl::Status status = WriteEntry(cgroup_id, confinement);
+  absl::Status status = WriteEntry(cgroup_id, confinement, confinement.deny_rules > 0);
   if (!status.ok()) confinement.rules.proc_self_modes = before;
   return status;
 }
@@ -345,19 +347,12 @@ absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& 
   bool flag_on = current.deny_rules == 0 && deny_after > 0;
   bool flag_off = current.deny_rules > 0 && deny_after == 0;
   if (flag_on) {
-    ResolvedPathRules flagged;
-    flagged.proc_self_modes = current.rules.proc_self_modes;
-    flagged.has_deny_rules = true;
-    if (absl::Status status = skeleton_->cgroups().Update(
-            cgroup_id, CgroupEntry(current.policy_id, flagged), BPF_EXIST);
-        !status.ok()) {
-      return Annotate(status, "flag the cgroup's deny rules");
-    }
+    if (absl::Status status = WriteEntry(cgroup_id, current, true); !status.ok()) return status;
   }
   if (absl::Status status =
           skeleton_->path_rules().Update(RuleKey(current.policy_id, rule), RuleValue(rule));
       !status.ok()) {
-    if (flag_on) (void)WriteEntry(cgroup_id, current);
+    if (flag_on) (void)WriteEntry(cgroup_id, current, false);
     return Annotate(status, absl::StrCat("set the rule for ", path));
   }
   current.Put(std::move(rule));

@@ -63,8 +63,9 @@ class BpfLsmEnforcer : public PathEnforcer {
   absl::StatusOr<Confinement*> Confined(uint64_t cgroup_id);
   // The rule one path names, resolved like a policy's (pinned, a missing path named).
   absl::StatusOr<ObjectId> IdentifyOne(const std::string& path);
-  // Rewrites the cgroup's entry from the confinement (proc_self_modes, the deny flag).
-  absl::Status WriteEntry(uint64_t cgroup_id, const Confinement& confinement);
+  // Rewrites the cgroup's entry: the confinement's policy id and /proc/self modes, and the
+  // deny flag as given (it changes on either side of a rule write).
+  absl::Status WriteEntry(uint64_t cgroup_id, const Confinement& confinement, bool deny_flag);
   void ClearDenyFlag(uint64_t cgroup_id, const Confinement& confinement);
   // /proc/self's modes live in the cgroup's entry, not in a rule.
   absl::Status SetProcSelfModes(uint64_t cgroup_id, Confinement& confinement, AccessModes modes);
