@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
+#include "policy/path_resolution.h"
 
 namespace cvlsm::capi {
 
@@ -12,7 +13,7 @@ absl::StatusOr<Policy> PolicyInRoot(const Policy& policy, const std::string& roo
     if (absl::Status status = moved.AddSyscall(name); !status.ok()) return status;
   }
   for (const auto& [path, modes] : policy.paths()) {
-    bool proc_self = path == "/proc/self" || path == "/proc/thread-self";
+    bool proc_self = IsProcSelfRule(path);
     std::string target = proc_self ? path : absl::StrCat(root, path);
     struct stat st {};
     if (!proc_self && !modes.required && ::stat(target.c_str(), &st) != 0) continue;
