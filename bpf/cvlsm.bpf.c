@@ -129,6 +129,33 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	return 0;
 }
 
+/*
+ * Since 6.8 an overlayfs mapping holds the layer's real file (vma->vm_file), on a private
+ * clone of the layer's mount, and keeps the path the process opened beside it: struct
+ * backing_file, internal to the kernel, so read through CO-RE. Making such a mapping
+ * executable (file_mprotect) needs x on that user path. Anything else on an internal mount
+ * (memfd, MNT_INTERNAL mounts) cannot become code.
+ */
+struct backing_file___cvlsm {
+	struct file file;
+	struct path user_path;
+} __attribute__((preserve_access_index));
+
+static __always_inline int check_backing_file_exec(const struct cvlsm_cgroup_policy *policy,
+						   struct file *file)
+{
+	/* Backing files sit on private clones (no MNT_INTERNAL); FMODE_BACKING is not used to
+	 * tell them: its bit moved between kernels (25, then 24). */
+	if (!bpf_core_field_exists(struct backing_file___cvlsm, user_path))
+		return -EACCES;
+	if (file->f_path.mnt->mnt_flags & MNT_INTERNAL)
+		return -EACCES;
+	struct backing_file___cvlsm *backing = (void *)file;
+
+	return check_access(policy, BPF_CORE_READ(backing, user_path.mnt),
+			    BPF_CORE_READ(backing, user_path.dentry), CVLSM_MODE_EXEC);
+}
+
 /* `x` on a file whose contents become code (exec or an executable mapping); a file no rule
  * can name (memfd, other internal mounts) cannot become code at all (fileless code).
  * Every exec passes here two or three times (bprm_check, then mmap_file per executable
@@ -138,8 +165,10 @@ static __always_inline int check_exec(const struct cvlsm_cgroup_policy *policy, 
 	struct vfsmount *vfsmnt = file->f_path.mnt;
 	struct dentry *dentry = file->f_path.dentry;
 
-	if (!vfsmnt || !dentry || on_internal_mount(vfsmnt))
+	if (!vfsmnt || !dentry)
 		return -EACCES;
+	if (on_internal_mount(vfsmnt))
+		return check_backing_file_exec(policy, file);
 	if (!(fast_granted_modes(policy, vfsmnt, dentry, CVLSM_MODE_EXEC, false) &
 	      CVLSM_MODE_EXEC))
 		return -EACCES;

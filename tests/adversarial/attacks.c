@@ -570,7 +570,10 @@ static int proc_self_mem_write(void) {
   if (fd < 0) return errno;
   unsigned char byte = *(volatile unsigned char*)(uintptr_t)&proc_self_mem_write;
   off_t where = (off_t)(uintptr_t)&proc_self_mem_write;
-  return pwrite(fd, &byte, 1, where) == 1 ? 0 : errno;
+  if (pwrite(fd, &byte, 1, where) == 1) return 0;
+  /* EIO: the kernel itself refuses to force writes into read-only memory (proc_mem.
+   * force_override, the default of newer Debian kernels), whoever asks. */
+  return errno == EIO ? UNSUPPORTED : errno;
 }
 
 static int proc_victim_mem(void) {
