@@ -15,6 +15,9 @@
  *                            reaches, so rules name objects exactly as the hooks see them.
  *                            Otherwise it returns after one load: it stays attached because
  *                            5.10 cannot attach an LSM program a second time once detached.
+ *   tp_btf/sched_process_exit
+ *                            not a policy hook: notes the pin keeper's exit, which comes
+ *                            before its descriptors are closed (cvlsm_global_state).
  *
  * A process is confined when its cgroup v2, or an ancestor of it, is in cvlsm_cgroups.
  * Rules name objects by their inode (see cvlsm_rule_key), resolved when a policy is applied;
@@ -229,7 +232,7 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	if (ret)
 		return ret;
 
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	struct cvlsm_cgroup_policy *policy = current_policy_at_exec();
 
 	if (!policy)
 		return 0;
@@ -242,13 +245,10 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 	return check_exec(policy, file);
 }
 
-/* Number of userspace resolution sessions in progress (written through the mmapped .bss). */
-volatile __u32 cvlsm_resolvers_active = 0;
-
 SEC("lsm/inode_getattr")
 int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
 {
-	if (!cvlsm_resolvers_active)
+	if (!cvlsm_state.resolvers_active)
 		return ret;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct cvlsm_object_id *request = bpf_map_lookup_elem(&cvlsm_resolve_requests, &tid);
@@ -262,4 +262,16 @@ int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
 	request->inode = (__u64)BPF_CORE_READ(dentry, d_inode);
 	request->found = 1;
 	return ret;
+}
+
+/* The keeper's exit is traced before exit_files() drops its pins, so no rule outlives the
+ * inode it names by even one open. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(cvlsm_keeper_exit, struct task_struct *task)
+{
+	__u32 keeper = cvlsm_state.keeper_tgid;
+
+	if (keeper && (__u32)BPF_CORE_READ(task, tgid) == keeper)
+		cvlsm_state.pins_lost = 1;
+	return 0;
 }

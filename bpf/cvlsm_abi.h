@@ -37,7 +37,9 @@ struct cvlsm_cgroup_policy {
 	__u32 policy_id;       /* selects this policy's entries in the path-rules map */
 	__u32 proc_self_modes; /* modes granted on the confined process's own /proc/<pid> */
 	__u32 flags;	       /* CVLSM_POLICY_* */
-	__u32 reserved;
+	/* Non-zero: not in force until a process of the cgroup execs (that exec is checked);
+	 * a container runtime's setup after its hook runs unchecked. Cleared by the programs. */
+	__u32 wait_for_exec;
 };
 
 /*
@@ -65,6 +67,22 @@ struct cvlsm_object_id {
 	__u32 found; /* set to 1 by the resolver program */
 	__u32 reserved;
 	__u64 inode; /* struct inode address */
+};
+
+/*
+ * The programs' global state, their only .bss variable, mmapped by the manager (at offset 0,
+ * asserted there). Shared by every manager process once the programs are pinned.
+ */
+struct cvlsm_global_state {
+	__u32 resolvers_active; /* userspace resolution sessions in progress */
+	__u32 last_policy_id;	/* the last policy id handed out (atomic add from userspace) */
+	/* The pin keeper's process (initial pid namespace) when the programs are pinned: it
+	 * holds the descriptors that keep every rule's inode, hence its address, alive. */
+	__u32 keeper_tgid;
+	/* Set by the programs when the keeper exits: inode addresses may then be reused, so
+	 * every path rule is ignored (confined processes fail closed) until the manager
+	 * re-applies the policies under a new keeper and clears it. */
+	__u32 pins_lost;
 };
 
 #endif /* CVLSM_ABI_H */

@@ -33,4 +33,7 @@ struct {
 	__type(value, struct cvlsm_object_id);
 } cvlsm_resolve_requests SEC(".maps");
 
+/* Global state (cvlsm_abi.h); volatile: userspace changes it under the programs. */
+volatile struct cvlsm_global_state cvlsm_state = {};
+
 #endif /* CVLSM_MAPS_H */

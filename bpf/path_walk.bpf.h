@@ -41,10 +41,13 @@ static __always_inline bool in_own_proc_entry(struct dentry *dentry)
 	return false;
 }
 
-/* Looks up one object's rule and folds it into *allow and *deny. */
+/* Looks up one object's rule and folds it into *allow and *deny. No rule counts once the
+ * keeper of the rules' inodes is gone: an address may name another inode by now. */
 static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, __u32 *allow,
 				       __u32 *deny)
 {
+	if (cvlsm_state.pins_lost)
+		return;
 	key->inode = inode;
 	struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, key);
 

@@ -33,9 +33,27 @@ static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struc
 	return NULL;
 }
 
+/* The policy in force for the current task: none while its cgroup's waits for an exec. */
 static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
 {
-	return task_policy((struct task_struct *)bpf_get_current_task());
+	struct cvlsm_cgroup_policy *policy =
+	    task_policy((struct task_struct *)bpf_get_current_task());
+
+	if (policy && policy->wait_for_exec)
+		return NULL;
+	return policy;
+}
+
+/* For exec: the first exec in a waiting cgroup puts its policy in force, and is checked by
+ * it. Racing execs all store the same zero. */
+static __always_inline struct cvlsm_cgroup_policy *current_policy_at_exec(void)
+{
+	struct cvlsm_cgroup_policy *policy =
+	    task_policy((struct task_struct *)bpf_get_current_task());
+
+	if (policy && policy->wait_for_exec)
+		policy->wait_for_exec = 0;
+	return policy;
 }
 
 #endif /* CVLSM_POLICY_LOOKUP_BPF_H */

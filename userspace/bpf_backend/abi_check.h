@@ -11,6 +11,7 @@ static_assert(sizeof(struct cvlsm_cgroup_policy) == 16);
 static_assert(offsetof(struct cvlsm_cgroup_policy, policy_id) == 0);
 static_assert(offsetof(struct cvlsm_cgroup_policy, proc_self_modes) == 4);
 static_assert(offsetof(struct cvlsm_cgroup_policy, flags) == 8);
+static_assert(offsetof(struct cvlsm_cgroup_policy, wait_for_exec) == 12);
 
 static_assert(sizeof(struct cvlsm_rule_key) == 16);
 static_assert(offsetof(struct cvlsm_rule_key, policy_id) == 0);
@@ -23,3 +24,8 @@ static_assert(offsetof(struct cvlsm_object_id, inode) == 8);
 static_assert(sizeof(struct cvlsm_rule_value) == 8);
 static_assert(offsetof(struct cvlsm_rule_value, allow) == 0);
 static_assert(offsetof(struct cvlsm_rule_value, deny) == 4);
+
+static_assert(sizeof(struct cvlsm_global_state) == 16);
+static_assert(offsetof(struct cvlsm_global_state, resolvers_active) == 0);
+static_assert(offsetof(struct cvlsm_global_state, keeper_tgid) == 8);
+static_assert(offsetof(struct cvlsm_global_state, pins_lost) == 12);

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <map>
@@ -54,17 +55,20 @@ cvlsm_rule_value RuleValue(const ResolvedPathRule& rule) {
 }
 
 struct CgroupEntryFields {
-  __u32 policy_id, proc_self_modes, flags;
+  __u32 policy_id, proc_self_modes, flags, wait_for_exec = 0;
   bool operator==(const CgroupEntryFields&) const = default;
   operator cvlsm_cgroup_policy() const {
-    return cvlsm_cgroup_policy{
-        .policy_id = policy_id, .proc_self_modes = proc_self_modes, .flags = flags, .reserved = 0};
+    return cvlsm_cgroup_policy{.policy_id = policy_id,
+                               .proc_self_modes = proc_self_modes,
+                               .flags = flags,
+                               .wait_for_exec = wait_for_exec};
   }
 };
 
-CgroupEntryFields CgroupEntry(__u32 policy_id, const ResolvedPathRules& rules) {
+CgroupEntryFields CgroupEntry(__u32 policy_id, const ResolvedPathRules& rules,
+                              __u32 wait_for_exec = 0) {
   return CgroupEntryFields{policy_id, rules.proc_self_modes,
-                           rules.has_deny_rules ? CVLSM_POLICY_HAS_DENY_RULES : 0u};
+                           rules.has_deny_rules ? CVLSM_POLICY_HAS_DENY_RULES : 0u, wait_for_exec};
 }
 
 }  // namespace
@@ -75,6 +79,107 @@ absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> BpfLsmEnforcer::Create() {
   std::unique_ptr<BpfLsmEnforcer> enforcer(new BpfLsmEnforcer(*std::move(skeleton)));
   if (absl::Status status = enforcer->SelfTest(); !status.ok()) return status;
   return enforcer;
+}
+
+std::unique_ptr<BpfLsmEnforcer> BpfLsmEnforcer::Attach(std::unique_ptr<LsmSkeleton> pinned,
+                                                       std::unique_ptr<SharedPrograms> shared) {
+  std::unique_ptr<BpfLsmEnforcer> enforcer(new BpfLsmEnforcer(std::move(pinned)));
+  enforcer->shared_ = std::move(shared);
+  return enforcer;
+}
+
+absl::StatusOr<std::unique_ptr<ManagerLock>> BpfLsmEnforcer::LockForChange() {
+  if (!shared_) return std::unique_ptr<ManagerLock>();
+  return shared_->LockForChange();
+}
+
+// From the programs' global state: every manager of pinned programs draws from one counter.
+__u32 BpfLsmEnforcer::NextPolicyId() {
+  __u32 id = 0;
+  while (id == 0) id = __atomic_add_fetch(&skeleton_->state()->last_policy_id, 1, __ATOMIC_SEQ_CST);
+  return id;
+}
+
+absl::Status BpfLsmEnforcer::KeepPins(__u32 policy_id, const std::vector<ResolvedPathRule>& rules) {
+  if (!shared_ || rules.empty()) return absl::OkStatus();
+  return Annotate(shared_->KeepPins(policy_id, rules), "hand the rules' pins to the keeper");
+}
+
+// A pin the keeper keeps too long only keeps an inode in memory: logged, not an error.
+void BpfLsmEnforcer::DropPin(__u32 policy_id, uint64_t object_key) {
+  if (!shared_) return;
+  if (absl::Status status = shared_->DropPin(policy_id, object_key); !status.ok()) {
+    LogWarning("bpf-lsm", absl::StrCat("the keeper keeps a pin of policy ", policy_id,
+                                       " until the next clean-up: ", status.message()));
+  }
+}
+
+void BpfLsmEnforcer::DropPins(__u32 policy_id) {
+  if (!shared_) return;
+  if (absl::Status status = shared_->DropPins(policy_id); !status.ok()) {
+    LogWarning("bpf-lsm", absl::StrCat("the keeper keeps the pins of policy ", policy_id,
+                                       " until the next clean-up: ", status.message()));
+  }
+}
+
+ResolvedPathRules BpfLsmEnforcer::ReadRules(__u32 policy_id,
+                                            const cvlsm_cgroup_policy& entry) const {
+  ResolvedPathRules rules;
+  rules.proc_self_modes = entry.proc_self_modes;
+  for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) {
+    cvlsm_rule_value value{};
+    if (key.policy_id != policy_id || !skeleton_->path_rules().Lookup(key, &value)) continue;
+    ResolvedPathRule rule;
+    rule.object.key = key.inode;
+    rule.modes.allow = value.allow;
+    rule.modes.deny = value.deny;
+    rules.has_deny_rules |= value.deny != 0;
+    rules.rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+std::vector<BpfLsmEnforcer::CgroupConfinement> BpfLsmEnforcer::List() const {
+  std::map<__u32, size_t> rules_by_policy;
+  for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) ++rules_by_policy[key.policy_id];
+  std::vector<CgroupConfinement> confined;
+  for (__u64 cgroup_id : skeleton_->cgroups().Keys()) {
+    cvlsm_cgroup_policy entry{};
+    if (!skeleton_->cgroups().Lookup(cgroup_id, &entry)) continue;
+    confined.push_back({cgroup_id, entry.policy_id, rules_by_policy[entry.policy_id]});
+  }
+  return confined;
+}
+
+absl::StatusOr<size_t> BpfLsmEnforcer::CollectGarbage(
+    const std::function<bool(uint64_t cgroup_id)>& alive) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
+  size_t released = 0;
+  for (const CgroupConfinement& confinement : List()) {
+    if (alive(confinement.cgroup_id)) continue;
+    if (absl::Status status = ReleaseLocked(confinement.cgroup_id); !status.ok()) return status;
+    ++released;
+  }
+  std::vector<uint32_t> in_use;
+  for (const CgroupConfinement& confinement : List()) in_use.push_back(confinement.policy_id);
+  std::vector<cvlsm_rule_key> unused;
+  for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) {
+    if (std::find(in_use.begin(), in_use.end(), key.policy_id) == in_use.end()) {
+      unused.push_back(key);
+    }
+  }
+  if (absl::Status status = skeleton_->path_rules().DeleteBatch(unused); !status.ok()) {
+    return Annotate(status, "delete rules no cgroup uses");
+  }
+  if (shared_) {
+    // Under the lock no manager is resolving: a count left up by a killed one goes.
+    __atomic_store_n(&skeleton_->state()->resolvers_active, 0, __ATOMIC_SEQ_CST);
+    if (absl::Status status = shared_->RetainOnly(in_use); !status.ok()) {
+      return Annotate(status, "drop the pins of rules no cgroup uses");
+    }
+  }
+  return released;
 }
 
 absl::Status BpfLsmEnforcer::SelfTest() {
@@ -118,9 +223,31 @@ absl::Status BpfLsmEnforcer::DeleteRules(__u32 policy_id, const ResolvedPathRule
   return skeleton_->path_rules().DeleteBatch(keys);
 }
 
-absl::StatusOr<ResolvedPathRules> BpfLsmEnforcer::Resolve(const Policy& policy) {
-  KernelObjectIdentifier identifier(*skeleton_);
+absl::StatusOr<ResolvedPathRules> BpfLsmEnforcer::Resolve(const Policy& policy,
+                                                          ObjectIdentifier& opener) {
+  KernelObjectIdentifier identifier(*skeleton_, opener);
   return ResolvePathRules(policy, identifier);
+}
+
+absl::Status BpfLsmEnforcer::Apply(uint64_t cgroup_id, const Policy& policy,
+                                   ObjectIdentifier& opener, bool from_next_exec) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
+  absl::StatusOr<ResolvedPathRules> rules = Resolve(policy, opener);
+  if (!rules.ok()) return rules.status();
+  if (Confined(cgroup_id).ok()) return UpdateLocked(cgroup_id, *std::move(rules));
+  return ConfineLocked(cgroup_id, *std::move(rules), from_next_exec);
+}
+
+__u32 BpfLsmEnforcer::WaitingForExec(uint64_t cgroup_id) const {
+  cvlsm_cgroup_policy entry{};
+  return skeleton_->cgroups().Lookup(cgroup_id, &entry) ? entry.wait_for_exec : 0;
+}
+
+absl::Status BpfLsmEnforcer::Repin(uint64_t cgroup_id, ResolvedPathRules rules) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
+  return UpdateLocked(cgroup_id, std::move(rules), /*in_place_ok=*/false);
 }
 
 absl::StatusOr<uint64_t> BpfLsmEnforcer::RuleMapMemoryBytes() const {
@@ -128,9 +255,11 @@ absl::StatusOr<uint64_t> BpfLsmEnforcer::RuleMapMemoryBytes() const {
 }
 
 absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<ResolvedPathRules> rules = Resolve(policy);
   if (!rules.ok()) return rules.status();
-  return ConfineResolved(cgroup_id, *std::move(rules));
+  return ConfineLocked(cgroup_id, *std::move(rules));
 }
 
 // One batch: a syscall per rule was most of the time for large policies (bench/).
@@ -154,16 +283,30 @@ absl::Status BpfLsmEnforcer::InstallRules(__u32 policy_id, const ResolvedPathRul
 }
 
 absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, ResolvedPathRules rules) {
-  if (confined_.count(cgroup_id)) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
+  return ConfineLocked(cgroup_id, std::move(rules));
+}
+
+absl::Status BpfLsmEnforcer::ConfineLocked(uint64_t cgroup_id, ResolvedPathRules rules,
+                                           bool from_next_exec) {
+  cvlsm_cgroup_policy entry{};
+  if (confined_.count(cgroup_id) || skeleton_->cgroups().Lookup(cgroup_id, &entry)) {
     return absl::AlreadyExistsError(absl::StrCat("cgroup ", cgroup_id, " is already confined"));
   }
-  __u32 policy_id = next_policy_id_++;
-  // Rules first, the cgroup entry last: the cgroup is either unconfined or fully confined.
-  if (absl::Status status = InstallRules(policy_id, rules); !status.ok()) return status;
-  if (absl::Status status =
-          skeleton_->cgroups().Update(cgroup_id, CgroupEntry(policy_id, rules), BPF_NOEXIST);
+  __u32 policy_id = NextPolicyId();
+  // Pins, then rules, the cgroup entry last: the cgroup is either unconfined or fully
+  // confined, whenever this process stops.
+  if (absl::Status status = KeepPins(policy_id, rules.rules); !status.ok()) return status;
+  if (absl::Status status = InstallRules(policy_id, rules); !status.ok()) {
+    DropPins(policy_id);
+    return status;
+  }
+  if (absl::Status status = skeleton_->cgroups().Update(
+          cgroup_id, CgroupEntry(policy_id, rules, from_next_exec ? 1u : 0u), BPF_NOEXIST);
       !status.ok()) {
     (void)DeleteRules(policy_id, rules);
+    DropPins(policy_id);
     return Annotate(status, "register the cgroup with the LSM programs");
   }
   // The rules (and the pins that keep their inodes alive) live as long as the confinement.
@@ -172,9 +315,11 @@ absl::Status BpfLsmEnforcer::ConfineResolved(uint64_t cgroup_id, ResolvedPathRul
 }
 
 absl::Status BpfLsmEnforcer::Update(uint64_t cgroup_id, const Policy& policy) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<ResolvedPathRules> rules = Resolve(policy);
   if (!rules.ok()) return rules.status();
-  return UpdateResolved(cgroup_id, *std::move(rules));
+  return UpdateLocked(cgroup_id, *std::move(rules));
 }
 
 absl::StatusOr<bool> BpfLsmEnforcer::UpdateOneRuleInPlace(__u32 policy_id,
@@ -198,6 +343,7 @@ absl::StatusOr<bool> BpfLsmEnforcer::UpdateOneRuleInPlace(__u32 policy_id,
   changes += static_cast<int>(remaining.size());
   if (changes > 1) return false;
   if (changed != nullptr) {
+    if (absl::Status status = KeepPins(policy_id, {*changed}); !status.ok()) return status;
     if (absl::Status status =
             skeleton_->path_rules().Update(RuleKey(policy_id, *changed), RuleValue(*changed));
         !status.ok()) {
@@ -209,35 +355,47 @@ absl::StatusOr<bool> BpfLsmEnforcer::UpdateOneRuleInPlace(__u32 policy_id,
         !status.ok()) {
       return Annotate(status, absl::StrCat("remove the rule for ", removed.path));
     }
+    DropPin(policy_id, removed.object.key);
   }
   return true;
 }
 
 absl::Status BpfLsmEnforcer::UpdateResolved(uint64_t cgroup_id, ResolvedPathRules rules) {
-  auto it = confined_.find(cgroup_id);
-  if (it == confined_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("cgroup ", cgroup_id, " is not confined: confine it before updating"));
-  }
-  Confinement& current = it->second;
-  absl::StatusOr<bool> in_place = UpdateOneRuleInPlace(current.policy_id, current.rules, rules);
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
+  return UpdateLocked(cgroup_id, std::move(rules));
+}
+
+absl::Status BpfLsmEnforcer::UpdateLocked(uint64_t cgroup_id, ResolvedPathRules rules,
+                                          bool in_place_ok) {
+  absl::StatusOr<Confinement*> confinement = Confined(cgroup_id);
+  if (!confinement.ok()) return confinement.status();
+  Confinement& current = **confinement;
+  absl::StatusOr<bool> in_place =
+      in_place_ok ? UpdateOneRuleInPlace(current.policy_id, current.rules, rules) : false;
   if (!in_place.ok()) return in_place.status();
   if (*in_place) {
     // Old pins drop only now, after the map stopped naming them.
     current = Confinement(current.policy_id, std::move(rules));
     return absl::OkStatus();
   }
-  __u32 policy_id = next_policy_id_++;
-  if (absl::Status status = InstallRules(policy_id, rules); !status.ok()) return status;
+  __u32 policy_id = NextPolicyId();
+  if (absl::Status status = KeepPins(policy_id, rules.rules); !status.ok()) return status;
+  if (absl::Status status = InstallRules(policy_id, rules); !status.ok()) {
+    DropPins(policy_id);
+    return status;
+  }
   // One update of an existing hash entry replaces it as a whole (RCU): an open sees the old
-  // policy id or the new one.
-  if (absl::Status status =
-          skeleton_->cgroups().Update(cgroup_id, CgroupEntry(policy_id, rules), BPF_EXIST);
+  // policy id or the new one. A policy still waiting for its first exec keeps waiting.
+  if (absl::Status status = skeleton_->cgroups().Update(
+          cgroup_id, CgroupEntry(policy_id, rules, WaitingForExec(cgroup_id)), BPF_EXIST);
       !status.ok()) {
     (void)DeleteRules(policy_id, rules);
+    DropPins(policy_id);
     return Annotate(status, "switch the cgroup to the new rules");
   }
   absl::Status removed = DeleteRules(current.policy_id, current.rules);
+  if (removed.ok()) DropPins(current.policy_id);
   current = Confinement(policy_id, std::move(rules));
   return Annotate(removed, "remove the replaced rules");
 }
@@ -276,6 +434,19 @@ void BpfLsmEnforcer::Confinement::Erase(size_t position) {
 
 absl::StatusOr<BpfLsmEnforcer::Confinement*> BpfLsmEnforcer::Confined(uint64_t cgroup_id) {
   auto it = confined_.find(cgroup_id);
+  if (shared_) {
+    // The maps are the truth: another manager may have confined, changed or released it.
+    cvlsm_cgroup_policy entry{};
+    if (!skeleton_->cgroups().Lookup(cgroup_id, &entry)) {
+      if (it != confined_.end()) confined_.erase(it);
+      it = confined_.end();
+    } else if (it == confined_.end() || it->second.policy_id != entry.policy_id) {
+      it = confined_
+               .insert_or_assign(cgroup_id,
+                                 Confinement(entry.policy_id, ReadRules(entry.policy_id, entry)))
+               .first;
+    }
+  }
   if (it == confined_.end()) {
     return absl::NotFoundError(
         absl::StrCat("cgroup ", cgroup_id, " is not confined: confine it before updating"));
@@ -299,7 +470,7 @@ absl::StatusOr<ObjectId> BpfLsmEnforcer::IdentifyOne(const std::string& path) {
 absl::Status BpfLsmEnforcer::WriteEntry(uint64_t cgroup_id, const Confinement& confinement,
                                         bool deny_flag) {
   CgroupEntryFields entry{confinement.policy_id, confinement.rules.proc_self_modes,
-                          deny_flag ? CVLSM_POLICY_HAS_DENY_RULES : 0u};
+                          deny_flag ? CVLSM_POLICY_HAS_DENY_RULES : 0u, WaitingForExec(cgroup_id)};
   return Annotate(skeleton_->cgroups().Update(cgroup_id, entry, BPF_EXIST),
                   "rewrite the cgroup's entry");
 }
@@ -326,6 +497,8 @@ absl::Status BpfLsmEnforcer::SetProcSelfModes(uint64_t cgroup_id, Confinement& c
 
 absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& path,
                                          PathModes modes) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<Confinement*> confinement = Confined(cgroup_id);
   if (!confinement.ok()) return confinement.status();
   Confinement& current = **confinement;
@@ -346,6 +519,7 @@ absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& 
   // only after the last one left it, so no walk stops early above a deny rule.
   bool flag_on = current.deny_rules == 0 && deny_after > 0;
   bool flag_off = current.deny_rules > 0 && deny_after == 0;
+  if (absl::Status status = KeepPins(current.policy_id, {rule}); !status.ok()) return status;
   if (flag_on) {
     if (absl::Status status = WriteEntry(cgroup_id, current, true); !status.ok()) return status;
   }
@@ -353,6 +527,7 @@ absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& 
           skeleton_->path_rules().Update(RuleKey(current.policy_id, rule), RuleValue(rule));
       !status.ok()) {
     if (flag_on) (void)WriteEntry(cgroup_id, current, false);
+    if (existing == current.index.end()) DropPin(current.policy_id, rule.object.key);
     return Annotate(status, absl::StrCat("set the rule for ", path));
   }
   current.Put(std::move(rule));
@@ -361,6 +536,8 @@ absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& 
 }
 
 absl::Status BpfLsmEnforcer::RemovePathRule(uint64_t cgroup_id, const std::string& path) {
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<Confinement*> confinement = Confined(cgroup_id);
   if (!confinement.ok()) return confinement.status();
   Confinement& current = **confinement;
@@ -394,19 +571,29 @@ absl::Status BpfLsmEnforcer::RemovePathRule(uint64_t cgroup_id, const std::strin
     return Annotate(status, absl::StrCat("remove the rule for ", path));
   }
   bool flag_off = current.rules.rules[*position].modes.deny != 0 && current.deny_rules == 1;
+  DropPin(current.policy_id, current.rules.rules[*position].object.key);
   current.Erase(*position);
   if (flag_off) ClearDenyFlag(cgroup_id, current);
   return absl::OkStatus();
 }
 
 absl::Status BpfLsmEnforcer::Release(uint64_t cgroup_id) {
-  auto it = confined_.find(cgroup_id);
-  if (it == confined_.end()) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
+  if (!lock.ok()) return lock.status();
+  return ReleaseLocked(cgroup_id);
+}
+
+absl::Status BpfLsmEnforcer::ReleaseLocked(uint64_t cgroup_id) {
+  absl::StatusOr<Confinement*> confinement = Confined(cgroup_id);
+  if (absl::IsNotFound(confinement.status())) return absl::OkStatus();
+  if (!confinement.ok()) return confinement.status();
+  __u32 policy_id = (*confinement)->policy_id;
   // The cgroup entry first, so no process sees a policy with rules missing.
   absl::Status status = skeleton_->cgroups().Delete(cgroup_id);
   if (!status.ok()) return status;
-  status = DeleteRules(it->second.policy_id, it->second.rules);
-  confined_.erase(it);
+  status = DeleteRules(policy_id, (*confinement)->rules);
+  if (status.ok()) DropPins(policy_id);
+  confined_.erase(cgroup_id);
   return status;
 }
 

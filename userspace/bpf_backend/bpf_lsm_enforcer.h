@@ -1,13 +1,16 @@
 // The bpf-lsm tier: path rules written into the maps of the attached LSM programs.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "bpf_backend/lsm_skeleton.h"
+#include "bpf_backend/shared_programs.h"
 #include "runtime/enforcer.h"
 
 namespace cvlsm {
@@ -18,11 +21,28 @@ class BpfLsmEnforcer : public PathEnforcer {
   // enforced cgroup must be refused an open. A kernel that attaches LSM programs without
   // running them (bpf missing from lsm=) fails here instead of claiming protection.
   static absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Create();
+  // Manages programs pinned for the machine (already self-tested when they were loaded):
+  // every change holds `shared`'s lock, and the keeper holds the rules' pins, so the
+  // confinement does not depend on this process living.
+  static std::unique_ptr<BpfLsmEnforcer> Attach(std::unique_ptr<LsmSkeleton> pinned,
+                                                std::unique_ptr<SharedPrograms> shared);
+  // Runs the canary self-test on these programs (Create does; `cv-lsm load` before pinning).
+  absl::Status SelfTest();
 
   Tier tier() const override { return Tier::kBpfLsm; }
   absl::Status Confine(uint64_t cgroup_id, const Policy& policy) override;
   // The policy's rules resolved to the kernel objects the hooks match (each one pinned).
-  absl::StatusOr<ResolvedPathRules> Resolve(const Policy& policy);
+  // `opener` opens the rule paths (a container's root; OpenPathIdentifier() by default).
+  absl::StatusOr<ResolvedPathRules> Resolve(const Policy& policy,
+                                            ObjectIdentifier& opener = OpenPathIdentifier());
+  // Confines the cgroup, or replaces its policy atomically when it is confined already
+  // (under one lock, so two managers cannot both confine it).
+  // `from_next_exec`: a cgroup confined now waits for its first exec (cgroup_policy.h).
+  absl::Status Apply(uint64_t cgroup_id, const Policy& policy,
+                     ObjectIdentifier& opener = OpenPathIdentifier(), bool from_next_exec = false);
+  // Replaces the cgroup's rules under a new policy id however few differ, so every rule gets
+  // a new pin (after the keeper that held the old ones died).
+  absl::Status Repin(uint64_t cgroup_id, ResolvedPathRules rules);
   // Confines to rules already resolved to objects (by this enforcer's identifier).
   absl::Status ConfineResolved(uint64_t cgroup_id, ResolvedPathRules rules);
   // A change of one rule is one map operation, atomic by itself. Anything more installs the
@@ -40,9 +60,36 @@ class BpfLsmEnforcer : public PathEnforcer {
   // on 6.4 and later, an estimate from the map's limits before).
   absl::StatusOr<uint64_t> RuleMapMemoryBytes() const;
 
+  // A confined cgroup as the maps say, whichever manager confined it.
+  struct CgroupConfinement {
+    uint64_t cgroup_id = 0;
+    uint32_t policy_id = 0;
+    size_t rules = 0;  // path rules (not counting /proc/self)
+  };
+  std::vector<CgroupConfinement> List() const;
+
+  // With pinned programs: releases every cgroup `alive` says is gone, deletes rules no
+  // cgroup uses (left by a killed manager) and tells the keeper to drop their pins.
+  // Returns how many cgroups were released.
+  absl::StatusOr<size_t> CollectGarbage(const std::function<bool(uint64_t cgroup_id)>& alive);
+  const LsmSkeleton& skeleton() const { return *skeleton_; }
+
  private:
   explicit BpfLsmEnforcer(std::unique_ptr<LsmSkeleton> skeleton) : skeleton_(std::move(skeleton)) {}
-  absl::Status SelfTest();
+  // The lock for a change of pinned programs (null for this process's own programs).
+  absl::StatusOr<std::unique_ptr<ManagerLock>> LockForChange();
+  __u32 NextPolicyId();
+  absl::Status ConfineLocked(uint64_t cgroup_id, ResolvedPathRules rules,
+                             bool from_next_exec = false);
+  __u32 WaitingForExec(uint64_t cgroup_id) const;  // the entry's wait_for_exec, kept on rewrites
+  absl::Status UpdateLocked(uint64_t cgroup_id, ResolvedPathRules rules, bool in_place_ok = true);
+  absl::Status ReleaseLocked(uint64_t cgroup_id);
+  // Pins for the keeper (no-ops without pinned programs).
+  absl::Status KeepPins(__u32 policy_id, const std::vector<ResolvedPathRule>& rules);
+  void DropPin(__u32 policy_id, uint64_t object_key);
+  void DropPins(__u32 policy_id);
+  // The installed rules of one policy id, read back from the map (no paths, no pins).
+  ResolvedPathRules ReadRules(__u32 policy_id, const cvlsm_cgroup_policy& entry) const;
   absl::Status InstallRules(__u32 policy_id, const ResolvedPathRules& rules);
   absl::Status DeleteRules(__u32 policy_id, const ResolvedPathRules& rules);
   // The in-place update when the cgroup's entry stays and at most one rule differs; false
@@ -71,8 +118,8 @@ class BpfLsmEnforcer : public PathEnforcer {
   absl::Status SetProcSelfModes(uint64_t cgroup_id, Confinement& confinement, AccessModes modes);
 
   std::unique_ptr<LsmSkeleton> skeleton_;
-  __u32 next_policy_id_ = 1;
-  std::map<uint64_t, Confinement> confined_;  // by cgroup id
+  std::unique_ptr<SharedPrograms> shared_;    // set when the programs are pinned
+  std::map<uint64_t, Confinement> confined_;  // by cgroup id; with pinned programs, a cache
 };
 
 }  // namespace cvlsm

@@ -7,11 +7,11 @@
 namespace cvlsm {
 
 KernelObjectIdentifier::KernelObjectIdentifier(const LsmSkeleton& skeleton) : skeleton_(skeleton) {
-  __atomic_fetch_add(skeleton_.resolvers_active(), 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(&skeleton_.state()->resolvers_active, 1, __ATOMIC_SEQ_CST);
 }
 
 KernelObjectIdentifier::~KernelObjectIdentifier() {
-  __atomic_fetch_sub(skeleton_.resolvers_active(), 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_sub(&skeleton_.state()->resolvers_active, 1, __ATOMIC_SEQ_CST);
 }
 
 absl::StatusOr<ObjectId> KernelObjectIdentifier::Identify(const std::string& path) {

@@ -2,10 +2,13 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -128,6 +131,23 @@ std::vector<std::string> KernelHookSupport::Omitted() const {
   return omitted;
 }
 
+std::string ProgramsBuildId() {
+  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
+  auto mix = [&hash](const void* data, size_t size) {
+    for (size_t i = 0; i < size; ++i) {
+      hash = (hash ^ static_cast<const unsigned char*>(data)[i]) * 0x100000001b3ull;
+    }
+  };
+  size_t size = 0;
+  const void* bytes = cvlsm_bpf__elf_bytes(&size);
+  mix(bytes, size);
+  bytes = cvlsm_bpf_bounded__elf_bytes(&size);
+  mix(bytes, size);
+  char id[17];
+  std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(hash));
+  return id;
+}
+
 void RouteLibbpfLogging() {
   static std::once_flag once;
   std::call_once(once, [] { libbpf_set_print(PrintLibbpf); });
@@ -155,6 +175,21 @@ struct SkeletonCalls<cvlsm_bpf_bounded> {
 
 }  // namespace
 
+// The manager maps the .bss as one cvlsm_global_state, in both builds.
+static_assert(offsetof(cvlsm_bpf::cvlsm_bpf__bss, cvlsm_state) == 0 &&
+              sizeof(cvlsm_bpf::cvlsm_bpf__bss) == sizeof(cvlsm_global_state));
+static_assert(offsetof(cvlsm_bpf_bounded::cvlsm_bpf_bounded__bss, cvlsm_state) == 0 &&
+              sizeof(cvlsm_bpf_bounded::cvlsm_bpf_bounded__bss) == sizeof(cvlsm_global_state));
+
+namespace {
+// Names of the pins under a pinned-state directory.
+constexpr char kCgroupsPin[] = "cgroups";
+constexpr char kPathRulesPin[] = "path_rules";
+constexpr char kRequestsPin[] = "resolve_requests";
+constexpr char kStatePin[] = "state";
+constexpr char kLinkPinPrefix[] = "link.";
+}  // namespace
+
 template <typename Skel>
 absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
     const KernelHookSupport& support) {
@@ -162,7 +197,6 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   Skel* raw = Calls::Open();
   if (!raw) return ErrnoError(errno, "open the embedded BPF object");
   std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(raw, &Calls::Destroy));
-  skeleton->resolvers_active_ = &raw->bss->cvlsm_resolvers_active;
 
   if (absl::Status adapted = AdaptToKernelHooks(raw, support); !adapted.ok()) return adapted;
   if (int err = Calls::Load(raw); err != 0) {
@@ -172,16 +206,85 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
     return ErrnoError(-err, "attach the BPF LSM programs",
                       "the kernel needs CONFIG_BPF_LSM=y and 'bpf' in its lsm= boot parameter");
   }
-  auto cgroups = TypedMap<__u64, cvlsm_cgroup_policy>::From(raw->maps.cvlsm_cgroups);
-  if (!cgroups.ok()) return cgroups.status();
-  auto rules = TypedMap<cvlsm_rule_key, cvlsm_rule_value>::From(raw->maps.cvlsm_path_rules);
-  if (!rules.ok()) return rules.status();
-  auto requests = TypedMap<__u32, cvlsm_object_id>::From(raw->maps.cvlsm_resolve_requests);
-  if (!requests.ok()) return requests.status();
-  skeleton->cgroups_.emplace(*std::move(cgroups));
-  skeleton->path_rules_.emplace(*std::move(rules));
-  skeleton->resolve_requests_.emplace(*std::move(requests));
+  skeleton->state_ = reinterpret_cast<volatile cvlsm_global_state*>(&raw->bss->cvlsm_state);
+  skeleton->cgroups_fd_ = bpf_map__fd(raw->maps.cvlsm_cgroups);
+  skeleton->path_rules_fd_ = bpf_map__fd(raw->maps.cvlsm_path_rules);
+  skeleton->requests_fd_ = bpf_map__fd(raw->maps.cvlsm_resolve_requests);
+  skeleton->state_fd_ = bpf_map__fd(raw->maps.bss);
+  for (int i = 0; i < raw->skeleton->prog_cnt; ++i) {
+    struct bpf_link* link = *raw->skeleton->progs[i].link;
+    if (link != nullptr) {
+      skeleton->links_.emplace_back(raw->skeleton->progs[i].name, bpf_link__fd(link));
+    }
+  }
+  if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
   return skeleton;
+}
+
+absl::Status LsmSkeleton::WrapMaps() {
+  auto cgroups = TypedMap<__u64, cvlsm_cgroup_policy>::FromFd(cgroups_fd_, "cvlsm_cgroups");
+  if (!cgroups.ok()) return cgroups.status();
+  auto rules =
+      TypedMap<cvlsm_rule_key, cvlsm_rule_value>::FromFd(path_rules_fd_, "cvlsm_path_rules");
+  if (!rules.ok()) return rules.status();
+  auto requests = TypedMap<__u32, cvlsm_object_id>::FromFd(requests_fd_, "cvlsm_resolve_requests");
+  if (!requests.ok()) return requests.status();
+  cgroups_.emplace(*std::move(cgroups));
+  path_rules_.emplace(*std::move(rules));
+  resolve_requests_.emplace(*std::move(requests));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::string& dir) {
+  std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(nullptr, nullptr));
+  for (auto [name, fd] : {std::pair{kCgroupsPin, &skeleton->cgroups_fd_},
+                          std::pair{kPathRulesPin, &skeleton->path_rules_fd_},
+                          std::pair{kRequestsPin, &skeleton->requests_fd_},
+                          std::pair{kStatePin, &skeleton->state_fd_}}) {
+    std::string path = absl::StrCat(dir, "/", name);
+    UniqueFd opened(bpf_obj_get(path.c_str()));
+    if (!opened.valid()) {
+      return ErrnoError(errno, absl::StrCat("open the pinned map ", path),
+                        "the pinned state is incomplete: run cv-lsm unload, then cv-lsm load");
+    }
+    *fd = opened.get();
+    skeleton->owned_fds_.push_back(std::move(opened));
+  }
+  if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
+
+  struct bpf_map_info info {};
+  __u32 length = sizeof(info);
+  if (bpf_obj_get_info_by_fd(skeleton->state_fd_, &info, &length) != 0) {
+    return ErrnoError(errno, "read the info of the pinned state map");
+  }
+  if (info.value_size != sizeof(cvlsm_global_state)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the pinned programs' global state is ", info.value_size,
+                     " bytes, this build's ", sizeof(cvlsm_global_state),
+                     ": another build pinned them (cv-lsm unload, then cv-lsm load)"));
+  }
+  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t size = (sizeof(cvlsm_global_state) + page - 1) / page * page;
+  void* mapped = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, skeleton->state_fd_, 0);
+  if (mapped == MAP_FAILED) return ErrnoError(errno, "map the pinned programs' global state");
+  skeleton->state_ = static_cast<volatile cvlsm_global_state*>(mapped);
+  skeleton->state_mapping_size_ = size;
+  return skeleton;
+}
+
+absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
+  std::vector<std::pair<std::string, int>> pins = {{kCgroupsPin, cgroups_fd_},
+                                                   {kPathRulesPin, path_rules_fd_},
+                                                   {kRequestsPin, requests_fd_},
+                                                   {kStatePin, state_fd_}};
+  for (const auto& [program, fd] : links_) pins.emplace_back(kLinkPinPrefix + program, fd);
+  for (const auto& [name, fd] : pins) {
+    std::string path = absl::StrCat(dir, "/", name);
+    if (bpf_obj_pin(fd, path.c_str()) != 0) {
+      return ErrnoError(errno, absl::StrCat("pin ", path), "is bpffs mounted at that place?");
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
@@ -193,6 +296,12 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
   return LoadVariant<cvlsm_bpf_bounded>(*support);
 }
 
-LsmSkeleton::~LsmSkeleton() { destroy_(skel_); }
+LsmSkeleton::~LsmSkeleton() {
+  if (skel_ != nullptr) {
+    destroy_(skel_);
+  } else if (state_ != nullptr) {
+    ::munmap(const_cast<cvlsm_global_state*>(state_), state_mapping_size_);
+  }
+}
 
 }  // namespace cvlsm

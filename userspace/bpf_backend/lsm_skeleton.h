@@ -1,6 +1,8 @@
 // RAII owner of the cv-lsm BPF programs: opens the embedded object, loads it (keeping the
-// verifier's log for the error message) and attaches both LSM hooks. Destroying it detaches
-// everything. libbpf's own messages go to the debug log.
+// verifier's log for the error message) and attaches its hooks. Destroying it detaches
+// everything, unless the programs were pinned (PinTo): pins keep them attached for the
+// machine, and OpenPinned reaches their maps from any process. libbpf's own messages go to
+// the debug log.
 #pragma once
 
 #include <memory>
@@ -10,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "bpf_backend/typed_map.h"
+#include "common/unique_fd.h"
 #include "cvlsm_abi.h"
 
 namespace cvlsm {
@@ -19,6 +22,8 @@ struct KernelHookSupport;
 class LsmSkeleton {
  public:
   static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadAndAttach();
+  // The maps and global state of programs another process pinned under `dir` (PinTo).
+  static absl::StatusOr<std::unique_ptr<LsmSkeleton>> OpenPinned(const std::string& dir);
   ~LsmSkeleton();
   LsmSkeleton(const LsmSkeleton&) = delete;
   LsmSkeleton& operator=(const LsmSkeleton&) = delete;
@@ -26,23 +31,39 @@ class LsmSkeleton {
   const TypedMap<__u64, cvlsm_cgroup_policy>& cgroups() const { return *cgroups_; }
   const TypedMap<cvlsm_rule_key, cvlsm_rule_value>& path_rules() const { return *path_rules_; }
   const TypedMap<__u32, cvlsm_object_id>& resolve_requests() const { return *resolve_requests_; }
-  // Count of resolution sessions in progress, in the programs' mmapped .bss: the
-  // rule-path resolver does nothing while it is 0 (see KernelObjectIdentifier).
-  volatile __u32* resolvers_active() const { return resolvers_active_; }
+  // The programs' global state, their mmapped .bss (cvlsm_global_state in cvlsm_abi.h).
+  volatile cvlsm_global_state* state() const { return state_; }
+  // Whether these are programs pinned for the machine (OpenPinned), not this process's own.
+  bool pinned() const { return skel_ == nullptr; }
+
+  // Pins every map and attached link under `dir` (an empty directory in bpffs): the
+  // programs then stay attached after this process exits, until the pins are removed.
+  absl::Status PinTo(const std::string& dir) const;
 
  private:
   LsmSkeleton(void* skel, void (*destroy)(void*)) : skel_(skel), destroy_(destroy) {}
+  absl::Status WrapMaps();
   // Opens, adapts to the kernel's hooks, loads and attaches one build of the programs.
   template <typename Skel>
   static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadVariant(const KernelHookSupport& support);
 
-  void* skel_;  // cvlsm_bpf or cvlsm_bpf_bounded, chosen by the kernel's features
+  void* skel_;  // cvlsm_bpf or cvlsm_bpf_bounded; null when opened from pins
   void (*destroy_)(void*);
-  volatile __u32* resolvers_active_ = nullptr;
+  volatile cvlsm_global_state* state_ = nullptr;
+  size_t state_mapping_size_ = 0;  // pinned: the .bss mapping to unmap
+  // Descriptors of the maps (cgroups, path rules, requests, .bss) and of the attached links
+  // with their programs' names: borrowed from the skeleton, or owned when opened from pins.
+  int cgroups_fd_ = -1, path_rules_fd_ = -1, requests_fd_ = -1, state_fd_ = -1;
+  std::vector<std::pair<std::string, int>> links_;
+  std::vector<UniqueFd> owned_fds_;
   std::optional<TypedMap<__u64, cvlsm_cgroup_policy>> cgroups_;
   std::optional<TypedMap<cvlsm_rule_key, cvlsm_rule_value>> path_rules_;
   std::optional<TypedMap<__u32, cvlsm_object_id>> resolve_requests_;
 };
+
+// Identifies this build's programs (a hash of both embedded objects): pinned programs are
+// reused only by a build whose programs are the same.
+std::string ProgramsBuildId();
 
 // Routes libbpf's printouts into cv-lsm's log (debug level) once per process.
 void RouteLibbpfLogging();

@@ -31,6 +31,22 @@ class TypedMap {
     return TypedMap(bpf_map__fd(map), bpf_map__name(map));
   }
 
+  // A map opened from its pin (the caller keeps `fd` open), checked the same way.
+  static absl::StatusOr<TypedMap> FromFd(int fd, std::string name) {
+    struct bpf_map_info info {};
+    __u32 length = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &length) != 0) {
+      return ErrnoError(errno, absl::StrCat("read the info of pinned map ", name));
+    }
+    if (info.key_size != sizeof(Key) || info.value_size != sizeof(Value)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("pinned map ", name, " has key/value size ", info.key_size, "/",
+                       info.value_size, ", this build expects ", sizeof(Key), "/", sizeof(Value),
+                       ": the pinned state is another build's (cv-lsm unload)"));
+    }
+    return TypedMap(fd, std::move(name));
+  }
+
   absl::Status Update(const Key& key, const Value& value, __u64 flags = BPF_ANY) const {
     if (bpf_map_update_elem(fd_, &key, &value, flags) != 0) {
       int err = errno;
@@ -102,6 +118,18 @@ class TypedMap {
 
   bool Lookup(const Key& key, Value* value) const {
     return bpf_map_lookup_elem(fd_, &key, value) == 0;
+  }
+
+  // Every key in the map now (entries added or removed meanwhile may be missed or seen).
+  std::vector<Key> Keys() const {
+    std::vector<Key> keys;
+    Key key{};
+    const Key* previous = nullptr;
+    while (bpf_map_get_next_key(fd_, previous, &key) == 0) {
+      keys.push_back(key);
+      previous = &keys.back();
+    }
+    return keys;
   }
 
  private:

@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -116,6 +118,57 @@ absl::StatusOr<uint64_t> CgroupIdOf(const std::string& cgroup_dir) {
     return ErrnoError(errno, absl::StrCat("stat cgroup ", cgroup_dir));
   }
   return static_cast<uint64_t>(st.st_ino);
+}
+
+bool CgroupExists(uint64_t cgroup_id) {
+  absl::StatusOr<std::string> root = FindCgroup2Mount();
+  if (!root.ok()) return true;
+  UniqueFd mount(::open(root->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!mount.valid()) return true;
+  // cgroupfs file handles are the kernfs id (FILEID_KERNFS), the same id the hooks use.
+  struct {
+    struct file_handle header;
+    uint64_t id;
+  } handle{};
+  handle.header.handle_bytes = sizeof(uint64_t);
+  handle.header.handle_type = 0xfe;
+  handle.id = cgroup_id;
+  UniqueFd opened(::open_by_handle_at(mount.get(), &handle.header, O_RDONLY | O_CLOEXEC));
+  return opened.valid() || (errno != ESTALE && errno != ENOENT);
+}
+
+namespace {
+// How many levels of cgroups exist below `dir` (0: none), stopping past `limit`.
+int DescendantDepth(const std::string& dir, int limit) {
+  if (limit < 0) return 0;
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), ::closedir);
+  if (!listing) return 0;
+  int deepest = 0;
+  while (struct dirent* entry = ::readdir(listing.get())) {
+    if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+    deepest =
+        std::max(deepest, 1 + DescendantDepth(absl::StrCat(dir, "/", entry->d_name), limit - 1));
+  }
+  return deepest;
+}
+}  // namespace
+
+absl::Status LimitNesting(const std::string& cgroup_dir, int max_depth) {
+  if (int depth = DescendantDepth(cgroup_dir, max_depth); depth > max_depth) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cgroups below ", cgroup_dir, " nest more than ", max_depth,
+                     " levels deep, past what the LSM hooks search for an enforced ancestor: "
+                     "confine a deeper cgroup instead"));
+  }
+  std::ifstream current_file(cgroup_dir + "/cgroup.max.depth");
+  std::string current;
+  std::getline(current_file, current);
+  int current_depth = 0;
+  if (current != "max" && absl::SimpleAtoi(current, &current_depth) && current_depth <= max_depth) {
+    return absl::OkStatus();
+  }
+  return Annotate(WriteFile(cgroup_dir + "/cgroup.max.depth", std::to_string(max_depth)),
+                  "limit nesting below the enforced cgroup");
 }
 
 absl::StatusOr<OwnedCgroup> OwnedCgroup::Create(const std::string& group, const std::string& name,

@@ -17,6 +17,15 @@ absl::StatusOr<std::string> FindCgroup2Mount();
 // The id that bpf_get_current_cgroup_id() returns for a process in this cgroup directory.
 absl::StatusOr<uint64_t> CgroupIdOf(const std::string& cgroup_dir);
 
+// Whether the cgroup with this id still exists (false only when the kernel says it is gone;
+// an error asking is taken as alive, so nothing is released on a doubt).
+bool CgroupExists(uint64_t cgroup_id);
+
+// Makes sure no cgroup below `cgroup_dir` can nest more than `max_depth` levels deep (the
+// depth the LSM hook searches for an enforced ancestor): fails when some already does,
+// else lowers cgroup.max.depth to `max_depth` if it was higher.
+absl::Status LimitNesting(const std::string& cgroup_dir, int max_depth);
+
 // Removes the cgroups "<name>-<pid>" below <cgroup2 mount>/<group> whose owner process
 // <pid> no longer exists (a manager killed with SIGKILL), killing what is left inside.
 void SweepStaleCgroups(const std::string& group);
