@@ -73,6 +73,41 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   import_cmd->add_flag("--strict", policy.strict,
                        "Fail if the profile says anything the policy cannot express exactly");
 
+  MachineOptions machine;
+  using Action = MachineOptions::Action;
+  std::vector<std::pair<CLI::App*, Action>> machine_cmds;
+  CLI::App* load_cmd = app.add_subcommand(
+      "load", "Load and pin the BPF LSM programs for the machine, and start the pin keeper");
+  machine_cmds.emplace_back(load_cmd, Action::kLoad);
+  CLI::App* unload_cmd =
+      app.add_subcommand("unload", "Remove the pinned programs (lifts every confinement)");
+  unload_cmd->add_flag("--force", machine.force, "Even while cgroups are confined");
+  machine_cmds.emplace_back(unload_cmd, Action::kUnload);
+  CLI::App* apply_cmd =
+      app.add_subcommand("apply", "Confine an existing cgroup and its descendants (path rules)");
+  apply_cmd->add_option("--cgroup", machine.cgroup, "The cgroup v2 directory")->required();
+  CLI::Option* apply_preset =
+      apply_cmd->add_option("--policy", machine.policy, "minimal, build, network or custom");
+  apply_cmd->add_option("--policy-file", machine.policy_file, "A policy file")
+      ->type_name("FILE")
+      ->excludes(apply_preset);
+  apply_cmd->add_option("--allow", machine.allow_paths, "Allow PATH with MODES, as PATH:rwx")
+      ->type_name("PATH:MODES");
+  apply_cmd->add_option("--deny", machine.deny_paths, "Take MODES away on PATH and below")
+      ->type_name("PATH:MODES");
+  machine_cmds.emplace_back(apply_cmd, Action::kApply);
+  CLI::App* detach_cmd = app.add_subcommand("detach", "Lift a cgroup's confinement");
+  detach_cmd->add_option("--cgroup", machine.cgroup, "The cgroup v2 directory")->required();
+  machine_cmds.emplace_back(detach_cmd, Action::kDetach);
+  CLI::App* list_cmd = app.add_subcommand("list", "Show the cgroups the pinned programs confine");
+  list_cmd->add_flag("--json", machine.json, "Machine-readable output");
+  machine_cmds.emplace_back(list_cmd, Action::kList);
+  CLI::App* keeper_cmd = app.add_subcommand("keeper", "The pin keeper (started by load)");
+  keeper_cmd->group("");  // not listed in --help
+  keeper_cmd->add_option("--socket", machine.socket)->required();
+  keeper_cmd->add_option("--ready-fd", machine.ready_fd);
+  machine_cmds.emplace_back(keeper_cmd, Action::kKeeper);
+
   // Everything after the first "--" is the command, verbatim (it may contain "--" itself).
   int ours = argc;
   for (int i = 1; i < argc; ++i) {
@@ -110,6 +145,16 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
                            kExitLauncherFailed}};
     }
     invocation.command = run;
+  } else if (auto machine_cmd = std::find_if(machine_cmds.begin(), machine_cmds.end(),
+                                             [](const auto& cmd) { return cmd.first->parsed(); });
+             machine_cmd != machine_cmds.end()) {
+    machine.action = machine_cmd->second;
+    if (machine.action == Action::kApply && machine.policy.empty() && machine.policy_file.empty()) {
+      return {0,
+              PrintAndExit{"cv-lsm: apply: name the policy: --policy NAME or --policy-file FILE\n",
+                           kExitLauncherFailed}};
+    }
+    invocation.command = machine;
   } else if (policy_cmd->parsed()) {
     policy.action = show_cmd->parsed()       ? PolicyOptions::Action::kShow
                     : validate_cmd->parsed() ? PolicyOptions::Action::kValidate

@@ -34,6 +34,21 @@ struct PolicyOptions {
   bool strict = false;   // import-oci: anything not expressed exactly is an error
 };
 
+// `cv-lsm load|unload|apply|detach|list`: the pinned programs and policies on existing
+// cgroups; `keeper` (hidden) is the pin keeper daemon that `load` starts.
+struct MachineOptions {
+  enum class Action { kLoad, kUnload, kApply, kDetach, kList, kKeeper };
+  Action action = Action::kList;
+  bool force = false;  // unload: even while cgroups are confined
+  bool json = false;   // list
+  std::string cgroup;  // apply, detach: a cgroup v2 directory
+  std::string policy;  // apply: a preset, or
+  std::string policy_file;
+  std::vector<std::string> allow_paths, deny_paths;
+  std::string socket;  // keeper
+  int ready_fd = -1;   // keeper
+};
+
 // What to do: run, status, policy, or print this text and exit with this code (help, usage errors).
 struct PrintAndExit {
   std::string text;
@@ -42,7 +57,7 @@ struct PrintAndExit {
 
 struct Invocation {
   int verbosity = 0;  // -v count
-  std::variant<RunOptions, StatusOptions, PolicyOptions, PrintAndExit> command;
+  std::variant<RunOptions, StatusOptions, PolicyOptions, MachineOptions, PrintAndExit> command;
 };
 
 Invocation ParseCommandLine(int argc, const char* const* argv);

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
     return print->exit_code;
   }
   if (auto* run = std::get_if<RunOptions>(&invocation.command)) return RunCommand(*run);
+  if (auto* machine = std::get_if<MachineOptions>(&invocation.command)) {
+    return MachineCommand(*machine);
+  }
   if (auto* policy = std::get_if<PolicyOptions>(&invocation.command)) {
     return PolicyCommand(*policy);
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "cgroup/cgroup.h"
 #include "cli/commands.h"
+#include "cli/policy_choice.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "policy/path_resolution.h"
@@ -21,48 +22,6 @@ int Fail(const absl::Status& status) {
                  absl::StartsWith(status.message(), "command not found")
              ? kExitNotFound
              : kExitLauncherFailed;
-}
-
-// The policy file's, or the preset's; --allow, --deny and --allow-syscall add to either.
-absl::StatusOr<Policy> BasePolicy(const RunOptions& options) {
-  if (options.policy_file.empty()) {
-    absl::StatusOr<PolicyType> type = ParsePolicyType(options.policy);
-    if (!type.ok()) return type.status();
-    return Policy::Preset(*type);
-  }
-  absl::StatusOr<PolicyDocument> document = LoadPolicyFile(options.policy_file);
-  if (!document.ok()) return document.status();
-  // Enforcing an audit policy would break what it only meant to watch.
-  if (document->mode != PolicyMode::kEnforce) {
-    return absl::UnimplementedError(absl::StrCat(
-        "policy file ", options.policy_file, ": mode \"", PolicyModeName(document->mode),
-        "\" is not implemented yet; cv-lsm can only enforce. Set \"mode\": \"enforce\" to "
-        "enforce this policy"));
-  }
-  return std::move(document->policy);
-}
-
-absl::StatusOr<Policy> BuildPolicy(const RunOptions& options) {
-  absl::StatusOr<Policy> base = BasePolicy(options);
-  if (!base.ok()) return base.status();
-  Policy policy = *std::move(base);
-  for (bool deny : {false, true}) {
-    for (const std::string& rule : deny ? options.deny_paths : options.allow_paths) {
-      auto parts = SplitPathRule(rule);
-      if (!parts.ok()) return parts.status();
-      absl::StatusOr<AccessModes> modes = ParseAccessModes(parts->second);
-      if (!modes.ok()) {
-        return Annotate(modes.status(), absl::StrCat(deny ? "--deny " : "--allow ", rule));
-      }
-      absl::Status status =
-          deny ? policy.DenyPath(parts->first, *modes) : policy.AddPath(parts->first, *modes);
-      if (!status.ok()) return status;
-    }
-  }
-  for (const std::string& name : options.allow_syscalls) {
-    if (absl::Status status = policy.AddSyscall(name); !status.ok()) return status;
-  }
-  return policy;
 }
 
 // Kills what is left of the workload, then lifts its confinement: in this order, so no
@@ -93,7 +52,9 @@ class WorkloadScope {
 
 int RunCommand(const RunOptions& options) {
   BlockForwardedSignals();
-  absl::StatusOr<Policy> policy = BuildPolicy(options);
+  absl::StatusOr<Policy> policy =
+      BuildPolicy(PolicyChoice{options.policy, options.policy_file, options.allow_paths,
+                               options.deny_paths, options.allow_syscalls});
   if (!policy.ok()) return Fail(policy.status());
   // Every rule path must exist before anything is created (the tier resolves them again,
   // as its hooks see them).

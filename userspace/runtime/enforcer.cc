@@ -2,7 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "bpf_backend/bpf_lsm_enforcer.h"
+#include "common/log.h"
 #include "landlock/landlock_enforcer.h"
+#include "machine/machine_state.h"
 
 namespace cvlsm {
 namespace {
@@ -34,6 +36,15 @@ class SystemEnforcementFeatures : public EnforcementFeatures {
   absl::StatusOr<std::unique_ptr<PathEnforcer>> LoadBpfLsm() override {
     // A failure is cached: the trial load is not cheap and its answer does not change.
     if (!bpf_failure_.ok()) return bpf_failure_;
+    // Programs pinned for the machine (cv-lsm load) are used when there are; else this
+    // process loads its own, which live as long as it does.
+    absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> pinned = AttachMachineState();
+    if (pinned.ok()) return std::unique_ptr<PathEnforcer>(*std::move(pinned));
+    if (!absl::IsNotFound(pinned.status())) {
+      LogWarning("bpf-lsm",
+                 absl::StrCat("not using the pinned programs (", pinned.status().message(),
+                              "): loading this process's own"));
+    }
     absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = BpfLsmEnforcer::Create();
     if (!enforcer.ok()) {
       bpf_failure_ = enforcer.status();

@@ -19,6 +19,13 @@ for suite in tests/cvlsm_host_tests tests/capi/capi_host_tests tests/vm/cvlsm_vm
     failed=1
   fi
 done
+# Pinned programs and policies on existing cgroups, through the CLI (bpf-lsm tier; on the
+# others, that load refuses cleanly).
+echo "=== tests/vm/guest/pinned_state_test.sh"
+if ! "$(dirname "$0")/pinned_state_test.sh" "$build"; then
+  echo "=== FAILED: tests/vm/guest/pinned_state_test.sh"
+  failed=1
+fi
 # The containerv usage example: a Build policy, make run inside a container.
 echo "=== examples/container-policy-example"
 workspace=/var/tmp/cvlsm-example-$$

@@ -1,0 +1,169 @@
+#!/bin/sh
+# Pinned state and policies on existing cgroups, end to end through the CLI (issue: embedding
+# in runtimes). Runs as root in the guest (or on the host case) from run-guest-suite.sh:
+#   pinned_state_test.sh BUILD_DIR
+# On the bpf-lsm tier: load/reuse, apply from a process that exits, confinement checked from
+# inside the cgroup (denied and allowed), SIGKILL of apply/update/load in a loop while a
+# confined prober reads in a loop, keeper death (fail closed, then load re-applies), clean-up
+# of removed cgroups, detach, unload leaving nothing behind. On other tiers: load refuses
+# with a reason and leaves nothing behind. Prints gtest-style summary lines for run-case.sh.
+set -u
+build=${1:?usage: pinned_state_test.sh BUILD_DIR}
+cvlsm=$build/userspace/cv-lsm
+tier=${CVLSM_EXPECT_TIER:-bpf-lsm}
+work=/var/tmp/cvlsm-pinned-$$
+cg_root=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+cg=$cg_root/cvlsm-pinned-$$
+passed=0 failed=0
+
+check() {  # check NAME COMMAND...: the command must succeed
+  name=$1
+  shift
+  if "$@" >"$work/out" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "[  FAILED  ] PinnedState.$name"
+    sed 's/^/    /' "$work/out"
+  fi
+}
+fails() { ! "$@"; }
+# confined CMD...: runs CMD in the test cgroup (moves a shell there first).
+confined() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$@"; }
+reads() { confined cat "$1" >/dev/null 2>&1; }
+refused() {  # the confined cat saw EACCES
+  out=$(confined cat "$1" 2>&1 >/dev/null)
+  case "$out" in *"Permission denied"*) return 0 ;; *) echo "$1: $out"; return 1 ;; esac
+}
+no_state_left() {
+  [ ! -e /sys/fs/bpf/cv-lsm ] || { ls -la /sys/fs/bpf/cv-lsm; return 1; }
+  ! pgrep -f 'cv-lsm keeper' >/dev/null || { pgrep -af 'cv-lsm keeper'; return 1; }
+}
+output_has() { grep -q "$1" "$work/last"; }
+run_saving() { "$@" >"$work/last" 2>&1; }
+
+mkdir -p "$work/data" && echo allowed >"$work/data/allowed" && echo secret >"$work/denied"
+cat >"$work/policy-a.json" <<EOF
+{"cv-lsm-policy": 1, "name": "a", "base": "minimal", "paths": [{"path": "$work/data", "allow": "r"}]}
+EOF
+cat >"$work/policy-b.json" <<EOF
+{"cv-lsm-policy": 1, "name": "b", "base": "minimal",
+ "paths": [{"path": "$work/data", "allow": "r"}, {"path": "/etc/hostname", "allow": "r"}]}
+EOF
+mkdir "$cg"
+cleanup() {
+  [ -n "${prober:-}" ] && kill "$prober" 2>/dev/null
+  for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  sleep 0.2
+  rmdir "$cg" "$cg_root"/cvlsm-pinned-gone-$$ 2>/dev/null
+  "$cvlsm" unload --force >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$tier" != bpf-lsm ]; then
+  check LoadRefusesWithoutBpfLsm fails run_saving "$cvlsm" load
+  check LoadSaysWhy output_has "lsm\|BPF"
+  check LoadLeavesNothing no_state_left
+  check ApplyNeedsLoad fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
+  check ApplySaysLoadFirst output_has "cv-lsm load"
+  echo "[==========] pinned state: tier $tier"
+  [ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
+  exit $((failed > 0))
+fi
+
+"$cvlsm" unload --force >/dev/null 2>&1
+check ApplyBeforeLoadIsRefused fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
+check ApplyBeforeLoadSaysLoadFirst output_has "cv-lsm load"
+check Load run_saving "$cvlsm" load
+check LoadPinsUnderVersionedDir output_has "pinned at /sys/fs/bpf/cv-lsm/"
+check SecondLoadReuses run_saving "$cvlsm" load
+check SecondLoadSaysAlreadyLoaded output_has "already loaded"
+check ApplyToFileIsRefused fails "$cvlsm" apply --cgroup "$work/denied" --policy minimal
+check ApplyUnknownPresetIsRefused fails "$cvlsm" apply --cgroup "$cg" --policy no-such
+check ApplyMissingPathIsRefused fails "$cvlsm" apply --cgroup "$cg" --policy minimal \
+  --allow /no/such/path:r
+check FailedApplyLeavesCgroupUnconfined reads "$work/denied"
+
+check Apply "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-a.json"
+check AllowedReadAfterManagerExit reads "$work/data/allowed"
+check DeniedReadAfterManagerExit refused "$work/denied"
+check ListShowsPolicy run_saving "$cvlsm" list
+check ListNamesPolicyFile output_has "policy-a.json"
+
+# A confined prober reads in a loop while managers are killed mid-operation: every read of
+# the allowed file must succeed and every read of the denied one must fail, throughout.
+confined sh -c 'while :; do
+  cat "$0/data/allowed" >/dev/null 2>&1 || echo VIOLATION-allowed
+  cat "$0/denied" >/dev/null 2>&1 && echo VIOLATION-denied
+done' "$work" >"$work/prober.log" 2>&1 &
+prober=$!
+sleep 1
+i=0
+while [ $i -lt 12 ]; do
+  policy=$work/policy-a.json
+  [ $((i % 2)) -eq 0 ] && policy=$work/policy-b.json
+  "$cvlsm" apply --cgroup "$cg" --policy-file "$policy" >/dev/null 2>&1 &
+  killer=$!
+  sleep "0.$(( (i * 37) % 10 ))"
+  kill -9 "$killer" 2>/dev/null
+  wait "$killer" 2>/dev/null
+  i=$((i + 1))
+done
+check UpdateAfterKillsWorks "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-b.json"
+check PolicyBInForce reads /etc/hostname
+sleep 1
+kill "$prober" 2>/dev/null
+wait "$prober" 2>/dev/null
+prober=
+check ProberSawNoViolationDuringKills fails grep -q VIOLATION "$work/prober.log"
+check ProberRan test -e "$work/prober.log"
+
+# The keeper's death: rules no longer count (fail closed), until load re-applies them.
+keeper=$(pgrep -f 'cv-lsm keeper' | head -n1)
+check KeeperRuns test -n "$keeper"
+kill -9 "$keeper"
+sleep 0.5
+check AllowedFailsClosedWithoutKeeper refused "$work/data/allowed"
+check DeniedStaysDeniedWithoutKeeper refused "$work/denied"
+check ApplyRefusedWithoutKeeper fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
+check ApplySaysKeeperGone output_has "keeper"
+check LoadRestartsKeeper run_saving "$cvlsm" load
+check LoadReappliesPolicy output_has "1 policies re-applied"
+check AllowedAfterReapply reads "$work/data/allowed"
+check DeniedAfterReapply refused "$work/denied"
+
+# A removed cgroup's rules go at the next change.
+gone=$cg_root/cvlsm-pinned-gone-$$
+mkdir "$gone"
+check ApplyToSecondCgroup "$cvlsm" apply --cgroup "$gone" --policy minimal
+rmdir "$gone"
+check ApplyCollectsRemovedCgroup "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-a.json"
+check ListHasOneCgroup sh -c "[ \$('$cvlsm' list --json | grep -c cgroup_id) -eq 1 ]"
+
+check UnloadRefusedWhileConfined fails "$cvlsm" unload
+check Detach run_saving "$cvlsm" detach --cgroup "$cg"
+check DetachSaysLifted output_has "no longer confined"
+check DeniedReadableAfterDetach reads "$work/denied"
+
+# Killing load at random points leaves either nothing or a complete set, never half.
+i=0
+while [ $i -lt 3 ]; do
+  "$cvlsm" unload >/dev/null 2>&1
+  "$cvlsm" load >/dev/null 2>&1 &
+  killer=$!
+  sleep "$((i + 1))"
+  kill -9 "$killer" 2>/dev/null
+  wait "$killer" 2>/dev/null
+  i=$((i + 1))
+done
+check LoadAfterKilledLoads "$cvlsm" load
+check ApplyAfterKilledLoads "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-a.json"
+check DeniedAfterKilledLoads refused "$work/denied"
+check UnloadForce "$cvlsm" unload --force
+check UnloadLeavesNothing no_state_left
+check UnconfinedAfterUnload reads "$work/denied"
+
+echo "[==========] pinned state: tier $tier"
+[ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
+exit $((failed > 0))

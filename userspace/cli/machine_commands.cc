@@ -1,0 +1,130 @@
+// `cv-lsm load|unload|apply|detach|list|keeper`: the pinned programs and policies on
+// existing cgroups (machine/).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "cli/policy_choice.h"
+#include "common/log.h"
+#include "machine/cgroup_policy.h"
+#include "machine/machine_state.h"
+#include "machine/pin_keeper.h"
+
+namespace cvlsm::cli {
+namespace {
+
+constexpr int kExitFailed = 1;
+
+int Fail(absl::string_view command, const absl::Status& status) {
+  std::fprintf(stderr, "cv-lsm %s: %s\n", std::string(command).c_str(),
+               std::string(status.message()).c_str());
+  return kExitFailed;
+}
+
+int Load() {
+  absl::StatusOr<LoadResult> loaded = LoadMachineState("/proc/self/exe");
+  if (!loaded.ok()) return Fail("load", loaded.status());
+  if (!loaded->reused) {
+    std::printf("cv-lsm: programs loaded, self-tested and pinned at %s; pin keeper pid %d\n",
+                loaded->pins.c_str(), static_cast<int>(loaded->keeper_pid));
+  } else if (loaded->keeper_restarted) {
+    std::printf(
+        "cv-lsm: the pin keeper had exited (confined cgroups were failing closed); "
+        "new keeper pid %d, %zu policies re-applied\n",
+        static_cast<int>(loaded->keeper_pid), loaded->reapplied);
+  } else {
+    std::printf("cv-lsm: already loaded at %s; pin keeper pid %d\n", loaded->pins.c_str(),
+                static_cast<int>(loaded->keeper_pid));
+  }
+  for (const std::string& warning : loaded->warnings) {
+    std::fprintf(stderr, "cv-lsm load: %s\n", warning.c_str());
+  }
+  return loaded->warnings.empty() ? 0 : kExitFailed;
+}
+
+int Unload(bool force) {
+  absl::StatusOr<UnloadResult> unloaded = UnloadMachineState(force);
+  if (!unloaded.ok()) return Fail("unload", unloaded.status());
+  if (unloaded->removed.empty()) {
+    std::printf("cv-lsm: nothing was loaded\n");
+    return 0;
+  }
+  for (const std::string& dir : unloaded->removed) std::printf("cv-lsm: removed %s\n", dir.c_str());
+  if (unloaded->cgroups_released > 0) {
+    std::printf("cv-lsm: the confinement of %zu cgroups is lifted\n", unloaded->cgroups_released);
+  }
+  return 0;
+}
+
+int Apply(const MachineOptions& options) {
+  absl::StatusOr<Policy> policy = BuildPolicy(PolicyChoice{
+      options.policy, options.policy_file, options.allow_paths, options.deny_paths, {}});
+  if (!policy.ok()) return Fail("apply", policy.status());
+  ApplyRequest request;
+  request.cgroup_path = options.cgroup;
+  request.policy_source = options.policy_file.empty() ? options.policy : options.policy_file;
+  request.policy.name = request.policy_source;
+  request.policy.policy = *std::move(policy);
+  if (absl::Status status = ApplyCgroupPolicy(request); !status.ok()) return Fail("apply", status);
+  std::printf(
+      "cv-lsm: %s is confined to %s (path rules; a process's syscall filter can only "
+      "be installed by itself: use cv-lsm run or the C API for those)\n",
+      options.cgroup.c_str(), request.policy_source.c_str());
+  return 0;
+}
+
+int Detach(const MachineOptions& options) {
+  absl::StatusOr<bool> detached = DetachCgroupPolicy(options.cgroup);
+  if (!detached.ok()) return Fail("detach", detached.status());
+  std::printf("cv-lsm: %s %s\n", options.cgroup.c_str(),
+              *detached ? "is no longer confined" : "was not confined");
+  return 0;
+}
+
+int List(bool json) {
+  absl::StatusOr<std::vector<CgroupPolicyListing>> listing = ListCgroupPolicies();
+  if (!listing.ok()) return Fail("list", listing.status());
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const CgroupPolicyListing& entry : *listing) {
+      out.push_back({{"cgroup_id", entry.cgroup_id},
+                     {"cgroup", entry.cgroup_path},
+                     {"policy", entry.policy_source},
+                     {"path_rules", entry.rules}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%-12s %-10s %-24s %s\n", "CGROUP ID", "RULES", "POLICY", "CGROUP");
+  for (const CgroupPolicyListing& entry : *listing) {
+    std::printf("%-12llu %-10zu %-24s %s\n", static_cast<unsigned long long>(entry.cgroup_id),
+                entry.rules,
+                entry.policy_source.empty() ? "(no record)" : entry.policy_source.c_str(),
+                entry.cgroup_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int MachineCommand(const MachineOptions& options) {
+  using Action = MachineOptions::Action;
+  switch (options.action) {
+    case Action::kLoad:
+      return Load();
+    case Action::kUnload:
+      return Unload(options.force);
+    case Action::kApply:
+      return Apply(options);
+    case Action::kDetach:
+      return Detach(options);
+    case Action::kList:
+      return List(options.json);
+    case Action::kKeeper:
+      return RunPinKeeper(options.socket, options.ready_fd);
+  }
+  return kExitFailed;
+}
+
+}  // namespace cvlsm::cli

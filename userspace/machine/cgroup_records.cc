@@ -1,0 +1,73 @@
+#include "machine/cgroup_records.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+namespace cvlsm {
+namespace {
+std::string RecordPath(const StatePaths& paths, uint64_t cgroup_id) {
+  return absl::StrCat(paths.records(), "/", cgroup_id, ".json");
+}
+}  // namespace
+
+absl::Status WriteRecord(const StatePaths& paths, const CgroupRecord& record) {
+  absl::StatusOr<std::string> policy = SerializePolicy(record.policy, PolicyFileForm::kExpanded);
+  if (!policy.ok()) return policy.status();
+  nlohmann::json json = {{"cgroup_id", record.cgroup_id},
+                         {"cgroup", record.cgroup_path},
+                         {"policy_source", record.policy_source},
+                         {"resolution_root", record.resolution_root},
+                         {"policy", *policy}};
+  if (::mkdir(paths.records().c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoError(errno, absl::StrCat("create ", paths.records()));
+  }
+  std::string path = RecordPath(paths, record.cgroup_id);
+  std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json.dump(2) << "\n";
+    if (!out.flush()) return ErrnoError(errno, absl::StrCat("write ", temporary));
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temporary.c_str());
+    return ErrnoError(err, absl::StrCat("write ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CgroupRecord> ReadRecord(const StatePaths& paths, uint64_t cgroup_id) {
+  std::string path = RecordPath(paths, cgroup_id);
+  std::ifstream in(path);
+  if (!in) return ErrnoError(errno, absl::StrCat("read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("policy") ||
+      !json["policy"].is_string()) {
+    return absl::DataLossError(absl::StrCat(path, ": not a cgroup record"));
+  }
+  absl::StatusOr<PolicyDocument> policy = ParsePolicyText(json["policy"].get<std::string>(), path);
+  if (!policy.ok()) return policy.status();
+  CgroupRecord record;
+  record.cgroup_id = cgroup_id;
+  record.cgroup_path = json.value("cgroup", "");
+  record.policy_source = json.value("policy_source", "");
+  record.resolution_root = json.value("resolution_root", "");
+  record.policy = *std::move(policy);
+  return record;
+}
+
+void RemoveRecord(const StatePaths& paths, uint64_t cgroup_id) {
+  ::unlink(RecordPath(paths, cgroup_id).c_str());
+}
+
+}  // namespace cvlsm

@@ -1,0 +1,28 @@
+// One record per cgroup confined through the pinned state (/run/cv-lsm/<build>/cgroups/
+// <cgroup id>.json): what `cv-lsm list` shows, and what `cv-lsm load` re-applies after the
+// pin keeper died. The maps stay the truth; a record may be missing (a manager killed
+// between the two writes), never wrong about a cgroup the maps confine.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "machine/state_paths.h"
+#include "policy/policy_file.h"
+
+namespace cvlsm {
+
+struct CgroupRecord {
+  uint64_t cgroup_id = 0;
+  std::string cgroup_path;
+  std::string policy_source;    // a preset name or a file, as the user gave it
+  std::string resolution_root;  // where the rule paths were resolved ("" = "/")
+  PolicyDocument policy;
+};
+
+absl::Status WriteRecord(const StatePaths& paths, const CgroupRecord& record);
+absl::StatusOr<CgroupRecord> ReadRecord(const StatePaths& paths, uint64_t cgroup_id);
+void RemoveRecord(const StatePaths& paths, uint64_t cgroup_id);
+
+}  // namespace cvlsm

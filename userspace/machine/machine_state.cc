@@ -1,0 +1,347 @@
+#include "machine/machine_state.h"
+
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "bpf_backend/lsm_skeleton.h"
+#include "cgroup/cgroup.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "machine/cgroup_records.h"
+#include "machine/keeper_backed_programs.h"
+#include "machine/pin_keeper.h"
+
+namespace cvlsm {
+namespace {
+
+constexpr int kKeeperStartSeconds = 10;
+
+std::string ReadSmallFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The programs compare the keeper's pid with task->tgid, a pid of the initial namespace.
+absl::Status CheckInitialPidNamespace() {
+  for (absl::string_view line : absl::StrSplit(ReadSmallFile("/proc/self/status"), '\n')) {
+    if (!absl::ConsumePrefix(&line, "NSpid:")) continue;
+    std::vector<absl::string_view> pids =
+        absl::StrSplit(absl::StripAsciiWhitespace(line), absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (pids.size() > 1) {
+      return absl::FailedPreconditionError(
+          "cv-lsm load runs in a child pid namespace; it must run in the host's (a pod needs "
+          "hostPID: true) so the programs recognise the pin keeper");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MakeDirectory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoError(errno, absl::StrCat("create ", path));
+  }
+  return absl::OkStatus();
+}
+
+// Unpins everything in a pinned-state directory, links first (the programs detach), then
+// removes it.
+void RemovePins(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* listing = ::opendir(dir.c_str())) {
+    while (struct dirent* entry = ::readdir(listing)) {
+      if (entry->d_name[0] != '.') names.push_back(entry->d_name);
+    }
+    ::closedir(listing);
+  }
+  std::stable_partition(names.begin(), names.end(),
+                        [](const std::string& name) { return absl::StartsWith(name, "link."); });
+  for (const std::string& name : names) ::unlink(absl::StrCat(dir, "/", name).c_str());
+  ::rmdir(dir.c_str());
+}
+
+void RemoveRuntimeDir(const StatePaths& paths) {
+  if (DIR* listing = ::opendir(paths.records().c_str())) {
+    while (struct dirent* entry = ::readdir(listing)) {
+      if (entry->d_name[0] != '.')
+        ::unlink(absl::StrCat(paths.records(), "/", entry->d_name).c_str());
+    }
+    ::closedir(listing);
+  }
+  ::rmdir(paths.records().c_str());
+  ::unlink(paths.keeper_socket().c_str());
+  ::unlink(paths.keeper_pid().c_str());
+  // The lock file stays: a manager may be waiting on it.
+}
+
+// The keeper's pid from its pid file, if that process is still a cv-lsm keeper.
+pid_t LiveKeeperPid(const StatePaths& paths) {
+  int pid = 0;
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadSmallFile(paths.keeper_pid())), &pid) ||
+      pid <= 0) {
+    return 0;
+  }
+  std::string cmdline = ReadSmallFile(absl::StrCat("/proc/", pid, "/cmdline"));
+  return absl::StrContains(cmdline, std::string("keeper\0--socket", 15)) ? pid : 0;
+}
+
+absl::StatusOr<pid_t> StartKeeper(const std::string& binary, const StatePaths& paths) {
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return ErrnoError(errno, "create a pipe for the keeper");
+  UniqueFd ready_read(ready[0]), ready_write(ready[1]);
+  std::string socket = paths.keeper_socket();
+  pid_t pid = ::fork();
+  if (pid < 0) return ErrnoError(errno, "fork the pin keeper");
+  if (pid == 0) {
+    ::setsid();  // not killed with the terminal or the process group of `cv-lsm load`
+    int null = ::open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+    ::dup2(ready_write.get(), 3);  // dup2 clears close-on-exec
+    ::execl(binary.c_str(), "cv-lsm", "keeper", "--socket", socket.c_str(), "--ready-fd", "3",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ready_write.Reset();
+  pollfd waiting{ready_read.get(), POLLIN, 0};
+  char byte = 0;
+  if (::poll(&waiting, 1, kKeeperStartSeconds * 1000) != 1 ||
+      ::read(ready_read.get(), &byte, 1) != 1) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return absl::InternalError(
+        absl::StrCat("the pin keeper (", binary, " keeper) did not start listening on ", socket));
+  }
+  std::ofstream(paths.keeper_pid(), std::ios::trunc) << pid << "\n";
+  return pid;
+}
+
+// Every keeper serving this build's socket, the pid file's or not (a load killed before it
+// wrote the file leaves one nobody knows of).
+void StopKeepers(const StatePaths& paths) {
+  std::string wanted = absl::StrCat(std::string("keeper\0--socket\0", 16), paths.keeper_socket());
+  if (DIR* proc = ::opendir("/proc")) {
+    while (struct dirent* entry = ::readdir(proc)) {
+      int pid = 0;
+      if (!absl::SimpleAtoi(entry->d_name, &pid) || pid == ::getpid()) continue;
+      if (absl::StrContains(ReadSmallFile(absl::StrCat("/proc/", pid, "/cmdline")), wanted)) {
+        ::kill(pid, SIGKILL);
+      }
+    }
+    ::closedir(proc);
+  }
+}
+
+// Under a new keeper, every confined cgroup gets its rules again with new pins: from its
+// record, or none at all (its processes keep failing closed) when there is no record.
+void Reapply(BpfLsmEnforcer& enforcer, const StatePaths& paths, LoadResult& result) {
+  for (const BpfLsmEnforcer::CgroupConfinement& confined : enforcer.List()) {
+    absl::StatusOr<CgroupRecord> record = ReadRecord(paths, confined.cgroup_id);
+    absl::StatusOr<ResolvedPathRules> rules = record.status();
+    if (record.ok()) {
+      absl::StatusOr<std::unique_ptr<ObjectIdentifier>> rooted =
+          RootOpener(record->resolution_root);
+      rules = !rooted.ok() ? absl::StatusOr<ResolvedPathRules>(rooted.status())
+              : *rooted    ? enforcer.Resolve(record->policy.policy, **rooted)
+                           : enforcer.Resolve(record->policy.policy);
+    }
+    std::string cgroup =
+        record.ok() ? record->cgroup_path : absl::StrCat("cgroup ", confined.cgroup_id);
+    if (!rules.ok()) {
+      result.warnings.push_back(absl::StrCat(cgroup, " keeps no path rule (every open fails): ",
+                                             rules.status().message(), "; apply its policy again"));
+      rules = ResolvedPathRules{};
+    }
+    if (absl::Status status = enforcer.Repin(confined.cgroup_id, *std::move(rules)); !status.ok()) {
+      result.warnings.push_back(absl::StrCat(cgroup, ": ", status.message()));
+      continue;
+    }
+    if (record.ok() && rules.ok()) ++result.reapplied;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> AttachMachineState() {
+  StatePaths paths = ThisBuildState();
+  struct stat st {};
+  if (::stat(paths.pins.c_str(), &st) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("no pinned cv-lsm programs at ", paths.pins, ": run cv-lsm load first"));
+  }
+  absl::StatusOr<std::unique_ptr<LsmSkeleton>> pinned = LsmSkeleton::OpenPinned(paths.pins);
+  if (!pinned.ok()) return pinned.status();
+  volatile cvlsm_global_state* state = (*pinned)->state();
+  return BpfLsmEnforcer::Attach(*std::move(pinned),
+                                std::make_unique<KeeperBackedPrograms>(paths, state));
+}
+
+absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
+  UnloadResult result;
+  std::vector<std::string> builds = PinnedBuilds();
+  for (const std::string& build : builds) {
+    // Counted with the raw map: another build's layout may differ, its key (a cgroup id)
+    // does not.
+    UniqueFd cgroups(bpf_obj_get(absl::StrCat(PinsParent(), "/", build, "/cgroups").c_str()));
+    __u64 key = 0, next = 0;
+    for (const __u64* previous = nullptr;
+         cgroups.valid() && bpf_map_get_next_key(cgroups.get(), previous, &next) == 0;
+         previous = &key) {
+      key = next;
+      ++result.cgroups_released;
+    }
+  }
+  if (result.cgroups_released > 0 && !force) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        result.cgroups_released,
+        " cgroups are confined by the pinned programs (cv-lsm list): detach them, or run "
+        "cv-lsm unload --force to lift their confinement"));
+  }
+  for (const std::string& build : builds) {
+    StatePaths paths = StatePathsOf(build);
+    absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths.lock());
+    // Links first: once the programs are detached, the keeper's exit changes nothing.
+    RemovePins(paths.pins);
+    StopKeepers(paths);
+    RemoveRuntimeDir(paths);
+    result.removed.push_back(paths.pins);
+  }
+  for (const std::string& unfinished : UnfinishedPins()) RemovePins(unfinished);
+  ::rmdir(PinsParent().c_str());
+  return result;
+}
+
+MachineStateStatus ReadMachineState() {
+  MachineStateStatus status;
+  StatePaths paths = ThisBuildState();
+  for (const std::string& build : PinnedBuilds()) {
+    if (build != paths.build_id) status.other_builds.push_back(build);
+  }
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> attached = AttachMachineState();
+  if (!attached.ok()) return status;
+  status.loaded = true;
+  status.pins = paths.pins;
+  status.keeper_pid = LiveKeeperPid(paths);
+  volatile cvlsm_global_state* state = (*attached)->skeleton().state();
+  status.keeper_alive = status.keeper_pid > 0 && !state->pins_lost &&
+                        state->keeper_tgid == static_cast<__u32>(status.keeper_pid);
+  status.confined_cgroups = (*attached)->List().size();
+  return status;
+}
+
+absl::StatusOr<std::unique_ptr<ObjectIdentifier>> RootOpener(const std::string& root) {
+  if (root.empty() || root == "/") return std::unique_ptr<ObjectIdentifier>();
+  absl::StatusOr<RootedPathIdentifier> opener = RootedPathIdentifier::Open(root);
+  if (!opener.ok()) return opener.status();
+  return std::unique_ptr<ObjectIdentifier>(new RootedPathIdentifier(*std::move(opener)));
+}
+
+absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary) {
+  if (absl::Status status = CheckInitialPidNamespace(); !status.ok()) return status;
+  if (absl::Status status = EnsureBpffs(); !status.ok()) return status;
+  StatePaths paths = ThisBuildState();
+  struct stat st {};
+  bool had_runtime = ::stat(paths.runtime.c_str(), &st) == 0;
+  for (const std::string& dir : {PinsParent(), std::string("/run/cv-lsm"), paths.runtime}) {
+    if (absl::Status status = MakeDirectory(dir); !status.ok()) return status;
+  }
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths.lock());
+  if (!lock.ok()) return lock.status();
+  // A load that fails leaves no directory or file it created.
+  auto undo = [&](absl::Status status) {
+    if (!had_runtime) {
+      ::unlink(paths.lock().c_str());
+      ::rmdir(paths.runtime.c_str());
+      ::rmdir("/run/cv-lsm");
+    }
+    ::rmdir(PinsParent().c_str());  // only when empty
+    return status;
+  };
+  for (const std::string& unfinished : UnfinishedPins()) RemovePins(unfinished);
+
+  for (const std::string& build : PinnedBuilds()) {
+    if (build != paths.build_id) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "another cv-lsm build's programs are loaded (", PinsParent(), "/", build,
+          "); two sets would both enforce: run cv-lsm unload (it lifts their confinement; "
+          "cv-lsm list shows it), then cv-lsm load"));
+    }
+  }
+  LoadResult result;
+  result.pins = paths.pins;
+  if (::stat(paths.pins.c_str(), &st) == 0) {
+    // Loaded already: keep it, and replace the keeper if it is gone.
+    result.reused = true;
+    absl::StatusOr<std::unique_ptr<LsmSkeleton>> pinned = LsmSkeleton::OpenPinned(paths.pins);
+    if (!pinned.ok()) return pinned.status();
+    volatile cvlsm_global_state* state = (*pinned)->state();
+    result.keeper_pid = LiveKeeperPid(paths);
+    if (result.keeper_pid > 0 && !state->pins_lost &&
+        state->keeper_tgid == static_cast<__u32>(result.keeper_pid)) {
+      return result;
+    }
+    StopKeepers(paths);
+    absl::StatusOr<pid_t> keeper = StartKeeper(cv_lsm_binary, paths);
+    if (!keeper.ok()) return keeper.status();
+    result.keeper_pid = *keeper;
+    result.keeper_restarted = true;
+    state->keeper_tgid = static_cast<__u32>(*keeper);
+    std::unique_ptr<BpfLsmEnforcer> enforcer = BpfLsmEnforcer::Attach(
+        *std::move(pinned), std::make_unique<KeeperBackedPrograms>(
+                                paths, state, KeeperBackedPrograms::Mode::kRecovering));
+    Reapply(*enforcer, paths, result);
+    absl::StatusOr<size_t> collected = enforcer->CollectGarbage(CgroupExists);
+    if (!collected.ok()) return Annotate(collected.status(), "clean up after the old keeper");
+    // Every rule left now is pinned by the new keeper: rules count again.
+    __atomic_store_n(&enforcer->skeleton().state()->pins_lost, 0, __ATOMIC_SEQ_CST);
+    return result;
+  }
+
+  // A fresh load: self-tested programs of this process, then the keeper, then the pins.
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> loaded = BpfLsmEnforcer::Create();
+  if (!loaded.ok()) return undo(loaded.status());
+  StopKeepers(paths);  // left by a load killed before it pinned anything
+  absl::StatusOr<pid_t> keeper = StartKeeper(cv_lsm_binary, paths);
+  if (!keeper.ok()) return undo(keeper.status());
+  result.keeper_pid = *keeper;
+  (*loaded)->skeleton().state()->keeper_tgid = static_cast<__u32>(*keeper);
+  // Pinned under a temporary name and renamed: a load killed halfway leaves no set that
+  // looks complete, and the next load removes what it left.
+  std::string unfinished = absl::StrCat(PinsParent(), "/.loading-", ::getpid());
+  absl::Status pinned = MakeDirectory(unfinished);
+  if (pinned.ok()) pinned = (*loaded)->skeleton().PinTo(unfinished);
+  if (pinned.ok() && ::rename(unfinished.c_str(), paths.pins.c_str()) != 0) {
+    pinned = ErrnoError(errno, absl::StrCat("rename ", unfinished, " to ", paths.pins));
+  }
+  if (!pinned.ok()) {
+    RemovePins(unfinished);
+    ::kill(*keeper, SIGTERM);
+    ::unlink(paths.keeper_pid().c_str());
+    return undo(pinned);
+  }
+  return result;
+}
+
+}  // namespace cvlsm

@@ -1,0 +1,260 @@
+#include "machine/pin_keeper.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/fd_limit.h"
+#include "common/log.h"
+
+namespace cvlsm {
+namespace {
+
+enum Op : uint32_t { kKeep = 1, kDrop = 2, kDropPolicy = 3, kRetainOnly = 4 };
+
+struct RequestHeader {
+  uint32_t op;
+  uint32_t policy_id;
+  uint32_t count;  // values after the header: object keys, or policy ids (kRetainOnly)
+  uint32_t reserved;
+};
+struct Reply {
+  int32_t error;  // 0 or an errno
+  uint32_t reserved;
+};
+
+constexpr size_t kMaxFdsPerMessage = 250;  // the kernel takes at most 253 (SCM_MAX_FD)
+constexpr size_t kMaxValues = 8192;        // more policy ids than cgroups can be confined
+constexpr size_t kMaxMessage = sizeof(RequestHeader) + kMaxValues * sizeof(uint64_t);
+
+absl::StatusOr<sockaddr_un> SocketAddress(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("socket path too long: ", path));
+  }
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  return address;
+}
+
+using PolicyPins = absl::flat_hash_map<uint64_t, UniqueFd>;
+
+// One request: the pins it carries (already received) change the keeper's set.
+int32_t Serve(const RequestHeader& header, const uint64_t* values, std::vector<UniqueFd>& fds,
+              absl::flat_hash_map<uint32_t, PolicyPins>& pins) {
+  switch (header.op) {
+    case kKeep: {
+      if (fds.size() != header.count) return EPROTO;
+      PolicyPins& policy = pins[header.policy_id];
+      for (size_t i = 0; i < fds.size(); ++i) policy.insert_or_assign(values[i], std::move(fds[i]));
+      return 0;
+    }
+    case kDrop: {
+      auto it = pins.find(header.policy_id);
+      if (header.count != 1 || it == pins.end()) return header.count != 1 ? EPROTO : 0;
+      it->second.erase(values[0]);
+      if (it->second.empty()) pins.erase(it);
+      return 0;
+    }
+    case kDropPolicy:
+      pins.erase(header.policy_id);
+      return 0;
+    case kRetainOnly: {
+      absl::flat_hash_set<uint32_t> keep;
+      for (size_t i = 0; i < header.count; ++i) keep.insert(static_cast<uint32_t>(values[i]));
+      absl::erase_if(pins, [&](const auto& entry) { return !keep.contains(entry.first); });
+      return 0;
+    }
+    default:
+      return EPROTO;
+  }
+}
+
+// Reads one request from a client and answers it; false when the client is gone.
+bool ServeClient(int client, std::vector<char>& buffer,
+                 absl::flat_hash_map<uint32_t, PolicyPins>& pins) {
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
+  iovec io{buffer.data(), buffer.size()};
+  msghdr message{};
+  message.msg_iov = &io;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  ssize_t length = ::recvmsg(client, &message, MSG_CMSG_CLOEXEC);
+  if (length <= 0) return length < 0 && errno == EINTR;
+  std::vector<UniqueFd> fds;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      fds.emplace_back(fd);
+    }
+  }
+  Reply reply{};
+  RequestHeader header{};
+  if ((message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+      static_cast<size_t>(length) < sizeof(header)) {
+    reply.error = EPROTO;
+  } else {
+    std::memcpy(&header, buffer.data(), sizeof(header));
+    if (static_cast<size_t>(length) != sizeof(header) + header.count * sizeof(uint64_t)) {
+      reply.error = EPROTO;
+    } else {
+      std::vector<uint64_t> values(header.count);
+      std::memcpy(values.data(), buffer.data() + sizeof(header), header.count * sizeof(uint64_t));
+      reply.error = Serve(header, values.data(), fds, pins);
+    }
+  }
+  return ::send(client, &reply, sizeof(reply), MSG_NOSIGNAL) == sizeof(reply);
+}
+
+}  // namespace
+
+int RunPinKeeper(const std::string& socket_path, int ready_fd) {
+  ::signal(SIGPIPE, SIG_IGN);
+  // Room for the largest policies' pins (one descriptor per rule object).
+  if (absl::Status room = EnsureDescriptorRoom(1 << 18); !room.ok()) {
+    LogWarning("keeper", room.message());
+  }
+  absl::StatusOr<sockaddr_un> address = SocketAddress(socket_path);
+  if (!address.ok()) return 1;
+  UniqueFd listener(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  ::unlink(socket_path.c_str());
+  mode_t old_mask = ::umask(0077);  // root only: whoever reaches it can pin and unpin
+  bool bound =
+      listener.valid() &&
+      ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof(*address)) == 0 &&
+      ::listen(listener.get(), 16) == 0;
+  ::umask(old_mask);
+  if (!bound) {
+    LogWarning("keeper", absl::StrCat("listen on ", socket_path, ": ", std::strerror(errno)));
+    return 1;
+  }
+  if (ready_fd >= 0) {
+    char ready = 1;
+    (void)!::write(ready_fd, &ready, 1);
+    ::close(ready_fd);
+  }
+
+  absl::flat_hash_map<uint32_t, PolicyPins> pins;
+  std::vector<char> buffer(kMaxMessage);
+  std::vector<pollfd> polled = {{listener.get(), POLLIN, 0}};
+  std::vector<UniqueFd> clients;
+  while (true) {
+    if (::poll(polled.data(), polled.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    for (size_t i = polled.size(); i-- > 1;) {
+      if (polled[i].revents == 0) continue;
+      if ((polled[i].revents & POLLIN) && ServeClient(polled[i].fd, buffer, pins)) continue;
+      polled.erase(polled.begin() + static_cast<long>(i));
+      clients.erase(clients.begin() + static_cast<long>(i - 1));
+    }
+    if (polled[0].revents & POLLIN) {
+      int client = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+      if (client >= 0) {
+        clients.emplace_back(client);
+        polled.push_back({client, POLLIN, 0});
+      }
+    }
+  }
+}
+
+absl::StatusOr<PinKeeperClient> PinKeeperClient::Connect(const std::string& socket_path) {
+  absl::StatusOr<sockaddr_un> address = SocketAddress(socket_path);
+  if (!address.ok()) return address.status();
+  UniqueFd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!socket.valid()) return ErrnoError(errno, "create a socket for the pin keeper");
+  if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof(*address)) !=
+      0) {
+    return ErrnoError(errno, absl::StrCat("reach the pin keeper at ", socket_path),
+                      "it is not running: cv-lsm load starts it again (and re-applies the "
+                      "policies, which fail closed meanwhile)");
+  }
+  return PinKeeperClient(std::move(socket));
+}
+
+absl::Status PinKeeperClient::Call(uint32_t op, uint32_t policy_id,
+                                   const std::vector<uint64_t>& values,
+                                   const std::vector<int>& fds) {
+  if (values.size() > kMaxValues) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("too many values for the keeper: ", values.size()));
+  }
+  RequestHeader header{op, policy_id, static_cast<uint32_t>(values.size()), 0};
+  std::vector<char> payload(sizeof(header) + values.size() * sizeof(uint64_t));
+  std::memcpy(payload.data(), &header, sizeof(header));
+  std::memcpy(payload.data() + sizeof(header), values.data(), values.size() * sizeof(uint64_t));
+  iovec io{payload.data(), payload.size()};
+  msghdr message{};
+  message.msg_iov = &io;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))] = {};
+  if (!fds.empty()) {
+    message.msg_control = control;
+    message.msg_controllen = CMSG_SPACE(fds.size() * sizeof(int));
+    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(fds.size() * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds.data(), fds.size() * sizeof(int));
+  }
+  if (::sendmsg(socket_.get(), &message, MSG_NOSIGNAL) < 0) {
+    return ErrnoError(errno, "send a request to the pin keeper",
+                      "is it running? cv-lsm status says; cv-lsm load restarts it");
+  }
+  Reply reply{};
+  ssize_t got;
+  while ((got = ::recv(socket_.get(), &reply, sizeof(reply), 0)) < 0 && errno == EINTR) {
+  }
+  if (got != sizeof(reply)) {
+    return ErrnoError(got < 0 ? errno : EPIPE, "read the pin keeper's answer",
+                      "the keeper exited: cv-lsm load restarts it");
+  }
+  if (reply.error != 0) return ErrnoError(reply.error, "the pin keeper refused a request");
+  return absl::OkStatus();
+}
+
+absl::Status PinKeeperClient::Keep(uint32_t policy_id,
+                                   const std::vector<std::pair<uint64_t, int>>& pins) {
+  for (size_t start = 0; start < pins.size(); start += kMaxFdsPerMessage) {
+    size_t end = std::min(pins.size(), start + kMaxFdsPerMessage);
+    std::vector<uint64_t> keys;
+    std::vector<int> fds;
+    for (size_t i = start; i < end; ++i) {
+      keys.push_back(pins[i].first);
+      fds.push_back(pins[i].second);
+    }
+    if (absl::Status status = Call(kKeep, policy_id, keys, fds); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PinKeeperClient::Drop(uint32_t policy_id, uint64_t object_key) {
+  return Call(kDrop, policy_id, {object_key}, {});
+}
+
+absl::Status PinKeeperClient::DropPolicy(uint32_t policy_id) {
+  return Call(kDropPolicy, policy_id, {}, {});
+}
+
+absl::Status PinKeeperClient::RetainOnly(const std::vector<uint32_t>& policy_ids) {
+  return Call(kRetainOnly, 0, std::vector<uint64_t>(policy_ids.begin(), policy_ids.end()), {});
+}
+
+}  // namespace cvlsm

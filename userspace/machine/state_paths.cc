@@ -1,0 +1,89 @@
+#include "machine/state_paths.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bpf_backend/lsm_skeleton.h"
+#include "common/errors.h"
+
+namespace cvlsm {
+namespace {
+constexpr char kBpffs[] = "/sys/fs/bpf";
+constexpr char kRunParent[] = "/run/cv-lsm";
+constexpr long kBpffsMagic = 0xcafe4a11;
+constexpr char kUnfinishedPrefix[] = ".loading-";
+
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> names;
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), ::closedir);
+  if (!listing) return names;
+  while (struct dirent* entry = ::readdir(listing.get())) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  return names;
+}
+}  // namespace
+
+std::string PinsParent() { return absl::StrCat(kBpffs, "/cv-lsm"); }
+
+StatePaths StatePathsOf(const std::string& build_id) {
+  return StatePaths{build_id, absl::StrCat(PinsParent(), "/", build_id),
+                    absl::StrCat(kRunParent, "/", build_id)};
+}
+
+StatePaths ThisBuildState() { return StatePathsOf(ProgramsBuildId()); }
+
+std::vector<std::string> PinnedBuilds() {
+  std::vector<std::string> builds;
+  for (std::string& name : Entries(PinsParent())) {
+    if (!absl::StartsWith(name, ".")) builds.push_back(std::move(name));
+  }
+  return builds;
+}
+
+std::vector<std::string> UnfinishedPins() {
+  std::vector<std::string> dirs;
+  for (const std::string& name : Entries(PinsParent())) {
+    if (absl::StartsWith(name, kUnfinishedPrefix)) dirs.push_back(PinsParent() + "/" + name);
+  }
+  return dirs;
+}
+
+absl::Status EnsureBpffs() {
+  struct statfs fs {};
+  if (::statfs(kBpffs, &fs) == 0 && static_cast<long>(fs.f_type) == kBpffsMagic) {
+    return absl::OkStatus();
+  }
+  if (::mount("bpf", kBpffs, "bpf", 0, "mode=0700") != 0) {
+    return ErrnoError(errno, absl::StrCat("mount bpffs at ", kBpffs),
+                      "pinning needs bpffs; in a container, mount the host's /sys/fs/bpf");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<FileLock>> FileLock::Acquire(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("open the lock ", path));
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoError(err, absl::StrCat("lock ", path));
+    }
+  }
+  return std::unique_ptr<FileLock>(new FileLock(fd));
+}
+
+FileLock::~FileLock() { ::close(fd_); }
+
+}  // namespace cvlsm
