@@ -119,7 +119,14 @@ absl::StatusOr<ContainerState> ReadContainerState(int fd, absl::string_view sour
                      ": empty; run cv-lsm oci-hook as an OCI hook: the runtime writes the "
                      "container's state to its stdin"));
   }
-  return ParseContainerState(text, source_name);
+  absl::StatusOr<ContainerState> state = ParseContainerState(text, source_name);
+  if (!state.ok()) {
+    return absl::Status(state.status().code(),
+                        absl::StrCat(state.status().message(),
+                                     "; cv-lsm oci-hook reads the container state an OCI "
+                                     "runtime writes to a hook's stdin"));
+  }
+  return state;
 }
 
 }  // namespace cvlsm
