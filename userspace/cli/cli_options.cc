@@ -73,6 +73,9 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   import_cmd->add_flag("--strict", policy.strict,
                        "Fail if the profile says anything the policy cannot express exactly");
 
+  CLI::App* oci_hook_cmd = app.add_subcommand(
+      "oci-hook", "As an OCI createRuntime hook: confine the container its state on stdin names");
+
   // Everything after the first "--" is the command, verbatim (it may contain "--" itself).
   int ours = argc;
   for (int i = 1; i < argc; ++i) {
@@ -115,6 +118,8 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
                     : validate_cmd->parsed() ? PolicyOptions::Action::kValidate
                                              : PolicyOptions::Action::kImportOci;
     invocation.command = policy;
+  } else if (oci_hook_cmd->parsed()) {
+    invocation.command = OciHookOptions{};
   } else {
     invocation.command = status;
   }

@@ -34,7 +34,11 @@ struct PolicyOptions {
   bool strict = false;   // import-oci: anything not expressed exactly is an error
 };
 
-// What to do: run, status, policy, or print this text and exit with this code (help, usage errors).
+// `cv-lsm oci-hook`: everything it needs comes on stdin (the OCI container state).
+struct OciHookOptions {};
+
+// What to do: run, status, policy, oci-hook, or print this text and exit with this code (help,
+// usage errors).
 struct PrintAndExit {
   std::string text;
   int exit_code = 0;
@@ -42,7 +46,7 @@ struct PrintAndExit {
 
 struct Invocation {
   int verbosity = 0;  // -v count
-  std::variant<RunOptions, StatusOptions, PolicyOptions, PrintAndExit> command;
+  std::variant<RunOptions, StatusOptions, PolicyOptions, OciHookOptions, PrintAndExit> command;
 };
 
 Invocation ParseCommandLine(int argc, const char* const* argv);

@@ -8,5 +8,6 @@ namespace cvlsm::cli {
 int RunCommand(const RunOptions& options);
 int StatusCommand(const StatusOptions& options);
 int PolicyCommand(const PolicyOptions& options);
+int OciHookCommand(const OciHookOptions& options);
 
 }  // namespace cvlsm::cli
