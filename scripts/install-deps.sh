@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libclang-rt-14-dev
   # VM tests: emulator, guest userland, initramfs packing, kernel module metadata
   qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+  # the OCI runtime the oci-hook test starts containers with (tests/vm/oci/)
+  crun
   # apt keyring that verifies the kernels fetched for the VM matrix
   debian-archive-keyring
   # workloads the preset tests run

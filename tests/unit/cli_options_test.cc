@@ -140,6 +140,15 @@ TEST(CliOptionsTest, SubcommandHelpIsTheSubcommands) {
   EXPECT_NE(print->text.find("--strict"), std::string::npos) << print->text;
 }
 
+TEST(CliOptionsTest, OciHookTakesNoArguments) {
+  Invocation inv = Parse({"oci-hook"});
+  EXPECT_NE(std::get_if<OciHookOptions>(&inv.command), nullptr);
+  Invocation extra = Parse({"oci-hook", "--policy", "minimal"});
+  auto* usage = std::get_if<PrintAndExit>(&extra.command);
+  ASSERT_NE(usage, nullptr);
+  EXPECT_EQ(usage->exit_code, 125);
+}
+
 TEST(CliOptionsTest, SplitsPathRulesAtTheLastColon) {
   auto parts = SplitPathRule("/srv/a:b:rw");
   ASSERT_TRUE(parts.ok());

@@ -6,7 +6,9 @@
 
 namespace cvlsm {
 
-KernelObjectIdentifier::KernelObjectIdentifier(const LsmSkeleton& skeleton) : skeleton_(skeleton) {
+KernelObjectIdentifier::KernelObjectIdentifier(const LsmSkeleton& skeleton,
+                                               ObjectIdentifier& opener)
+    : skeleton_(skeleton), opener_(opener) {
   __atomic_fetch_add(&skeleton_.state()->resolvers_active, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -20,8 +22,8 @@ absl::StatusOr<ObjectId> KernelObjectIdentifier::Identify(const std::string& pat
       !status.ok()) {
     return status;
   }
-  // Its fstat() runs the resolver, which answers for this thread.
-  absl::StatusOr<ObjectId> opened = OpenPathIdentifier().Identify(path);
+  // The opener's fstat() runs the resolver, which answers for this thread.
+  absl::StatusOr<ObjectId> opened = opener_.Identify(path);
   cvlsm_object_id answer{};
   bool answered = skeleton_.resolve_requests().Lookup(tid, &answer);
   (void)skeleton_.resolve_requests().Delete(tid);

@@ -187,7 +187,7 @@ constexpr char kCgroupsPin[] = "cgroups";
 constexpr char kPathRulesPin[] = "path_rules";
 constexpr char kRequestsPin[] = "resolve_requests";
 constexpr char kStatePin[] = "state";
-constexpr char kLinkPinPrefix[] = "link.";
+constexpr char kLinkPinPrefix[] = "link_";  // bpffs refuses names with a dot
 }  // namespace
 
 template <typename Skel>

@@ -108,6 +108,9 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   keeper_cmd->add_option("--ready-fd", machine.ready_fd);
   machine_cmds.emplace_back(keeper_cmd, Action::kKeeper);
 
+  CLI::App* oci_hook_cmd = app.add_subcommand(
+      "oci-hook", "As an OCI createRuntime hook: confine the container its state on stdin names");
+
   // Everything after the first "--" is the command, verbatim (it may contain "--" itself).
   int ours = argc;
   for (int i = 1; i < argc; ++i) {
@@ -160,6 +163,8 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
                     : validate_cmd->parsed() ? PolicyOptions::Action::kValidate
                                              : PolicyOptions::Action::kImportOci;
     invocation.command = policy;
+  } else if (oci_hook_cmd->parsed()) {
+    invocation.command = OciHookOptions{};
   } else {
     invocation.command = status;
   }

@@ -49,7 +49,11 @@ struct MachineOptions {
   int ready_fd = -1;   // keeper
 };
 
-// What to do: run, status, policy, or print this text and exit with this code (help, usage errors).
+// `cv-lsm oci-hook`: everything it needs comes on stdin (the OCI container state).
+struct OciHookOptions {};
+
+// What to do: run, status, policy, oci-hook, or print this text and exit with this code (help,
+// usage errors).
 struct PrintAndExit {
   std::string text;
   int exit_code = 0;
@@ -57,7 +61,9 @@ struct PrintAndExit {
 
 struct Invocation {
   int verbosity = 0;  // -v count
-  std::variant<RunOptions, StatusOptions, PolicyOptions, MachineOptions, PrintAndExit> command;
+  std::variant<RunOptions, StatusOptions, PolicyOptions, MachineOptions, OciHookOptions,
+               PrintAndExit>
+      command;
 };
 
 Invocation ParseCommandLine(int argc, const char* const* argv);

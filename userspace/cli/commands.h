@@ -9,5 +9,6 @@ int RunCommand(const RunOptions& options);
 int StatusCommand(const StatusOptions& options);
 int PolicyCommand(const PolicyOptions& options);
 int MachineCommand(const MachineOptions& options);
+int OciHookCommand(const OciHookOptions& options);
 
 }  // namespace cvlsm::cli

@@ -24,5 +24,6 @@ int main(int argc, char** argv) {
   if (auto* policy = std::get_if<PolicyOptions>(&invocation.command)) {
     return PolicyCommand(*policy);
   }
+  if (auto* hook = std::get_if<OciHookOptions>(&invocation.command)) return OciHookCommand(*hook);
   return StatusCommand(std::get<StatusOptions>(invocation.command));
 }

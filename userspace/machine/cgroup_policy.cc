@@ -40,6 +40,14 @@ absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Attached() {
   return enforcer;
 }
 
+// Releases removed cgroups in the maps and the keeper, then their records.
+absl::StatusOr<size_t> CollectRemoved(BpfLsmEnforcer& enforcer, const StatePaths& paths) {
+  absl::StatusOr<size_t> collected = enforcer.CollectGarbage(CgroupExists);
+  if (!collected.ok()) return collected;
+  PruneRecords(paths, CgroupExists);
+  return collected;
+}
+
 }  // namespace
 
 absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
@@ -56,12 +64,11 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
   }
   // Cgroups removed since the last change release their rules here, so nothing grows with
   // the number of containers a machine has seen.
-  if (absl::StatusOr<size_t> collected = (*enforcer)->CollectGarbage(CgroupExists);
-      !collected.ok()) {
+  StatePaths paths = ThisBuildState();
+  if (absl::StatusOr<size_t> collected = CollectRemoved(**enforcer, paths); !collected.ok()) {
     return Annotate(collected.status(), "release the rules of removed cgroups");
   }
 
-  StatePaths paths = ThisBuildState();
   // The record first: a keeper that dies later finds every confined cgroup's policy.
   absl::StatusOr<CgroupRecord> previous = ReadRecord(paths, *cgroup_id);
   CgroupRecord record{*cgroup_id, request.cgroup_path, request.policy_source,
@@ -94,6 +101,12 @@ absl::StatusOr<bool> DetachCgroupPolicy(const std::string& cgroup_path) {
   if (absl::Status status = (*enforcer)->Release(*cgroup_id); !status.ok()) return status;
   RemoveRecord(ThisBuildState(), *cgroup_id);
   return confined;
+}
+
+absl::StatusOr<size_t> ReleaseRemovedCgroups() {
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = Attached();
+  if (!enforcer.ok()) return enforcer.status();
+  return CollectRemoved(**enforcer, ThisBuildState());
 }
 
 absl::StatusOr<std::vector<CgroupPolicyListing>> ListCgroupPolicies() {

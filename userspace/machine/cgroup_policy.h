@@ -37,4 +37,8 @@ struct CgroupPolicyListing {
 };
 absl::StatusOr<std::vector<CgroupPolicyListing>> ListCgroupPolicies();
 
+// Releases the rules and pins of confined cgroups that were removed (every apply does it
+// too); returns how many. FailedPrecondition when nothing is loaded.
+absl::StatusOr<size_t> ReleaseRemovedCgroups();
+
 }  // namespace cvlsm

@@ -1,14 +1,19 @@
 #include "machine/cgroup_records.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/errors.h"
 
 namespace cvlsm {
@@ -68,6 +73,17 @@ absl::StatusOr<CgroupRecord> ReadRecord(const StatePaths& paths, uint64_t cgroup
 
 void RemoveRecord(const StatePaths& paths, uint64_t cgroup_id) {
   ::unlink(RecordPath(paths, cgroup_id).c_str());
+}
+
+void PruneRecords(const StatePaths& paths, bool (*exists)(uint64_t cgroup_id)) {
+  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(paths.records().c_str()), ::closedir);
+  if (!listing) return;
+  while (struct dirent* entry = ::readdir(listing.get())) {
+    uint64_t id = 0;
+    absl::string_view name = entry->d_name;
+    if (!absl::ConsumeSuffix(&name, ".json") || !absl::SimpleAtoi(name, &id)) continue;
+    if (!exists(id)) RemoveRecord(paths, id);
+  }
 }
 
 }  // namespace cvlsm

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "machine/state_paths.h"
@@ -24,5 +25,8 @@ struct CgroupRecord {
 absl::Status WriteRecord(const StatePaths& paths, const CgroupRecord& record);
 absl::StatusOr<CgroupRecord> ReadRecord(const StatePaths& paths, uint64_t cgroup_id);
 void RemoveRecord(const StatePaths& paths, uint64_t cgroup_id);
+// Removes the records of cgroups `exists` says are gone (a removed cgroup's id never comes
+// back, so this cannot race with an apply writing a new cgroup's record).
+void PruneRecords(const StatePaths& paths, bool (*exists)(uint64_t cgroup_id));
 
 }  // namespace cvlsm

@@ -74,7 +74,7 @@ void RemovePins(const std::string& dir) {
     ::closedir(listing);
   }
   std::stable_partition(names.begin(), names.end(),
-                        [](const std::string& name) { return absl::StartsWith(name, "link."); });
+                        [](const std::string& name) { return absl::StartsWith(name, "link_"); });
   for (const std::string& name : names) ::unlink(absl::StrCat(dir, "/", name).c_str());
   ::rmdir(dir.c_str());
 }
@@ -159,26 +159,30 @@ void StopKeepers(const StatePaths& paths) {
 void Reapply(BpfLsmEnforcer& enforcer, const StatePaths& paths, LoadResult& result) {
   for (const BpfLsmEnforcer::CgroupConfinement& confined : enforcer.List()) {
     absl::StatusOr<CgroupRecord> record = ReadRecord(paths, confined.cgroup_id);
-    absl::StatusOr<ResolvedPathRules> rules = record.status();
-    if (record.ok()) {
-      absl::StatusOr<std::unique_ptr<ObjectIdentifier>> rooted =
-          RootOpener(record->resolution_root);
-      rules = !rooted.ok() ? absl::StatusOr<ResolvedPathRules>(rooted.status())
-              : *rooted    ? enforcer.Resolve(record->policy.policy, **rooted)
-                           : enforcer.Resolve(record->policy.policy);
+    absl::StatusOr<ResolvedPathRules> rules = ResolvedPathRules{};
+    if (!record.ok()) {
+      rules = record.status();
+    } else if (absl::StatusOr<std::unique_ptr<ObjectIdentifier>> rooted =
+                   RootOpener(record->resolution_root);
+               !rooted.ok()) {
+      rules = rooted.status();
+    } else {
+      rules = *rooted ? enforcer.Resolve(record->policy.policy, **rooted)
+                      : enforcer.Resolve(record->policy.policy);
     }
     std::string cgroup =
         record.ok() ? record->cgroup_path : absl::StrCat("cgroup ", confined.cgroup_id);
     if (!rules.ok()) {
       result.warnings.push_back(absl::StrCat(cgroup, " keeps no path rule (every open fails): ",
                                              rules.status().message(), "; apply its policy again"));
-      rules = ResolvedPathRules{};
     }
+    bool resolved = rules.ok();
+    if (!resolved) rules = ResolvedPathRules{};
     if (absl::Status status = enforcer.Repin(confined.cgroup_id, *std::move(rules)); !status.ok()) {
       result.warnings.push_back(absl::StrCat(cgroup, ": ", status.message()));
       continue;
     }
-    if (record.ok() && rules.ok()) ++result.reapplied;
+    if (resolved) ++result.reapplied;
   }
 }
 
@@ -210,7 +214,7 @@ absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
          cgroups.valid() && bpf_map_get_next_key(cgroups.get(), previous, &next) == 0;
          previous = &key) {
       key = next;
-      ++result.cgroups_released;
+      if (CgroupExists(key)) ++result.cgroups_released;  // a removed one confines nothing
     }
   }
   if (result.cgroups_released > 0 && !force) {
@@ -313,6 +317,7 @@ absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary) {
                                 paths, state, KeeperBackedPrograms::Mode::kRecovering));
     Reapply(*enforcer, paths, result);
     absl::StatusOr<size_t> collected = enforcer->CollectGarbage(CgroupExists);
+    PruneRecords(paths, CgroupExists);
     if (!collected.ok()) return Annotate(collected.status(), "clean up after the old keeper");
     // Every rule left now is pinned by the new keeper: rules count again.
     __atomic_store_n(&enforcer->skeleton().state()->pins_lost, 0, __ATOMIC_SEQ_CST);
@@ -329,7 +334,7 @@ absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary) {
   (*loaded)->skeleton().state()->keeper_tgid = static_cast<__u32>(*keeper);
   // Pinned under a temporary name and renamed: a load killed halfway leaves no set that
   // looks complete, and the next load removes what it left.
-  std::string unfinished = absl::StrCat(PinsParent(), "/.loading-", ::getpid());
+  std::string unfinished = UnfinishedPinsOfThisProcess();
   absl::Status pinned = MakeDirectory(unfinished);
   if (pinned.ok()) pinned = (*loaded)->skeleton().PinTo(unfinished);
   if (pinned.ok() && ::rename(unfinished.c_str(), paths.pins.c_str()) != 0) {

@@ -20,7 +20,7 @@ namespace {
 constexpr char kBpffs[] = "/sys/fs/bpf";
 constexpr char kRunParent[] = "/run/cv-lsm";
 constexpr long kBpffsMagic = 0xcafe4a11;
-constexpr char kUnfinishedPrefix[] = ".loading-";
+constexpr char kUnfinishedPrefix[] = "loading-";  // no dot: bpffs refuses those
 
 std::vector<std::string> Entries(const std::string& dir) {
   std::vector<std::string> names;
@@ -46,7 +46,7 @@ StatePaths ThisBuildState() { return StatePathsOf(ProgramsBuildId()); }
 std::vector<std::string> PinnedBuilds() {
   std::vector<std::string> builds;
   for (std::string& name : Entries(PinsParent())) {
-    if (!absl::StartsWith(name, ".")) builds.push_back(std::move(name));
+    if (!absl::StartsWith(name, kUnfinishedPrefix)) builds.push_back(std::move(name));
   }
   return builds;
 }
@@ -57,6 +57,10 @@ std::vector<std::string> UnfinishedPins() {
     if (absl::StartsWith(name, kUnfinishedPrefix)) dirs.push_back(PinsParent() + "/" + name);
   }
   return dirs;
+}
+
+std::string UnfinishedPinsOfThisProcess() {
+  return absl::StrCat(PinsParent(), "/", kUnfinishedPrefix, ::getpid());
 }
 
 absl::Status EnsureBpffs() {

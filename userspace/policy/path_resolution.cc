@@ -12,17 +12,23 @@
 #include "common/errors.h"
 #include "common/fd_limit.h"
 #include "common/log.h"
+#include "common/open_in_root.h"
 
 namespace cvlsm {
 
 namespace {
+
+ObjectId IdentityOf(const struct stat& st, std::shared_ptr<UniqueFd> pin) {
+  return ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                  std::move(pin)};
+}
 
 class StatObjectIdentifier : public ObjectIdentifier {
  public:
   absl::StatusOr<ObjectId> Identify(const std::string& path) override {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", path));
-    return ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), nullptr};
+    return IdentityOf(st, nullptr);
   }
 };
 
@@ -34,12 +40,31 @@ class OpenPathObjectIdentifier : public ObjectIdentifier {
     if (!pin->valid()) return ErrnoError(errno, absl::StrCat("open ", path));
     struct stat st {};
     if (::fstat(pin->get(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", path));
-    return ObjectId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                    std::move(pin)};
+    return IdentityOf(st, std::move(pin));
   }
 };
 
 }  // namespace
+
+absl::StatusOr<RootedPathIdentifier> RootedPathIdentifier::Open(const std::string& root) {
+  UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return ErrnoError(errno, absl::StrCat("open root directory ", root),
+                      "rule paths are resolved inside it: it must be an existing directory");
+  }
+  return RootedPathIdentifier(std::move(fd), root);
+}
+
+absl::StatusOr<ObjectId> RootedPathIdentifier::Identify(const std::string& path) {
+  absl::StatusOr<UniqueFd> opened = OpenInRoot(root_.get(), path, O_PATH, root_name_);
+  if (!opened.ok()) return opened.status();
+  auto pin = std::make_shared<UniqueFd>(*std::move(opened));
+  struct stat st {};
+  if (::fstat(pin->get(), &st) != 0) {
+    return ErrnoError(errno, absl::StrCat("stat ", path, " in ", root_name_));
+  }
+  return IdentityOf(st, std::move(pin));
+}
 
 bool IsProcSelfRule(const std::string& path) {
   return path == "/proc/self" || path == "/proc/thread-self";

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -50,6 +51,26 @@ ObjectIdentifier& StatIdentifier();
 // The same identity, with `pin` an O_PATH descriptor on the object (for tiers that hand
 // descriptors to the kernel, such as Landlock).
 ObjectIdentifier& OpenPathIdentifier();
+
+// Like OpenPathIdentifier, but rule paths name objects as a container sees them in its own
+// root: each path is opened with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) below the
+// root directory, so "/", "..", and absolute symlinks all stop at that root. Needs Linux 5.6+.
+class RootedPathIdentifier : public ObjectIdentifier {
+ public:
+  // `root_name` only names the root in messages.
+  RootedPathIdentifier(UniqueFd root, std::string root_name)
+      : root_(std::move(root)), root_name_(std::move(root_name)) {}
+  // Opens `root` (a directory, symlinks followed) to resolve rule paths in.
+  static absl::StatusOr<RootedPathIdentifier> Open(const std::string& root);
+
+  absl::StatusOr<ObjectId> Identify(const std::string& path) override;
+  bool PinsObjects() const override { return true; }
+  const std::string& root_name() const { return root_name_; }
+
+ private:
+  UniqueFd root_;
+  std::string root_name_;
+};
 
 // /proc/self and /proc/thread-self: rules on the confined process's own entry, which no
 // object in the manager's view stands for.

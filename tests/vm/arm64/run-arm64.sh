@@ -76,7 +76,8 @@ libraries=$(for f in "${programs[@]}"; do
   [ -f "$f" ] || die "the build has no $f"
   readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
 done | grep -v '^libcvlsm\.so' | sort -u)
-packages=(make gcc libc6-dev)
+# crun: the runtime of the oci-hook test (tests/vm/oci/).
+packages=(make gcc libc6-dev crun)
 for so in $libraries; do
   p=$(dpkg -S "*/aarch64-linux-gnu/$so" 2>/dev/null | sed -n 's/^\([^:]*\):arm64: .*/\1/p' | head -n1)
   [ -n "$p" ] || die "no installed arm64 package has $so (needed by the build)"

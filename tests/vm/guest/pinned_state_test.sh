@@ -40,7 +40,7 @@ no_state_left() {
   ! pgrep -f 'cv-lsm keeper' >/dev/null || { pgrep -af 'cv-lsm keeper'; return 1; }
 }
 output_has() { grep -q "$1" "$work/last"; }
-run_saving() { "$@" >"$work/last" 2>&1; }
+run_saving() { "$@" >"$work/last" 2>&1 || { cat "$work/last"; return 1; }; }
 
 mkdir -p "$work/data" && echo allowed >"$work/data/allowed" && echo secret >"$work/denied"
 cat >"$work/policy-a.json" <<EOF

@@ -36,4 +36,14 @@ else
   failed=1
 fi
 rm -rf "$workspace"
+# cv-lsm oci-hook under a real runtime (crun): confinement on bpf-lsm, a refusal that names
+# bpf-lsm elsewhere. crun needs cgroup v2 at /sys/fs/cgroup, which every guest mounts; it
+# refuses the hybrid hierarchy of the host case, where the step cannot run.
+echo "=== tests/vm/oci/run-oci-test.sh"
+if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
+  echo "oci: not run: /sys/fs/cgroup is not a cgroup v2 mount (crun refuses hybrid hierarchies)"
+elif ! "$(dirname "$0")/../oci/run-oci-test.sh" "$build" "${tier:-${CVLSM_EXPECT_TIER:-bpf-lsm}}"; then
+  echo "=== FAILED: tests/vm/oci/run-oci-test.sh"
+  failed=1
+fi
 exit $failed

@@ -1,0 +1,123 @@
+#!/bin/sh
+# cv-lsm oci-hook under a real OCI runtime: crun runs busybox containers whose config.json
+# has `cv-lsm oci-hook` as its createRuntime hook.
+#   run-oci-test.sh BUILD_DIR [TIER]
+# TIER (default $CVLSM_EXPECT_TIER, else bpf-lsm) is the machine's. On bpf-lsm, after
+# `cv-lsm load`: a container annotated with a policy is refused a file outside it and
+# reads one inside it, a container without the annotation is untouched, and a hook that
+# fails (unknown policy) fails `crun run` with its message; then `cv-lsm unload`. On other
+# tiers a hook cannot confine (the container's processes already run, and only BPF LSM
+# confines a cgroup from outside): the annotated container must fail to start, saying so.
+# Needs root, crun and a static busybox; exits non-zero when a check fails.
+set -u
+build=${1:?usage: run-oci-test.sh BUILD_DIR [TIER]}
+tier=${2:-${CVLSM_EXPECT_TIER:-bpf-lsm}}
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$build" && pwd)
+cvlsm=$build/userspace/cv-lsm
+# shellcheck source=bundle.sh
+. "$here/bundle.sh"
+
+failed=0
+pass() { echo "oci: ok: $*"; }
+fail() { echo "oci: FAILED: $*"; failed=1; }
+command -v crun >/dev/null || { fail "crun not found (scripts/install-deps.sh installs it)"; exit 1; }
+if ! busybox=$(command -v busybox) || ldd "$busybox" >/dev/null 2>&1; then
+  fail "no static busybox (apt-get install busybox-static)"
+  exit 1
+fi
+[ -x "$cvlsm" ] || { fail "no $cvlsm (build the tree first)"; exit 1; }
+
+work=$(mktemp -d /var/tmp/cvlsm-oci.XXXXXX) || exit 1
+loaded=
+# shellcheck disable=SC2317 # called from the trap
+cleanup() {
+  [ -z "$loaded" ] || "$cvlsm" unload >/dev/null 2>&1
+  rm -rf "$work"
+  rmdir /sys/fs/cgroup/cvlsm-oci 2>/dev/null
+}
+trap cleanup EXIT
+
+# container ID ANNOTATIONS CMD: a bundle $work/ID whose hook is this build's cv-lsm. crun
+# sends a hook's stderr to /dev/null unless run.oci.hooks.stderr names a file: $work/ID.hook.
+container() {
+  make_bundle "$work/$1" "$1" "\"run.oci.hooks.stderr\": \"$work/$1.hook\"${2:+, $2}" "$3" \
+    "$cvlsm" cv-lsm oci-hook
+}
+# crun_run ID: runs it; its status in $rc, output in $work/ID.out and $work/ID.err.
+crun_run() {
+  crun --root "$work/state" --cgroup-manager=cgroupfs run --bundle "$work/$1" "$1" \
+    >"$work/$1.out" 2>"$work/$1.err"
+  rc=$?
+}
+has() { grep -qF -- "$2" "$work/$1" 2>/dev/null; }
+show() {
+  for f in out err hook; do
+    [ ! -s "$work/$1.$f" ] || sed "s/^/  $1.$f: /" "$work/$1.$f"
+  done
+}
+
+if [ "$tier" != bpf-lsm ]; then
+  container early '"org.cv-lsm.policy": "minimal"' 'echo started'
+  crun_run early
+  if [ "$rc" -ne 0 ] && ! has early.out started &&
+    has early.hook "cv-lsm oci-hook: container early: " && has early.hook "needs the bpf-lsm tier"; then
+    pass "tier $tier: an annotated container does not start, the hook says bpf-lsm is needed"
+  else
+    fail "tier $tier: the annotated container's start (exit $rc) should fail naming bpf-lsm"
+    show early
+  fi
+  exit $failed
+fi
+
+if "$cvlsm" load >"$work/load.log" 2>&1; then
+  loaded=1
+else
+  fail "cv-lsm load:"; sed 's/^/  /' "$work/load.log"
+  exit 1
+fi
+
+# (1) The annotated container: a policy file in its bundle, minimal plus /data.
+container confined '"org.cv-lsm.policy": "policy.json"' \
+  'cat /data/ok.txt; cat /secret/no.txt; echo secret-exit=$?'
+cat >"$work/confined/policy.json" <<'POLICY'
+{"cv-lsm-policy": 1, "name": "oci-test", "base": "minimal",
+ "paths": [{"path": "/data", "allow": "r"}]}
+POLICY
+crun_run confined
+if [ "$rc" -eq 0 ] && has confined.out "ok: inside the policy" && has confined.out secret-exit=1 &&
+  has confined.err "Permission denied" && ! has confined.out "secret: outside"; then
+  pass "an annotated container reads inside its policy and is refused outside it"
+else
+  fail "the annotated container (exit $rc) should read /data and be refused /secret"
+  show confined
+fi
+
+# (2) No annotation: no confinement.
+container plain '' 'cat /secret/no.txt'
+crun_run plain
+if [ "$rc" -eq 0 ] && has plain.out "secret: outside the policy" && [ ! -s "$work/plain.hook" ]; then
+  pass "a container without the annotation is untouched"
+else
+  fail "the container without the annotation (exit $rc) should read /secret"
+  show plain
+fi
+
+# (3) A failing hook fails the start, with its message.
+container typo '"org.cv-lsm.policy": "minimla"' 'echo started'
+crun_run typo
+if [ "$rc" -ne 0 ] && ! has typo.out started && has typo.err "error executing hook" &&
+  has typo.hook 'cv-lsm oci-hook: container typo: annotation org.cv-lsm.policy="minimla" is neither a preset nor a policy file'; then
+  pass "an unknown policy fails crun run with the hook's message"
+else
+  fail "the container with an unknown policy (exit $rc) should not start"
+  show typo
+fi
+
+if "$cvlsm" unload >"$work/unload.log" 2>&1; then
+  loaded=
+  pass "cv-lsm unload"
+else
+  fail "cv-lsm unload:"; sed 's/^/  /' "$work/unload.log"
+fi
+exit $failed
