@@ -22,6 +22,9 @@ packages=(
   coreutils gcc binutils libc6-dev
   # benchmark report and its plots
   python3 gnuplot-nox
+  # checks of the runtime examples (tests/docs/): JSON Schema, YAML, the Kubernetes API types,
+  # the OCI runtime-spec schemas
+  python3-jsonschema python3-yaml python3-kubernetes golang-github-opencontainers-specs-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then
