@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "machine/machine_state.h"
 #include "probe/kernel_probe.h"
 
 namespace cvlsm::cli {
@@ -36,11 +37,35 @@ std::vector<std::string> Remedies(const KernelReport& report) {
   return remedies;
 }
 
+// One sentence on the pinned programs (cv-lsm load): whether they are there, whether their
+// keeper lives (if not, confined cgroups fail closed), and how many cgroups they confine.
+std::string PinnedStateLine(const MachineStateStatus& state) {
+  std::string line;
+  if (!state.loaded) {
+    line =
+        "not loaded (policies last as long as the process that applies them; cv-lsm load "
+        "pins the programs for the machine)";
+  } else if (!state.keeper_alive) {
+    line = absl::StrCat("loaded at ", state.pins, ", but the pin keeper has exited: the ",
+                        state.confined_cgroups,
+                        " confined cgroups fail closed (every path rule ignored); run cv-lsm load");
+  } else {
+    line = absl::StrCat("loaded at ", state.pins, ", pin keeper pid ", state.keeper_pid, ", ",
+                        state.confined_cgroups, " cgroups confined (cv-lsm list)");
+  }
+  if (!state.other_builds.empty()) {
+    absl::StrAppend(&line, "; another cv-lsm build's programs are pinned too (",
+                    absl::StrJoin(state.other_builds, ", "), "): cv-lsm unload removes them");
+  }
+  return line;
+}
+
 }  // namespace
 
 int StatusCommand(const StatusOptions& options) {
   KernelReport report = ProbeKernel();
   int exit_code = ExitCodeFor(report.tier);
+  MachineStateStatus pinned = ReadMachineState();
 
   if (options.json) {
     nlohmann::json probes = nlohmann::json::array();
@@ -58,6 +83,14 @@ int StatusCommand(const StatusOptions& options) {
         {"enforces", std::string(TierEnforces(report.tier))},
         {"probes", probes},
         {"stronger_tier_needs", Remedies(report)},
+        {"pinned",
+         {{"loaded", pinned.loaded},
+          {"pins", pinned.pins},
+          {"keeper_pid", pinned.keeper_pid},
+          {"keeper_alive", pinned.keeper_alive},
+          {"confined_cgroups", pinned.confined_cgroups},
+          {"other_builds", pinned.other_builds},
+          {"summary", PinnedStateLine(pinned)}}},
     };
     std::cout << out.dump(2) << "\n";
     return exit_code;
@@ -73,6 +106,7 @@ int StatusCommand(const StatusOptions& options) {
   }
   std::cout << "tier:     " << TierName(report.tier) << "\n";
   std::cout << "enforces: " << TierEnforces(report.tier) << "\n";
+  std::cout << "pinned:   " << PinnedStateLine(pinned) << "\n";
   if (report.tier != Tier::kBpfLsm) {
     std::cout << "why:      " << report.tier_reason << "\n";
     for (const std::string& remedy : Remedies(report)) {

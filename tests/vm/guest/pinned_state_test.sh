@@ -79,6 +79,8 @@ check Load run_saving "$cvlsm" load
 check LoadPinsUnderVersionedDir output_has "pinned at /sys/fs/bpf/cv-lsm/"
 check SecondLoadReuses run_saving "$cvlsm" load
 check SecondLoadSaysAlreadyLoaded output_has "already loaded"
+"$cvlsm" status >"$work/last" 2>&1
+check StatusShowsKeeper output_has "pinned: *loaded at .*pin keeper pid"
 check ApplyToFileIsRefused fails "$cvlsm" apply --cgroup "$work/denied" --policy minimal
 check ApplyUnknownPresetIsRefused fails "$cvlsm" apply --cgroup "$cg" --policy no-such
 check ApplyMissingPathIsRefused fails "$cvlsm" apply --cgroup "$cg" --policy minimal \
@@ -125,6 +127,8 @@ check KeeperRuns test -n "$keeper"
 kill -9 "$keeper"
 sleep 0.5
 check AllowedFailsClosedWithoutKeeper refused "$work/data/allowed"
+"$cvlsm" status >"$work/last" 2>&1
+check StatusSaysKeeperGone output_has "keeper has exited.*fail closed"
 check DeniedStaysDeniedWithoutKeeper refused "$work/denied"
 check ApplyRefusedWithoutKeeper fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
 check ApplySaysKeeperGone output_has "keeper"
