@@ -160,4 +160,54 @@ TEST(CliOptionsTest, SplitsPathRulesAtTheLastColon) {
 }
 
 }  // namespace
+TEST(CliOptionsTest, ApplyTakesACgroupAndAPolicy) {
+  Invocation inv = Parse({"apply", "--cgroup", "/sys/fs/cgroup/app", "--policy-file", "p.json",
+                          "--allow", "/data:r", "--deny", "/data/secret:r"});
+  const auto* machine = std::get_if<MachineOptions>(&inv.command);
+  ASSERT_NE(machine, nullptr);
+  EXPECT_EQ(machine->action, MachineOptions::Action::kApply);
+  EXPECT_EQ(machine->cgroup, "/sys/fs/cgroup/app");
+  EXPECT_EQ(machine->policy_file, "p.json");
+  EXPECT_EQ(machine->allow_paths, std::vector<std::string>{"/data:r"});
+  EXPECT_EQ(machine->deny_paths, std::vector<std::string>{"/data/secret:r"});
+}
+
+TEST(CliOptionsTest, ApplyWithoutAPolicyIsAUsageError) {
+  // Confining with a default the user did not name would be a surprise either way.
+  Invocation inv = Parse({"apply", "--cgroup", "/sys/fs/cgroup/app"});
+  const auto* print = std::get_if<PrintAndExit>(&inv.command);
+  ASSERT_NE(print, nullptr);
+  EXPECT_NE(print->exit_code, 0);
+  EXPECT_NE(print->text.find("--policy"), std::string::npos);
+}
+
+TEST(CliOptionsTest, ApplyAndDetachNeedACgroup) {
+  for (const char* command : {"apply", "detach"}) {
+    Invocation inv = Parse({command, "--policy", "minimal"});
+    const auto* print = std::get_if<PrintAndExit>(&inv.command);
+    ASSERT_NE(print, nullptr) << command;
+    EXPECT_NE(print->exit_code, 0) << command;
+  }
+}
+
+TEST(CliOptionsTest, MachineCommands) {
+  struct Case {
+    std::vector<const char*> args;
+    MachineOptions::Action action;
+  };
+  for (const Case& c : {Case{{"load"}, MachineOptions::Action::kLoad},
+                        Case{{"unload", "--force"}, MachineOptions::Action::kUnload},
+                        Case{{"detach", "--cgroup", "/x"}, MachineOptions::Action::kDetach},
+                        Case{{"list", "--json"}, MachineOptions::Action::kList},
+                        Case{{"keeper", "--socket", "/run/k.sock", "--ready-fd", "3"},
+                             MachineOptions::Action::kKeeper}}) {
+    Invocation inv = Parse(c.args);
+    const auto* machine = std::get_if<MachineOptions>(&inv.command);
+    ASSERT_NE(machine, nullptr) << c.args[0];
+    EXPECT_EQ(machine->action, c.action) << c.args[0];
+  }
+  EXPECT_TRUE(std::get<MachineOptions>(Parse({"unload", "--force"}).command).force);
+  EXPECT_TRUE(std::get<MachineOptions>(Parse({"list", "--json"}).command).json);
+}
+
 }  // namespace cvlsm::cli

@@ -95,6 +95,10 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
       ->type_name("PATH:MODES");
   apply_cmd->add_option("--deny", machine.deny_paths, "Take MODES away on PATH and below")
       ->type_name("PATH:MODES");
+  apply_cmd
+      ->add_option("--root", machine.root,
+                   "Resolve rule paths as if DIR were / (a container's root, /proc/PID/root)")
+      ->type_name("DIR");
   machine_cmds.emplace_back(apply_cmd, Action::kApply);
   CLI::App* detach_cmd = app.add_subcommand("detach", "Lift a cgroup's confinement");
   detach_cmd->add_option("--cgroup", machine.cgroup, "The cgroup v2 directory")->required();

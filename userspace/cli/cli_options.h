@@ -45,6 +45,7 @@ struct MachineOptions {
   std::string policy;  // apply: a preset, or
   std::string policy_file;
   std::vector<std::string> allow_paths, deny_paths;
+  std::string root;    // apply: resolve rule paths as if this directory were "/"
   std::string socket;  // keeper
   int ready_fd = -1;   // keeper
 };

@@ -63,6 +63,7 @@ int Apply(const MachineOptions& options) {
   if (!policy.ok()) return Fail("apply", policy.status());
   ApplyRequest request;
   request.cgroup_path = options.cgroup;
+  request.resolution_root = options.root;
   request.policy_source = options.policy_file.empty() ? options.policy : options.policy_file;
   request.policy.name = request.policy_source;
   request.policy.policy = *std::move(policy);

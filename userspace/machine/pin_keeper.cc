@@ -18,6 +18,7 @@
 #include "common/errors.h"
 #include "common/fd_limit.h"
 #include "common/log.h"
+#include "cvlsm_abi.h"
 
 namespace cvlsm {
 namespace {
@@ -126,9 +127,10 @@ bool ServeClient(int client, std::vector<char>& buffer,
 
 int RunPinKeeper(const std::string& socket_path, int ready_fd) {
   ::signal(SIGPIPE, SIG_IGN);
-  // Room for the largest policies' pins (one descriptor per rule object).
-  if (absl::Status room = EnsureDescriptorRoom(1 << 18); !room.ok()) {
-    LogWarning("keeper", room.message());
+  // Room for every rule's pin (the rule map's size), as far as the limits allow; a keeper
+  // without the privilege to raise them refuses pins past them (EMFILE) instead.
+  if (absl::Status room = EnsureDescriptorRoom(CVLSM_MAX_PATH_RULES); !room.ok()) {
+    LogDebug("keeper", room.message());
   }
   absl::StatusOr<sockaddr_un> address = SocketAddress(socket_path);
   if (!address.ok()) return 1;
