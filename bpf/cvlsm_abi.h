@@ -37,8 +37,9 @@ struct cvlsm_cgroup_policy {
 	__u32 policy_id;       /* selects this policy's entries in the path-rules map */
 	__u32 proc_self_modes; /* modes granted on the confined process's own /proc/<pid> */
 	__u32 flags;	       /* CVLSM_POLICY_* */
-	/* Non-zero: not in force until a process of the cgroup execs (that exec is checked);
-	 * a container runtime's setup after its hook runs unchecked. Cleared by the programs. */
+	/* Non-zero: look in cvlsm_exec_waits, where an entry means the policy is not in force
+	 * until a process of the cgroup execs (that exec is checked); a container runtime's
+	 * setup after its hook runs unchecked. Cleared by the programs. */
 	__u32 wait_for_exec;
 };
 
@@ -83,6 +84,10 @@ struct cvlsm_global_state {
 	 * every path rule is ignored (confined processes fail closed) until the manager
 	 * re-applies the policies under a new keeper and clears it. */
 	__u32 pins_lost;
+	/* Bumped by each manager when it takes the lock for a change: a manager whose last
+	 * change was not the last one re-reads what it caches of the maps. */
+	__u32 changes;
+	__u32 reserved;
 };
 
 #endif /* CVLSM_ABI_H */

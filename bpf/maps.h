@@ -33,6 +33,16 @@ struct {
 	__type(value, struct cvlsm_object_id);
 } cvlsm_resolve_requests SEC(".maps");
 
+/* Cgroups whose policy waits for their first exec. The cgroup entry's wait_for_exec is only
+ * the hint that sends the hooks here: the exec deletes this entry, so no rewrite of the
+ * cgroup entry by a manager (which copies the hint) can make a policy wait again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
+	__type(key, __u64);
+	__type(value, __u32);
+} cvlsm_exec_waits SEC(".maps");
+
 /* Global state (cvlsm_abi.h); volatile: userspace changes it under the programs. */
 volatile struct cvlsm_global_state cvlsm_state = {};
 

@@ -13,8 +13,10 @@ static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
 	return (struct cgroup *)((void *)parent_css - bpf_core_field_offset(struct cgroup, self));
 }
 
-/* The policy of the nearest enforced cgroup of `task`, or NULL if none. */
-static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struct *task)
+/* The policy of the nearest enforced cgroup of `task`, or NULL if none; *enforced is that
+ * cgroup's id. */
+static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struct *task,
+							       __u64 *enforced)
 {
 	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
 
@@ -24,8 +26,10 @@ static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struc
 		__u64 id = BPF_CORE_READ(cgrp, kn, id);
 		struct cvlsm_cgroup_policy *policy = bpf_map_lookup_elem(&cvlsm_cgroups, &id);
 
-		if (policy)
+		if (policy) {
+			*enforced = id;
 			return policy;
+		}
 		cgrp = cgroup_parent(cgrp);
 	}
 	/* Not reached for confined processes: the manager limits nesting below an enforced
@@ -36,23 +40,30 @@ static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struc
 /* The policy in force for the current task: none while its cgroup's waits for an exec. */
 static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
 {
+	__u64 enforced = 0;
 	struct cvlsm_cgroup_policy *policy =
-	    task_policy((struct task_struct *)bpf_get_current_task());
+	    task_policy((struct task_struct *)bpf_get_current_task(), &enforced);
 
-	if (policy && policy->wait_for_exec)
-		return NULL;
+	if (policy && policy->wait_for_exec) {
+		if (bpf_map_lookup_elem(&cvlsm_exec_waits, &enforced))
+			return NULL;
+		policy->wait_for_exec = 0; /* a hint a manager's rewrite copied: the wait is over */
+	}
 	return policy;
 }
 
 /* For exec: the first exec in a waiting cgroup puts its policy in force, and is checked by
- * it. Racing execs all store the same zero. */
+ * it. Racing execs all delete the same entry and store the same zero. */
 static __always_inline struct cvlsm_cgroup_policy *current_policy_at_exec(void)
 {
+	__u64 enforced = 0;
 	struct cvlsm_cgroup_policy *policy =
-	    task_policy((struct task_struct *)bpf_get_current_task());
+	    task_policy((struct task_struct *)bpf_get_current_task(), &enforced);
 
-	if (policy && policy->wait_for_exec)
+	if (policy && policy->wait_for_exec) {
+		bpf_map_delete_elem(&cvlsm_exec_waits, &enforced);
 		policy->wait_for_exec = 0;
+	}
 	return policy;
 }
 

@@ -38,7 +38,8 @@ static __always_inline int check_same_confinement(struct task_struct *target)
 
 	if (!policy)
 		return 0;
-	struct cvlsm_cgroup_policy *target_policy = task_policy(target);
+	__u64 target_cgroup = 0;
+	struct cvlsm_cgroup_policy *target_policy = task_policy(target, &target_cgroup);
 
 	if (!target_policy || target_policy->policy_id != policy->policy_id)
 		return -EPERM;

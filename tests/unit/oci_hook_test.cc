@@ -2,6 +2,7 @@
 // cgroup mount are fixture directories (HookEnvironment), the states fixture files.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -143,24 +144,44 @@ TEST(BundleConfigTest, RootPathIsRelativeToTheBundleUnlessAbsolute) {
 
 // --- org.cv-lsm.policy
 
-TEST(AnnotatedPolicyTest, PresetNameOrFileRelativeToTheBundle) {
-  ScratchDir bundle;
+TEST(AnnotatedPolicyTest, PresetNameFileNameInTheBundleOrFileInThePolicyDir) {
+  ScratchDir bundle, node;
   absl::StatusOr<AnnotatedPolicy> preset = LoadAnnotatedPolicy("network", bundle.path());
   ASSERT_TRUE(preset.ok()) << preset.status();
   EXPECT_EQ(preset->policy, Policy::Preset(PolicyType::kNetwork));
   EXPECT_EQ(preset->source, "network");
 
-  const std::string file =
-      bundle.WriteFile("policy/tools.json", R"({"cv-lsm-policy": 1, "base": "minimal",
-        "paths": [{"path": "/data", "allow": "r"}]})");
-  absl::StatusOr<AnnotatedPolicy> relative =
-      LoadAnnotatedPolicy("policy/tools.json", bundle.path());
-  ASSERT_TRUE(relative.ok()) << relative.status();
-  EXPECT_EQ(relative->source, file);
-  EXPECT_EQ(relative->policy.paths().at("/data").allow, kRead);
-  absl::StatusOr<AnnotatedPolicy> absolute = LoadAnnotatedPolicy(file, "/nonexistent");
+  constexpr char kTools[] = R"({"cv-lsm-policy": 1, "base": "minimal",
+        "paths": [{"path": "/data", "allow": "r"}]})";
+  const std::string file = bundle.WriteFile("tools.json", kTools);
+  absl::StatusOr<AnnotatedPolicy> in_bundle = LoadAnnotatedPolicy("tools.json", bundle.path());
+  ASSERT_TRUE(in_bundle.ok()) << in_bundle.status();
+  EXPECT_EQ(in_bundle->source, file);
+  EXPECT_EQ(in_bundle->policy.paths().at("/data").allow, kRead);
+
+  const std::string on_node = node.WriteFile("web/tools.json", kTools);
+  absl::StatusOr<AnnotatedPolicy> absolute =
+      LoadAnnotatedPolicy(on_node, "/nonexistent", node.path());
   ASSERT_TRUE(absolute.ok()) << absolute.status();
-  EXPECT_EQ(absolute->policy, relative->policy);
+  EXPECT_EQ(absolute->policy, in_bundle->policy);
+}
+
+// The annotation's author picks the file and the hook reads it as root: nothing outside the
+// bundle's own directory or the node's policy directory, no symlink, no special file.
+TEST(AnnotatedPolicyTest, FilesElsewhereAreRefused) {
+  ScratchDir bundle, node;
+  bundle.WriteFile("rootfs/etc/app.json", R"({"cv-lsm-policy": 1})");
+  EXPECT_TRUE(Has(LoadAnnotatedPolicy("rootfs/etc/app.json", bundle.path()).status(),
+                  "is a path: a policy file in the bundle is named by its file name alone"));
+  EXPECT_TRUE(Has(LoadAnnotatedPolicy("/etc/shadow", bundle.path(), node.path()).status(),
+                  "names a file outside"));
+  EXPECT_FALSE(
+      LoadAnnotatedPolicy(node.path() + "/../../etc/passwd", bundle.path(), node.path()).ok());
+  ASSERT_EQ(::symlink("/etc/passwd", (bundle.path() + "/link.json").c_str()), 0);
+  EXPECT_FALSE(LoadAnnotatedPolicy("link.json", bundle.path()).ok());
+  ASSERT_EQ(::mkfifo((bundle.path() + "/fifo.json").c_str(), 0600), 0);
+  EXPECT_TRUE(
+      Has(LoadAnnotatedPolicy("fifo.json", bundle.path()).status(), "is not a regular file"));
 }
 
 TEST(AnnotatedPolicyTest, UnknownPresetNamesBothReadings) {
@@ -169,7 +190,7 @@ TEST(AnnotatedPolicyTest, UnknownPresetNamesBothReadings) {
   EXPECT_TRUE(Has(status,
                   "annotation org.cv-lsm.policy=\"minimla\" is neither a preset nor a "
                   "policy file (no /var/lib/bundles/typo/minimla); name a preset (minimal, "
-                  "build, network, custom) or a policy file"))
+                  "build, network, custom), a policy file"))
       << status;
 }
 
@@ -225,6 +246,18 @@ TEST_F(HookPlanTest, AnnotatedContainerIsConfinedInItsCgroupAndRoot) {
   EXPECT_EQ(plan->policy, Policy::Preset(PolicyType::kMinimal));
   EXPECT_EQ(plan->policy_source, "minimal");
   EXPECT_EQ(plan->resolution_root, env_.proc + "/4242/root" + bundle_ + "/rootfs");
+}
+
+TEST_F(HookPlanTest, PodSandboxIsLeftAloneUnlessAnyKeySaysOtherwise) {
+  ContainerState pause = State();
+  pause.annotations["io.kubernetes.cri.container-type"] = "sandbox";
+  EXPECT_FALSE(PlanHook(pause, env_).value().confine);
+  // A pod's author sets the other runtime's key to "sandbox": the runtime's own says
+  // "container", and the container is confined.
+  ContainerState spoofed = State();
+  spoofed.annotations["io.kubernetes.cri.container-type"] = "sandbox";
+  spoofed.annotations["io.kubernetes.cri-o.ContainerType"] = "container";
+  EXPECT_TRUE(PlanHook(spoofed, env_).value().confine);
 }
 
 TEST_F(HookPlanTest, NoAnnotationLeavesTheContainerAloneAndReadsNothing) {

@@ -25,7 +25,8 @@ static_assert(sizeof(struct cvlsm_rule_value) == 8);
 static_assert(offsetof(struct cvlsm_rule_value, allow) == 0);
 static_assert(offsetof(struct cvlsm_rule_value, deny) == 4);
 
-static_assert(sizeof(struct cvlsm_global_state) == 16);
+static_assert(sizeof(struct cvlsm_global_state) == 24);
+static_assert(offsetof(struct cvlsm_global_state, changes) == 16);
 static_assert(offsetof(struct cvlsm_global_state, resolvers_active) == 0);
 static_assert(offsetof(struct cvlsm_global_state, keeper_tgid) == 8);
 static_assert(offsetof(struct cvlsm_global_state, pins_lost) == 12);

@@ -90,7 +90,14 @@ std::unique_ptr<BpfLsmEnforcer> BpfLsmEnforcer::Attach(std::unique_ptr<LsmSkelet
 
 absl::StatusOr<std::unique_ptr<ManagerLock>> BpfLsmEnforcer::LockForChange() {
   if (!shared_) return std::unique_ptr<ManagerLock>();
-  return shared_->LockForChange();
+  absl::StatusOr<std::unique_ptr<ManagerLock>> lock = shared_->LockForChange();
+  if (!lock.ok()) return lock;
+  // Counted before the change, so even a manager killed halfway through one makes the
+  // others drop what they cache.
+  __u32 changes = __atomic_add_fetch(&skeleton_->state()->changes, 1, __ATOMIC_SEQ_CST);
+  if (changes != seen_changes_ + 1) confined_.clear();
+  seen_changes_ = changes;
+  return lock;
 }
 
 // From the programs' global state: every manager of pinned programs draws from one counter.
@@ -302,10 +309,18 @@ absl::Status BpfLsmEnforcer::ConfineLocked(uint64_t cgroup_id, ResolvedPathRules
     DropPins(policy_id);
     return status;
   }
+  if (from_next_exec) {
+    if (absl::Status status = skeleton_->exec_waits().Update(cgroup_id, 1); !status.ok()) {
+      (void)DeleteRules(policy_id, rules);
+      DropPins(policy_id);
+      return Annotate(status, "make the policy wait for the cgroup's first exec");
+    }
+  }
   if (absl::Status status = skeleton_->cgroups().Update(
           cgroup_id, CgroupEntry(policy_id, rules, from_next_exec ? 1u : 0u), BPF_NOEXIST);
       !status.ok()) {
     (void)DeleteRules(policy_id, rules);
+    (void)skeleton_->exec_waits().Delete(cgroup_id);
     DropPins(policy_id);
     return Annotate(status, "register the cgroup with the LSM programs");
   }
@@ -591,6 +606,7 @@ absl::Status BpfLsmEnforcer::ReleaseLocked(uint64_t cgroup_id) {
   // The cgroup entry first, so no process sees a policy with rules missing.
   absl::Status status = skeleton_->cgroups().Delete(cgroup_id);
   if (!status.ok()) return status;
+  (void)skeleton_->exec_waits().Delete(cgroup_id);
   status = DeleteRules(policy_id, (*confinement)->rules);
   if (status.ok()) DropPins(policy_id);
   confined_.erase(cgroup_id);

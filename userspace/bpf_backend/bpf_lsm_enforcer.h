@@ -119,6 +119,7 @@ class BpfLsmEnforcer : public PathEnforcer {
 
   std::unique_ptr<LsmSkeleton> skeleton_;
   std::unique_ptr<SharedPrograms> shared_;    // set when the programs are pinned
+  __u32 seen_changes_ = 0;                    // the state's change count after our last lock
   std::map<uint64_t, Confinement> confined_;  // by cgroup id; with pinned programs, a cache
 };
 

@@ -187,6 +187,7 @@ constexpr char kCgroupsPin[] = "cgroups";
 constexpr char kPathRulesPin[] = "path_rules";
 constexpr char kRequestsPin[] = "resolve_requests";
 constexpr char kStatePin[] = "state";
+constexpr char kExecWaitsPin[] = "exec_waits";
 constexpr char kLinkPinPrefix[] = "link_";  // bpffs refuses names with a dot
 }  // namespace
 
@@ -210,6 +211,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   skeleton->cgroups_fd_ = bpf_map__fd(raw->maps.cvlsm_cgroups);
   skeleton->path_rules_fd_ = bpf_map__fd(raw->maps.cvlsm_path_rules);
   skeleton->requests_fd_ = bpf_map__fd(raw->maps.cvlsm_resolve_requests);
+  skeleton->exec_waits_fd_ = bpf_map__fd(raw->maps.cvlsm_exec_waits);
   skeleton->state_fd_ = bpf_map__fd(raw->maps.bss);
   for (int i = 0; i < raw->skeleton->prog_cnt; ++i) {
     struct bpf_link* link = *raw->skeleton->progs[i].link;
@@ -229,6 +231,9 @@ absl::Status LsmSkeleton::WrapMaps() {
   if (!rules.ok()) return rules.status();
   auto requests = TypedMap<__u32, cvlsm_object_id>::FromFd(requests_fd_, "cvlsm_resolve_requests");
   if (!requests.ok()) return requests.status();
+  auto waits = TypedMap<__u64, __u32>::FromFd(exec_waits_fd_, "cvlsm_exec_waits");
+  if (!waits.ok()) return waits.status();
+  exec_waits_.emplace(*std::move(waits));
   cgroups_.emplace(*std::move(cgroups));
   path_rules_.emplace(*std::move(rules));
   resolve_requests_.emplace(*std::move(requests));
@@ -240,6 +245,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
   for (auto [name, fd] : {std::pair{kCgroupsPin, &skeleton->cgroups_fd_},
                           std::pair{kPathRulesPin, &skeleton->path_rules_fd_},
                           std::pair{kRequestsPin, &skeleton->requests_fd_},
+                          std::pair{kExecWaitsPin, &skeleton->exec_waits_fd_},
                           std::pair{kStatePin, &skeleton->state_fd_}}) {
     std::string path = absl::StrCat(dir, "/", name);
     UniqueFd opened(bpf_obj_get(path.c_str()));
@@ -276,6 +282,7 @@ absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
   std::vector<std::pair<std::string, int>> pins = {{kCgroupsPin, cgroups_fd_},
                                                    {kPathRulesPin, path_rules_fd_},
                                                    {kRequestsPin, requests_fd_},
+                                                   {kExecWaitsPin, exec_waits_fd_},
                                                    {kStatePin, state_fd_}};
   for (const auto& [program, fd] : links_) pins.emplace_back(kLinkPinPrefix + program, fd);
   for (const auto& [name, fd] : pins) {

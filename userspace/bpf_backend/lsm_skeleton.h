@@ -31,6 +31,8 @@ class LsmSkeleton {
   const TypedMap<__u64, cvlsm_cgroup_policy>& cgroups() const { return *cgroups_; }
   const TypedMap<cvlsm_rule_key, cvlsm_rule_value>& path_rules() const { return *path_rules_; }
   const TypedMap<__u32, cvlsm_object_id>& resolve_requests() const { return *resolve_requests_; }
+  // Cgroups whose policy waits for their first exec (bpf/maps.h).
+  const TypedMap<__u64, __u32>& exec_waits() const { return *exec_waits_; }
   // The programs' global state, their mmapped .bss (cvlsm_global_state in cvlsm_abi.h).
   volatile cvlsm_global_state* state() const { return state_; }
   // Whether these are programs pinned for the machine (OpenPinned), not this process's own.
@@ -53,12 +55,13 @@ class LsmSkeleton {
   size_t state_mapping_size_ = 0;  // pinned: the .bss mapping to unmap
   // Descriptors of the maps (cgroups, path rules, requests, .bss) and of the attached links
   // with their programs' names: borrowed from the skeleton, or owned when opened from pins.
-  int cgroups_fd_ = -1, path_rules_fd_ = -1, requests_fd_ = -1, state_fd_ = -1;
+  int cgroups_fd_ = -1, path_rules_fd_ = -1, requests_fd_ = -1, exec_waits_fd_ = -1, state_fd_ = -1;
   std::vector<std::pair<std::string, int>> links_;
   std::vector<UniqueFd> owned_fds_;
   std::optional<TypedMap<__u64, cvlsm_cgroup_policy>> cgroups_;
   std::optional<TypedMap<cvlsm_rule_key, cvlsm_rule_value>> path_rules_;
   std::optional<TypedMap<__u32, cvlsm_object_id>> resolve_requests_;
+  std::optional<TypedMap<__u64, __u32>> exec_waits_;
 };
 
 // Identifies this build's programs (a hash of both embedded objects): pinned programs are

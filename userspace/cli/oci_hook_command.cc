@@ -52,6 +52,14 @@ int OciHookCommand(const OciHookOptions&) {
   absl::StatusOr<HookPlan> plan = PlanHook(*state);
   if (!plan.ok()) return Fail(state->id, plan.status());
   if (!plan->confine) return 0;
+  // At any later stage the container's command already runs, and waiting for its first
+  // exec would leave it unconfined.
+  if (state->status != "creating" && state->status != "created") {
+    return Fail(state->id, absl::InvalidArgumentError(absl::StrCat(
+                               "the container is \"", state->status,
+                               "\": cv-lsm oci-hook confines at createRuntime or prestart "
+                               "(and releases at poststop); fix the hook's stage")));
+  }
 
   absl::StatusOr<std::vector<std::string>> lsms = ReadActiveLsms();
   if (!lsms.ok()) return Fail(state->id, lsms.status());

@@ -41,7 +41,9 @@ std::vector<std::string> Remedies(const KernelReport& report) {
 // keeper lives (if not, confined cgroups fail closed), and how many cgroups they confine.
 std::string PinnedStateLine(const MachineStateStatus& state) {
   std::string line;
-  if (!state.loaded) {
+  if (!state.readable) {
+    line = "unknown (the pinned programs are visible to root only)";
+  } else if (!state.loaded) {
     line =
         "not loaded (policies last as long as the process that applies them; cv-lsm load "
         "pins the programs for the machine)";

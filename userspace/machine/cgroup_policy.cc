@@ -1,8 +1,11 @@
 #include "machine/cgroup_policy.h"
 
+#include <dirent.h>
 #include <sys/vfs.h>
 
 #include <cerrno>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "cgroup/cgroup.h"
@@ -10,6 +13,7 @@
 #include "cvlsm_abi.h"
 #include "machine/cgroup_records.h"
 #include "machine/machine_state.h"
+#include "machine/state_paths.h"
 
 namespace cvlsm {
 namespace {
@@ -29,8 +33,15 @@ absl::StatusOr<uint64_t> CgroupV2Id(const std::string& cgroup_path) {
   return CgroupIdOf(cgroup_path);
 }
 
-absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Attached() {
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = AttachMachineState();
+// The pinned programs and, for a change, the managers' lock, held by the caller around all
+// of it: the records are written under it too.
+struct LockedPrograms {
+  std::unique_ptr<FileLock> lock;
+  std::unique_ptr<BpfLsmEnforcer> enforcer;
+};
+
+absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Attached(bool lock_held = false) {
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = AttachMachineState(lock_held);
   if (absl::IsNotFound(enforcer.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
         enforcer.status().message(),
@@ -38,6 +49,58 @@ absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Attached() {
         "tier: cv-lsm status says whether this kernel has it)"));
   }
   return enforcer;
+}
+
+absl::StatusOr<LockedPrograms> AttachedForChange(const StatePaths& paths) {
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = Attached(/*lock_held=*/true);
+  if (!enforcer.ok()) return enforcer.status();
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths.lock());
+  if (!lock.ok()) return lock.status();
+  return LockedPrograms{*std::move(lock), *std::move(enforcer)};
+}
+
+// One policy confining another's cgroup from inside would replace it there (the hooks take
+// the nearest enforced ancestor): a policy on a cgroup below a confined one, or above one,
+// is refused.
+absl::Status CheckNotNested(const std::string& cgroup_path, uint64_t cgroup_id,
+                            const std::vector<BpfLsmEnforcer::CgroupConfinement>& confined) {
+  auto confined_other = [&](uint64_t id) {
+    if (id == cgroup_id) return false;
+    for (const auto& confinement : confined) {
+      if (confinement.cgroup_id == id) return true;
+    }
+    return false;
+  };
+  absl::StatusOr<std::string> mount = FindCgroup2Mount();
+  if (!mount.ok()) return mount.status();
+  std::string dir = cgroup_path;
+  while (dir.size() > mount->size() && dir.rfind('/') != std::string::npos) {
+    dir.resize(dir.rfind('/'));
+    if (absl::StatusOr<uint64_t> id = CgroupIdOf(dir); id.ok() && confined_other(*id)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          dir, " is confined, and its policy covers ", cgroup_path,
+          " already; a policy here would replace it for this cgroup: detach ", dir, " first"));
+    }
+  }
+  std::vector<std::pair<std::string, int>> pending = {{cgroup_path, 0}};
+  while (!pending.empty()) {
+    auto [parent, depth] = pending.back();
+    pending.pop_back();
+    std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(parent.c_str()), ::closedir);
+    if (!listing || depth >= CVLSM_MAX_CGROUP_DEPTH) continue;
+    while (struct dirent* entry = ::readdir(listing.get())) {
+      if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+      std::string child = absl::StrCat(parent, "/", entry->d_name);
+      if (absl::StatusOr<uint64_t> id = CgroupIdOf(child); id.ok() && confined_other(*id)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(child,
+                         " is confined by a policy of its own, which would keep "
+                         "replacing this one there: detach it first"));
+      }
+      pending.emplace_back(child, depth + 1);
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Releases removed cgroups in the maps and the keeper, then their records.
@@ -56,17 +119,22 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
   }
   absl::StatusOr<uint64_t> cgroup_id = CgroupV2Id(request.cgroup_path);
   if (!cgroup_id.ok()) return cgroup_id.status();
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = Attached();
-  if (!enforcer.ok()) return enforcer.status();
+  StatePaths paths = ThisBuildState();
+  absl::StatusOr<LockedPrograms> programs = AttachedForChange(paths);
+  if (!programs.ok()) return programs.status();
+  BpfLsmEnforcer* enforcer = programs->enforcer.get();
   if (absl::Status status = LimitNesting(request.cgroup_path, CVLSM_MAX_CGROUP_DEPTH - 1);
       !status.ok()) {
     return status;
   }
   // Cgroups removed since the last change release their rules here, so nothing grows with
   // the number of containers a machine has seen.
-  StatePaths paths = ThisBuildState();
-  if (absl::StatusOr<size_t> collected = CollectRemoved(**enforcer, paths); !collected.ok()) {
+  if (absl::StatusOr<size_t> collected = CollectRemoved(*enforcer, paths); !collected.ok()) {
     return Annotate(collected.status(), "release the rules of removed cgroups");
+  }
+  if (absl::Status status = CheckNotNested(request.cgroup_path, *cgroup_id, enforcer->List());
+      !status.ok()) {
+    return status;
   }
 
   // The record first: a keeper that dies later finds every confined cgroup's policy.
@@ -77,8 +145,8 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
   absl::Status applied = [&]() -> absl::Status {
     absl::StatusOr<std::unique_ptr<ObjectIdentifier>> rooted = RootOpener(request.resolution_root);
     if (!rooted.ok()) return rooted.status();
-    return (*enforcer)->Apply(*cgroup_id, request.policy.policy,
-                              *rooted ? **rooted : OpenPathIdentifier(), request.from_next_exec);
+    return enforcer->Apply(*cgroup_id, request.policy.policy,
+                           *rooted ? **rooted : OpenPathIdentifier(), request.from_next_exec);
   }();
   if (!applied.ok()) {
     if (previous.ok()) {
@@ -93,13 +161,15 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
 absl::StatusOr<bool> DetachCgroupPolicy(const std::string& cgroup_path) {
   absl::StatusOr<uint64_t> cgroup_id = CgroupV2Id(cgroup_path);
   if (!cgroup_id.ok()) return cgroup_id.status();
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = Attached();
-  if (!enforcer.ok()) return enforcer.status();
+  StatePaths paths = ThisBuildState();
+  absl::StatusOr<LockedPrograms> programs = AttachedForChange(paths);
+  if (!programs.ok()) return programs.status();
   bool confined = false;
-  for (const auto& confinement : (*enforcer)->List())
+  for (const auto& confinement : programs->enforcer->List()) {
     confined |= confinement.cgroup_id == *cgroup_id;
-  if (absl::Status status = (*enforcer)->Release(*cgroup_id); !status.ok()) return status;
-  RemoveRecord(ThisBuildState(), *cgroup_id);
+  }
+  if (absl::Status status = programs->enforcer->Release(*cgroup_id); !status.ok()) return status;
+  RemoveRecord(paths, *cgroup_id);
   return confined;
 }
 

@@ -5,7 +5,7 @@
 namespace cvlsm {
 
 absl::StatusOr<std::unique_ptr<ManagerLock>> KeeperBackedPrograms::LockForChange() {
-  if (mode_ == Mode::kRecovering) return std::unique_ptr<ManagerLock>();
+  if (mode_ != Mode::kNormal) return std::unique_ptr<ManagerLock>();
   absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths_.lock());
   if (!lock.ok()) return lock.status();
   return std::unique_ptr<ManagerLock>(std::move(*lock));

@@ -16,9 +16,10 @@ namespace cvlsm {
 class KeeperBackedPrograms : public SharedPrograms {
  public:
   // `state`: the pinned programs' global state, to refuse pins once the keeper is gone.
-  // kRecovering is `cv-lsm load` replacing a dead keeper: it holds the lock already, and
+  // kLockHeld: the caller holds the lock for the whole of its work (LockForChange is then a
+  // no-op). kRecovering is `cv-lsm load` replacing a dead keeper: it holds the lock too, and
   // hands pins to the new keeper while the programs still fail closed.
-  enum class Mode { kNormal, kRecovering };
+  enum class Mode { kNormal, kLockHeld, kRecovering };
   KeeperBackedPrograms(StatePaths paths, volatile const cvlsm_global_state* state,
                        Mode mode = Mode::kNormal)
       : paths_(std::move(paths)), state_(state), mode_(mode) {}

@@ -156,39 +156,56 @@ void StopKeepers(const StatePaths& paths) {
 
 // Under a new keeper, every confined cgroup gets its rules again with new pins: from its
 // record, or none at all (its processes keep failing closed) when there is no record.
-void Reapply(BpfLsmEnforcer& enforcer, const StatePaths& paths, LoadResult& result) {
+// Under a new keeper, every confined cgroup gets its rules again with new pins: from its
+// record, or none at all (its processes keep failing closed) when there is no record or its
+// paths were resolved in a container's root, which the container's processes may have
+// changed since (re-resolving there would let them choose what the rules name). Returns
+// whether every confined cgroup now has only rules the new keeper pins.
+bool Reapply(BpfLsmEnforcer& enforcer, const StatePaths& paths, LoadResult& result) {
+  bool all_repinned = true;
   for (const BpfLsmEnforcer::CgroupConfinement& confined : enforcer.List()) {
     absl::StatusOr<CgroupRecord> record = ReadRecord(paths, confined.cgroup_id);
     absl::StatusOr<ResolvedPathRules> rules = ResolvedPathRules{};
     if (!record.ok()) {
       rules = record.status();
-    } else if (absl::StatusOr<std::unique_ptr<ObjectIdentifier>> rooted =
-                   RootOpener(record->resolution_root);
-               !rooted.ok()) {
-      rules = rooted.status();
+    } else if (!record->resolution_root.empty() && record->resolution_root != "/") {
+      rules = absl::FailedPreconditionError(absl::StrCat(
+          "its rule paths were resolved in a container's root (", record->resolution_root,
+          "), which its processes may have changed since: restart the container"));
     } else {
-      rules = *rooted ? enforcer.Resolve(record->policy.policy, **rooted)
-                      : enforcer.Resolve(record->policy.policy);
+      rules = enforcer.Resolve(record->policy.policy);
     }
     std::string cgroup =
         record.ok() ? record->cgroup_path : absl::StrCat("cgroup ", confined.cgroup_id);
-    if (!rules.ok()) {
-      result.warnings.push_back(absl::StrCat(cgroup, " keeps no path rule (every open fails): ",
-                                             rules.status().message(), "; apply its policy again"));
-    }
     bool resolved = rules.ok();
-    if (!resolved) rules = ResolvedPathRules{};
-    if (absl::Status status = enforcer.Repin(confined.cgroup_id, *std::move(rules)); !status.ok()) {
+    if (!resolved) {
+      result.warnings.push_back(absl::StrCat(
+          cgroup, " keeps no path rule (every open fails): ", rules.status().message()));
+      rules = ResolvedPathRules{};
+    }
+    absl::Status status = enforcer.Repin(confined.cgroup_id, *std::move(rules));
+    if (!status.ok() && resolved) {
+      result.warnings.push_back(
+          absl::StrCat(cgroup, " keeps no path rule (every open fails): ", status.message()));
+      status = enforcer.Repin(confined.cgroup_id, ResolvedPathRules{});
+    }
+    if (!status.ok()) {
+      // Its old rules, whose pins died with the old keeper, are still in the maps.
+      all_repinned = false;
       result.warnings.push_back(absl::StrCat(cgroup, ": ", status.message()));
       continue;
     }
     if (resolved) ++result.reapplied;
   }
+  return all_repinned;
 }
+
+// Whether `pid`, a child of this process, is still running (not exited, not a zombie).
+bool ChildRunning(pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == 0; }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> AttachMachineState() {
+absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> AttachMachineState(bool lock_held) {
   StatePaths paths = ThisBuildState();
   struct stat st {};
   if (::stat(paths.pins.c_str(), &st) != 0) {
@@ -198,13 +215,28 @@ absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> AttachMachineState() {
   absl::StatusOr<std::unique_ptr<LsmSkeleton>> pinned = LsmSkeleton::OpenPinned(paths.pins);
   if (!pinned.ok()) return pinned.status();
   volatile cvlsm_global_state* state = (*pinned)->state();
-  return BpfLsmEnforcer::Attach(*std::move(pinned),
-                                std::make_unique<KeeperBackedPrograms>(paths, state));
+  return BpfLsmEnforcer::Attach(
+      *std::move(pinned),
+      std::make_unique<KeeperBackedPrograms>(
+          paths, state,
+          lock_held ? KeeperBackedPrograms::Mode::kLockHeld : KeeperBackedPrograms::Mode::kNormal));
 }
 
 absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
   UnloadResult result;
   std::vector<std::string> builds = PinnedBuilds();
+  // Every build's lock first, held to the end: no apply can confine a cgroup between the
+  // count below and the removal.
+  std::vector<std::unique_ptr<FileLock>> locks;
+  for (const std::string& build : builds) {
+    StatePaths paths = StatePathsOf(build);
+    for (const std::string& dir : {std::string("/run/cv-lsm"), paths.runtime}) {
+      if (absl::Status status = MakeDirectory(dir); !status.ok()) return status;
+    }
+    absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths.lock());
+    if (!lock.ok()) return lock.status();
+    locks.push_back(*std::move(lock));
+  }
   for (const std::string& build : builds) {
     // Counted with the raw map: another build's layout may differ, its key (a cgroup id)
     // does not.
@@ -225,7 +257,6 @@ absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
   }
   for (const std::string& build : builds) {
     StatePaths paths = StatePathsOf(build);
-    absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths.lock());
     // Links first: once the programs are detached, the keeper's exit changes nothing.
     RemovePins(paths.pins);
     StopKeepers(paths);
@@ -239,6 +270,10 @@ absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
 
 MachineStateStatus ReadMachineState() {
   MachineStateStatus status;
+  if (::geteuid() != 0) {
+    status.readable = false;  // bpffs and the pins are root's
+    return status;
+  }
   StatePaths paths = ThisBuildState();
   for (const std::string& build : PinnedBuilds()) {
     if (build != paths.build_id) status.other_builds.push_back(build);
@@ -315,12 +350,24 @@ absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary) {
     std::unique_ptr<BpfLsmEnforcer> enforcer = BpfLsmEnforcer::Attach(
         *std::move(pinned), std::make_unique<KeeperBackedPrograms>(
                                 paths, state, KeeperBackedPrograms::Mode::kRecovering));
-    Reapply(*enforcer, paths, result);
+    bool all_repinned = Reapply(*enforcer, paths, result);
     absl::StatusOr<size_t> collected = enforcer->CollectGarbage(CgroupExists);
     PruneRecords(paths, CgroupExists);
     if (!collected.ok()) return Annotate(collected.status(), "clean up after the old keeper");
-    // Every rule left now is pinned by the new keeper: rules count again.
-    __atomic_store_n(&enforcer->skeleton().state()->pins_lost, 0, __ATOMIC_SEQ_CST);
+    volatile cvlsm_global_state* programs = enforcer->skeleton().state();
+    if (!all_repinned) {
+      result.warnings.push_back(
+          "every confined cgroup keeps failing closed until the ones above are detached or "
+          "cv-lsm load succeeds for them");
+      return result;
+    }
+    // Every rule left now is pinned by the new keeper: rules count again, unless that
+    // keeper died meanwhile (then its exit set the flag, and it is set again here).
+    __atomic_store_n(&programs->pins_lost, 0, __ATOMIC_SEQ_CST);
+    if (!ChildRunning(*keeper)) {
+      __atomic_store_n(&programs->pins_lost, 1, __ATOMIC_SEQ_CST);
+      return absl::InternalError("the new pin keeper exited at once: run cv-lsm load again");
+    }
     return result;
   }
 

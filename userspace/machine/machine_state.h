@@ -36,10 +36,12 @@ struct UnloadResult {
 absl::StatusOr<UnloadResult> UnloadMachineState(bool force);
 
 // This build's pinned programs, attached for changes; NotFound when nothing is loaded.
-absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> AttachMachineState();
+// `lock_held`: the caller holds FileLock on StatePaths::lock() around all it does with them.
+absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> AttachMachineState(bool lock_held = false);
 
 struct MachineStateStatus {
-  bool loaded = false;  // this build's state
+  bool readable = true;  // false: not root, nothing could be read
+  bool loaded = false;   // this build's state
   std::string pins;
   pid_t keeper_pid = 0;
   bool keeper_alive = false;  // false: confined cgroups fail closed

@@ -31,7 +31,7 @@ std::vector<std::string> PinnedBuilds();
 // Directories left by a load that was killed before it finished (to remove).
 std::vector<std::string> UnfinishedPins();
 std::string UnfinishedPinsOfThisProcess();  // where a load pins before its rename
-std::string PinsParent();  // /sys/fs/bpf/cv-lsm
+std::string PinsParent();                   // /sys/fs/bpf/cv-lsm
 
 // Mounts bpffs at /sys/fs/bpf when something else (or nothing) is there.
 absl::Status EnsureBpffs();

@@ -1,21 +1,55 @@
 #include "oci/annotated_policy.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/open_in_root.h"
+#include "common/unique_fd.h"
 #include "policy/policy_file.h"
 
 namespace cvlsm {
 
+namespace {
+
+constexpr off_t kMaxPolicyFileBytes = 1 << 20;
+
+// Opens `name` below `dir` (never above it, no symlink at the end, no blocking on a FIFO)
+// and reads it when it is a regular file of sane size.
+absl::StatusOr<std::string> ReadPolicyFileBelow(const std::string& dir, const std::string& name) {
+  UniqueFd root(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return ErrnoError(errno, absl::StrCat("open ", dir));
+  absl::StatusOr<UniqueFd> file =
+      OpenInRoot(root.get(), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, dir, "read");
+  if (!file.ok()) return file.status();
+  struct stat st {};
+  if (::fstat(file->get(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", name));
+  if (!S_ISREG(st.st_mode) || st.st_size > kMaxPolicyFileBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, " in ", dir, " is not a regular file of at most ", kMaxPolicyFileBytes, " bytes"));
+  }
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  ssize_t got = ::pread(file->get(), text.data(), text.size(), 0);
+  if (got < 0) return ErrnoError(errno, absl::StrCat("read ", name));
+  text.resize(static_cast<size_t>(got));
+  return text;
+}
+
+}  // namespace
+
 absl::StatusOr<AnnotatedPolicy> LoadAnnotatedPolicy(const std::string& value,
-                                                    const std::string& bundle) {
+                                                    const std::string& bundle,
+                                                    absl::string_view policy_dir) {
   const std::string annotation = absl::StrCat(kPolicyAnnotation, "=\"", value, "\"");
   constexpr absl::string_view kRemedy =
-      "name a preset (minimal, build, network, custom) or a policy file, relative to the bundle";
+      "name a preset (minimal, build, network, custom), a policy file in the bundle by its "
+      "name, or one in /etc/cv-lsm/policies by its absolute path";
   if (value.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("annotation ", annotation, " is empty; ", kRemedy));
@@ -24,14 +58,32 @@ absl::StatusOr<AnnotatedPolicy> LoadAnnotatedPolicy(const std::string& value,
   if (absl::StatusOr<PolicyType> type = ParsePolicyType(value); type.ok()) {
     return AnnotatedPolicy{Policy::Preset(*type), value};
   }
-  const std::string file = value.front() == '/' ? value : absl::StrCat(bundle, "/", value);
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0 && errno == ENOENT) {
+  // An absolute path must be in the node's policy directory; anything else is a file name
+  // directly in the bundle's directory.
+  std::string dir = bundle, name = value;
+  if (value.front() == '/') {
+    std::string prefix = absl::StrCat(policy_dir, "/");
+    if (!absl::StartsWith(value, prefix)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("annotation ", annotation, " names a file outside ", policy_dir,
+                       ": policy files are read from there, or by file name from the bundle"));
+    }
+    dir = std::string(policy_dir);
+    name = value.substr(prefix.size());
+  } else if (value.find('/') != std::string::npos) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("annotation ", annotation,
+                     " is a path: a policy file in the bundle is named by its file name alone"));
+  }
+  const std::string file = absl::StrCat(dir, "/", name);
+  absl::StatusOr<std::string> text = ReadPolicyFileBelow(dir, name);
+  if (absl::IsNotFound(text.status())) {
     return absl::InvalidArgumentError(absl::StrCat("annotation ", annotation,
                                                    " is neither a preset nor a policy file (no ",
                                                    file, "); ", kRemedy));
   }
-  absl::StatusOr<PolicyDocument> document = LoadPolicyFile(file);
+  if (!text.ok()) return Annotate(text.status(), absl::StrCat("annotation ", annotation));
+  absl::StatusOr<PolicyDocument> document = ParsePolicyText(*text, file);
   if (!document.ok()) return Annotate(document.status(), absl::StrCat("annotation ", annotation));
   // Enforcing an audit policy would break what it only meant to watch (as `cv-lsm run`).
   if (document->mode != PolicyMode::kEnforce) {

@@ -1,6 +1,8 @@
 // The policy a container asks for with the annotation org.cv-lsm.policy: a preset name, or
-// a policy file (docs/policy-files.md) in the runtime's mount namespace, relative to the
-// bundle unless absolute.
+// a policy file (docs/policy-files.md): a file name in the bundle's directory, or an
+// absolute path below the node's policy directory (/etc/cv-lsm/policies). Whoever sets the
+// annotation (a pod's author) chooses the file, and the hook reads it as root: so nothing
+// outside those two places, no symlink, no special file, nothing large.
 #pragma once
 
 #include <string>
@@ -12,6 +14,7 @@
 namespace cvlsm {
 
 inline constexpr absl::string_view kPolicyAnnotation = "org.cv-lsm.policy";
+inline constexpr absl::string_view kNodePolicyDir = "/etc/cv-lsm/policies";
 
 struct AnnotatedPolicy {
   Policy policy = Policy::Preset(PolicyType::kCustom);
@@ -20,7 +23,9 @@ struct AnnotatedPolicy {
 
 // `value` is the annotation's. A name that is neither a preset nor an existing file is an
 // error naming both; a file's errors name its line and column.
+// `policy_dir` is kNodePolicyDir but in tests.
 absl::StatusOr<AnnotatedPolicy> LoadAnnotatedPolicy(const std::string& value,
-                                                    const std::string& bundle);
+                                                    const std::string& bundle,
+                                                    absl::string_view policy_dir = kNodePolicyDir);
 
 }  // namespace cvlsm

@@ -21,11 +21,17 @@ absl::StatusOr<HookPlan> PlanHook(const ContainerState& state, const HookEnviron
   if (annotation == state.annotations.end()) return plan;
   // A Kubernetes pod's sandbox (pause) container carries the pod's annotations but runs
   // no workload: the policy is meant for the pod's containers.
+  // Pod authors can set either runtime's key too: skipped only when one says sandbox and
+  // none says anything else.
+  bool sandbox = false, workload = false;
   for (const char* key :
        {"io.kubernetes.cri.container-type", "io.kubernetes.cri-o.ContainerType"}) {
     auto type = state.annotations.find(key);
-    if (type != state.annotations.end() && type->second == "sandbox") return plan;
+    if (type == state.annotations.end()) continue;
+    sandbox |= type->second == "sandbox";
+    workload |= type->second != "sandbox";
   }
+  if (sandbox && !workload) return plan;
 
   absl::StatusOr<AnnotatedPolicy> policy = LoadAnnotatedPolicy(annotation->second, state.bundle);
   if (!policy.ok()) return policy.status();

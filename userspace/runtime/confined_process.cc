@@ -181,7 +181,8 @@ absl::Status ConfinedProcess::Fork() {
     int fd = report_write.get();
     if (::write(procs_fd_.get(), "0", 1) != 1) ChildFail(fd, ChildStep::kJoinCgroup, errno);
     if (cli_process_control_) {
-      // If cv-lsm dies, the programs that confine the command go with it: so does the command.
+      // If cv-lsm dies, its cgroup and (unless pinned) the programs that confine the command
+      // go with it: so does the command.
       if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(fd, ChildStep::kParentDeath, errno);
       if (::getppid() != parent) ChildFail(fd, ChildStep::kParentDeath, ESRCH);
     }

@@ -90,6 +90,10 @@ check FailedApplyLeavesCgroupUnconfined reads "$work/denied"
 check Apply "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-a.json"
 check AllowedReadAfterManagerExit reads "$work/data/allowed"
 check DeniedReadAfterManagerExit refused "$work/denied"
+mkdir "$cg/inner"
+check NestedApplyIsRefused fails run_saving "$cvlsm" apply --cgroup "$cg/inner" --policy custom
+check NestedApplySaysWhy output_has "is confined"
+rmdir "$cg/inner"
 check ListShowsPolicy run_saving "$cvlsm" list
 check ListNamesPolicyFile output_has "policy-a.json"
 
