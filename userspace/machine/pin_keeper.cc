@@ -1,5 +1,6 @@
 #include "machine/pin_keeper.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -127,6 +128,12 @@ bool ServeClient(int client, std::vector<char>& buffer,
 
 int RunPinKeeper(const std::string& socket_path, int ready_fd) {
   ::signal(SIGPIPE, SIG_IGN);
+  // The OOM killer must pick anything else: the keeper's death makes every confined
+  // cgroup fail closed. (Only root may lower it; a test's keeper keeps its score.)
+  if (int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); fd >= 0) {
+    (void)!::write(fd, "-1000", 5);
+    ::close(fd);
+  }
   // Room for every rule's pin (the rule map's size), as far as the limits allow; a keeper
   // without the privilege to raise them refuses pins past them (EMFILE) instead.
   if (absl::Status room = EnsureDescriptorRoom(CVLSM_MAX_PATH_RULES); !room.ok()) {
