@@ -222,6 +222,25 @@ absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> AttachMachineState(bool lock_hel
           lock_held ? KeeperBackedPrograms::Mode::kLockHeld : KeeperBackedPrograms::Mode::kNormal));
 }
 
+namespace {
+
+// The cgroups a build's pinned programs confine, read with the raw map: another build's
+// layout may differ, its key (a cgroup id) does not.
+std::vector<__u64> PinnedCgroupIds(const std::string& build) {
+  std::vector<__u64> ids;
+  UniqueFd cgroups(bpf_obj_get(absl::StrCat(PinsParent(), "/", build, "/cgroups").c_str()));
+  __u64 key = 0, next = 0;
+  for (const __u64* previous = nullptr;
+       cgroups.valid() && bpf_map_get_next_key(cgroups.get(), previous, &next) == 0;
+       previous = &key) {
+    key = next;
+    ids.push_back(key);
+  }
+  return ids;
+}
+
+}  // namespace
+
 absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
   UnloadResult result;
   std::vector<std::string> builds = PinnedBuilds();
@@ -238,15 +257,8 @@ absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
     locks.push_back(*std::move(lock));
   }
   for (const std::string& build : builds) {
-    // Counted with the raw map: another build's layout may differ, its key (a cgroup id)
-    // does not.
-    UniqueFd cgroups(bpf_obj_get(absl::StrCat(PinsParent(), "/", build, "/cgroups").c_str()));
-    __u64 key = 0, next = 0;
-    for (const __u64* previous = nullptr;
-         cgroups.valid() && bpf_map_get_next_key(cgroups.get(), previous, &next) == 0;
-         previous = &key) {
-      key = next;
-      if (CgroupExists(key)) ++result.cgroups_released;  // a removed one confines nothing
+    for (__u64 cgroup_id : PinnedCgroupIds(build)) {
+      if (CgroupExists(cgroup_id)) ++result.cgroups_released;  // a removed one confines nothing
     }
   }
   if (result.cgroups_released > 0 && !force) {
@@ -257,7 +269,13 @@ absl::StatusOr<UnloadResult> UnloadMachineState(bool force) {
   }
   for (const std::string& build : builds) {
     StatePaths paths = StatePathsOf(build);
-    // Links first: once the programs are detached, the keeper's exit changes nothing.
+    // Confinement ends with the entries, at once: a detached program may still run for a
+    // moment (its link is released after a grace period).
+    UniqueFd cgroups(bpf_obj_get(absl::StrCat(paths.pins, "/cgroups").c_str()));
+    for (__u64 cgroup_id : PinnedCgroupIds(build)) {
+      if (cgroups.valid()) (void)bpf_map_delete_elem(cgroups.get(), &cgroup_id);
+    }
+    // Links next: once the programs are detached, the keeper's exit changes nothing.
     RemovePins(paths.pins);
     StopKeepers(paths);
     RemoveRuntimeDir(paths);
