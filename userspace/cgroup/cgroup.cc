@@ -35,7 +35,9 @@ absl::Status WriteFile(const std::string& path, absl::string_view value) {
   return absl::OkStatus();
 }
 
-std::vector<std::string> ChildDirectories(const std::string& dir) {
+}  // namespace
+
+std::vector<std::string> ChildCgroups(const std::string& dir) {
   std::vector<std::string> children;
   DIR* stream = ::opendir(dir.c_str());
   if (!stream) return children;
@@ -49,10 +51,12 @@ std::vector<std::string> ChildDirectories(const std::string& dir) {
   return children;
 }
 
+namespace {
+
 // Sends SIGKILL to every process in the tree; returns how many were still there.
 int KillTree(const std::string& dir) {
   int seen = 0;
-  for (const std::string& child : ChildDirectories(dir)) seen += KillTree(child);
+  for (const std::string& child : ChildCgroups(dir)) seen += KillTree(child);
   std::ifstream procs(dir + "/cgroup.procs");
   pid_t pid;
   while (procs >> pid) {
@@ -63,7 +67,7 @@ int KillTree(const std::string& dir) {
 }
 
 absl::Status RemoveTree(const std::string& dir) {
-  for (const std::string& child : ChildDirectories(dir)) {
+  for (const std::string& child : ChildCgroups(dir)) {
     if (absl::Status status = RemoveTree(child); !status.ok()) return status;
   }
   if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
@@ -96,7 +100,7 @@ absl::StatusOr<std::string> FindCgroup2Mount() {
 void SweepStaleCgroups(const std::string& group) {
   absl::StatusOr<std::string> root = FindCgroup2Mount();
   if (!root.ok()) return;
-  for (const std::string& dir : ChildDirectories(absl::StrCat(*root, "/", group))) {
+  for (const std::string& dir : ChildCgroups(absl::StrCat(*root, "/", group))) {
     size_t dash = dir.rfind('-');
     int owner = 0;
     if (dash == std::string::npos || !absl::SimpleAtoi(dir.substr(dash + 1), &owner) ||
@@ -141,13 +145,9 @@ namespace {
 // How many levels of cgroups exist below `dir` (0: none), stopping past `limit`.
 int DescendantDepth(const std::string& dir, int limit) {
   if (limit < 0) return 0;
-  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), ::closedir);
-  if (!listing) return 0;
   int deepest = 0;
-  while (struct dirent* entry = ::readdir(listing.get())) {
-    if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
-    deepest =
-        std::max(deepest, 1 + DescendantDepth(absl::StrCat(dir, "/", entry->d_name), limit - 1));
+  for (const std::string& child : ChildCgroups(dir)) {
+    deepest = std::max(deepest, 1 + DescendantDepth(child, limit - 1));
   }
   return deepest;
 }

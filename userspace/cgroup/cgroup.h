@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -16,6 +17,9 @@ absl::StatusOr<std::string> FindCgroup2Mount();
 
 // The id that bpf_get_current_cgroup_id() returns for a process in this cgroup directory.
 absl::StatusOr<uint64_t> CgroupIdOf(const std::string& cgroup_dir);
+
+// The cgroups directly below `dir` (full paths); empty when it cannot be read.
+std::vector<std::string> ChildCgroups(const std::string& dir);
 
 // Whether the cgroup with this id still exists (false only when the kernel says it is gone;
 // an error asking is taken as alive, so nothing is released on a doubt).

@@ -1,6 +1,5 @@
 #include "machine/cgroup_policy.h"
 
-#include <dirent.h>
 #include <sys/vfs.h>
 
 #include <cerrno>
@@ -86,11 +85,8 @@ absl::Status CheckNotNested(const std::string& cgroup_path, uint64_t cgroup_id,
   while (!pending.empty()) {
     auto [parent, depth] = pending.back();
     pending.pop_back();
-    std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(parent.c_str()), ::closedir);
-    if (!listing || depth >= CVLSM_MAX_CGROUP_DEPTH) continue;
-    while (struct dirent* entry = ::readdir(listing.get())) {
-      if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
-      std::string child = absl::StrCat(parent, "/", entry->d_name);
+    if (depth >= CVLSM_MAX_CGROUP_DEPTH) continue;
+    for (const std::string& child : ChildCgroups(parent)) {
       if (absl::StatusOr<uint64_t> id = CgroupIdOf(child); id.ok() && confined_other(*id)) {
         return absl::FailedPreconditionError(
             absl::StrCat(child,

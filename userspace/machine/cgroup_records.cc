@@ -1,6 +1,5 @@
 #include "machine/cgroup_records.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/directory.h"
 #include "common/errors.h"
 
 namespace cvlsm {
@@ -76,11 +76,9 @@ void RemoveRecord(const StatePaths& paths, uint64_t cgroup_id) {
 }
 
 void PruneRecords(const StatePaths& paths, bool (*exists)(uint64_t cgroup_id)) {
-  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(paths.records().c_str()), ::closedir);
-  if (!listing) return;
-  while (struct dirent* entry = ::readdir(listing.get())) {
+  for (const std::string& file : DirectoryEntries(paths.records())) {
     uint64_t id = 0;
-    absl::string_view name = entry->d_name;
+    absl::string_view name = file;
     if (!absl::ConsumeSuffix(&name, ".json") || !absl::SimpleAtoi(name, &id)) continue;
     if (!exists(id)) RemoveRecord(paths, id);
   }

@@ -1,7 +1,6 @@
 #include "machine/machine_state.h"
 
 #include <bpf/bpf.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "bpf_backend/lsm_skeleton.h"
 #include "cgroup/cgroup.h"
+#include "common/directory.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
@@ -66,13 +66,7 @@ absl::Status MakeDirectory(const std::string& path) {
 // Unpins everything in a pinned-state directory, links first (the programs detach), then
 // removes it.
 void RemovePins(const std::string& dir) {
-  std::vector<std::string> names;
-  if (DIR* listing = ::opendir(dir.c_str())) {
-    while (struct dirent* entry = ::readdir(listing)) {
-      if (entry->d_name[0] != '.') names.push_back(entry->d_name);
-    }
-    ::closedir(listing);
-  }
+  std::vector<std::string> names = DirectoryEntries(dir);
   std::stable_partition(names.begin(), names.end(),
                         [](const std::string& name) { return absl::StartsWith(name, "link_"); });
   for (const std::string& name : names) ::unlink(absl::StrCat(dir, "/", name).c_str());
@@ -80,12 +74,8 @@ void RemovePins(const std::string& dir) {
 }
 
 void RemoveRuntimeDir(const StatePaths& paths) {
-  if (DIR* listing = ::opendir(paths.records().c_str())) {
-    while (struct dirent* entry = ::readdir(listing)) {
-      if (entry->d_name[0] != '.')
-        ::unlink(absl::StrCat(paths.records(), "/", entry->d_name).c_str());
-    }
-    ::closedir(listing);
+  for (const std::string& name : DirectoryEntries(paths.records())) {
+    ::unlink(absl::StrCat(paths.records(), "/", name).c_str());
   }
   ::rmdir(paths.records().c_str());
   ::unlink(paths.keeper_socket().c_str());
@@ -142,15 +132,12 @@ absl::StatusOr<pid_t> StartKeeper(const std::string& binary, const StatePaths& p
 // wrote the file leaves one nobody knows of).
 void StopKeepers(const StatePaths& paths) {
   std::string wanted = absl::StrCat(std::string("keeper\0--socket\0", 16), paths.keeper_socket());
-  if (DIR* proc = ::opendir("/proc")) {
-    while (struct dirent* entry = ::readdir(proc)) {
-      int pid = 0;
-      if (!absl::SimpleAtoi(entry->d_name, &pid) || pid == ::getpid()) continue;
-      if (absl::StrContains(ReadSmallFile(absl::StrCat("/proc/", pid, "/cmdline")), wanted)) {
-        ::kill(pid, SIGKILL);
-      }
+  for (const std::string& name : DirectoryEntries("/proc")) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(name, &pid) || pid == ::getpid()) continue;
+    if (absl::StrContains(ReadSmallFile(absl::StrCat("/proc/", pid, "/cmdline")), wanted)) {
+      ::kill(pid, SIGKILL);
     }
-    ::closedir(proc);
   }
 }
 

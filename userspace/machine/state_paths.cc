@@ -1,6 +1,5 @@
 #include "machine/state_paths.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -13,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bpf_backend/lsm_skeleton.h"
+#include "common/directory.h"
 #include "common/errors.h"
 
 namespace cvlsm {
@@ -21,17 +21,6 @@ constexpr char kBpffs[] = "/sys/fs/bpf";
 constexpr char kRunParent[] = "/run/cv-lsm";
 constexpr long kBpffsMagic = 0xcafe4a11;
 constexpr char kUnfinishedPrefix[] = "loading-";  // no dot: bpffs refuses those
-
-std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> names;
-  std::unique_ptr<DIR, int (*)(DIR*)> listing(::opendir(dir.c_str()), ::closedir);
-  if (!listing) return names;
-  while (struct dirent* entry = ::readdir(listing.get())) {
-    std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  return names;
-}
 }  // namespace
 
 std::string PinsParent() { return absl::StrCat(kBpffs, "/cv-lsm"); }
@@ -45,7 +34,7 @@ StatePaths ThisBuildState() { return StatePathsOf(ProgramsBuildId()); }
 
 std::vector<std::string> PinnedBuilds() {
   std::vector<std::string> builds;
-  for (std::string& name : Entries(PinsParent())) {
+  for (std::string& name : DirectoryEntries(PinsParent())) {
     if (!absl::StartsWith(name, kUnfinishedPrefix)) builds.push_back(std::move(name));
   }
   return builds;
@@ -53,7 +42,7 @@ std::vector<std::string> PinnedBuilds() {
 
 std::vector<std::string> UnfinishedPins() {
   std::vector<std::string> dirs;
-  for (const std::string& name : Entries(PinsParent())) {
+  for (const std::string& name : DirectoryEntries(PinsParent())) {
     if (absl::StartsWith(name, kUnfinishedPrefix)) dirs.push_back(PinsParent() + "/" + name);
   }
   return dirs;
