@@ -15,6 +15,8 @@
  *                            reaches, so rules name objects exactly as the hooks see them.
  *                            Otherwise it returns after one load: it stays attached because
  *                            5.10 cannot attach an LSM program a second time once detached.
+ *   fexit/__secure_computing counts and reports the seccomp filter's refusals
+ *                            (syscall_denials.bpf.h).
  *   tp_btf/sched_process_exit
  *                            not a policy hook: notes the pin keeper's exit, which comes
  *                            before its descriptors are closed (cvlsm_global_state).
@@ -48,9 +50,13 @@ char LICENSE[] SEC("license") = "GPL";
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #define PROT_EXEC 0x4ul
 #define VM_EXEC 0x4ul
+#define EPERM 1
+#define E2BIG 7
 
+#include "report.bpf.h"
 #include "path_walk.bpf.h"
 #include "self_protection.bpf.h"
+#include "syscall_denials.bpf.h"
 #include "tree_hooks.bpf.h"
 
 /* Whether the last component of `dentry` is `name` (len bytes, no NUL). Names are read only
@@ -85,17 +91,11 @@ static __always_inline bool forbidden_write(struct dentry *dentry)
 	return false;
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
+/* The verdict of file_open for a confined task (0 or -EACCES, reported); *fixed is set
+ * when the refusal is one no policy lifts. */
+static __always_inline int file_open_verdict(const struct confinement *c, struct file *file,
+					     bool *fixed)
 {
-	if (ret)
-		return ret; /* an earlier LSM already refused: keep its verdict */
-
-	struct cvlsm_cgroup_policy *policy = current_policy();
-
-	if (!policy)
-		return 0;
-
 	/*
 	 * Pipes, sockets, anonymous inodes and memfds live on kernel-internal mounts that no
 	 * path can name; a process reaches them only through a descriptor it already holds.
@@ -120,16 +120,35 @@ int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
 	}
 	if (!needed)
 		return 0;
-	if ((needed & CVLSM_MODE_WRITE) && forbidden_write(file->f_path.dentry))
-		return -EACCES;
 	struct dentry *dentry = file->f_path.dentry;
 
 	if (!vfsmnt || !dentry)
-		return -EACCES;
+		return refuse(c, CVLSM_HOOK_FILE_OPEN, 0, 0, needed, -EACCES, 0);
+	if ((needed & CVLSM_MODE_WRITE) && forbidden_write(dentry)) {
+		*fixed = true;
+		return refuse(c, CVLSM_HOOK_FILE_OPEN, address_of(vfsmnt), address_of(dentry),
+			      needed, -EACCES, CVLSM_EVENT_FIXED);
+	}
 	/* The hot path: the walk inlined, with plain loads (path_walk.bpf.h). */
-	if ((fast_granted_modes(policy, vfsmnt, dentry, needed, true) & needed) != needed)
-		return -EACCES;
+	if ((fast_granted_modes(c->policy, vfsmnt, dentry, needed, true) & needed) != needed)
+		return refuse(c, CVLSM_HOOK_FILE_OPEN, address_of(vfsmnt), address_of(dentry),
+			      needed, -EACCES, 0);
 	return 0;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
+{
+	if (ret)
+		return ret; /* an earlier LSM already refused: keep its verdict */
+	struct confinement c;
+
+	if (!current_confinement(&c))
+		return 0;
+	bool fixed = false;
+	int err = file_open_verdict(&c, file, &fixed);
+
+	return account(&c, CVLSM_HOOK_FILE_OPEN, err, fixed);
 }
 
 /*
@@ -144,18 +163,18 @@ struct backing_file___cvlsm {
 	struct path user_path;
 } __attribute__((preserve_access_index));
 
-static __always_inline int check_backing_file_exec(const struct cvlsm_cgroup_policy *policy,
+static __always_inline int check_backing_file_exec(const struct confinement *c, __u32 hook,
 						   struct file *file)
 {
 	/* Backing files sit on private clones (no MNT_INTERNAL); FMODE_BACKING is not used to
 	 * tell them: its bit moved between kernels (25, then 24). */
-	if (!bpf_core_field_exists(struct backing_file___cvlsm, user_path))
-		return -EACCES;
-	if (file->f_path.mnt->mnt_flags & MNT_INTERNAL)
-		return -EACCES;
+	if (!bpf_core_field_exists(struct backing_file___cvlsm, user_path) ||
+	    file->f_path.mnt->mnt_flags & MNT_INTERNAL)
+		return refuse(c, hook, address_of(file->f_path.mnt), address_of(file->f_path.dentry),
+			      CVLSM_MODE_EXEC, -EACCES, 0);
 	struct backing_file___cvlsm *backing = (void *)file;
 
-	return check_access(policy, BPF_CORE_READ(backing, user_path.mnt),
+	return check_access(c, hook, BPF_CORE_READ(backing, user_path.mnt),
 			    BPF_CORE_READ(backing, user_path.dentry), CVLSM_MODE_EXEC);
 }
 
@@ -163,26 +182,29 @@ static __always_inline int check_backing_file_exec(const struct cvlsm_cgroup_pol
  * can name (memfd, other internal mounts) cannot become code at all (fileless code).
  * Every exec passes here two or three times (bprm_check, then mmap_file per executable
  * segment and for the loader), so it takes the inlined walk like file_open (bench/). */
-static __always_inline int check_exec(const struct cvlsm_cgroup_policy *policy, struct file *file)
+static __always_inline int check_exec(const struct confinement *c, __u32 hook, struct file *file)
 {
 	struct vfsmount *vfsmnt = file->f_path.mnt;
 	struct dentry *dentry = file->f_path.dentry;
 
 	if (!vfsmnt || !dentry)
-		return -EACCES;
+		return refuse(c, hook, 0, 0, CVLSM_MODE_EXEC, -EACCES, 0);
 	if (on_internal_mount(vfsmnt))
-		return check_backing_file_exec(policy, file);
-	if (!(fast_granted_modes(policy, vfsmnt, dentry, CVLSM_MODE_EXEC, false) &
+		return check_backing_file_exec(c, hook, file);
+	if (!(fast_granted_modes(c->policy, vfsmnt, dentry, CVLSM_MODE_EXEC, false) &
 	      CVLSM_MODE_EXEC))
-		return -EACCES;
+		return refuse(c, hook, address_of(vfsmnt), address_of(dentry), CVLSM_MODE_EXEC,
+			      -EACCES, 0);
 	return 0;
 }
 
-static __always_inline int check_exec_mapping(struct file *file)
+static __always_inline int check_exec_mapping(__u32 hook, struct file *file)
 {
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	struct confinement c;
 
-	return policy ? check_exec(policy, file) : 0;
+	if (!current_confinement(&c))
+		return 0;
+	return account(&c, hook, check_exec(&c, hook, file), false);
 }
 
 SEC("lsm/mmap_file")
@@ -194,7 +216,7 @@ int BPF_PROG(cvlsm_mmap_file, struct file *file, unsigned long reqprot, unsigned
 	/* Anonymous executable memory (JITs) carries no file, so no file rule applies. */
 	if (!file || !(prot & PROT_EXEC))
 		return 0;
-	return check_exec_mapping(file);
+	return check_exec_mapping(CVLSM_HOOK_MMAP_FILE, file);
 }
 
 SEC("lsm/file_mprotect")
@@ -210,7 +232,7 @@ int BPF_PROG(cvlsm_file_mprotect, struct vm_area_struct *vma, unsigned long reqp
 
 	if (!file)
 		return 0;
-	return check_exec_mapping(file);
+	return check_exec_mapping(CVLSM_HOOK_FILE_MPROTECT, file);
 }
 
 /* Only where the kernel has the hook (6.2+); the loader leaves it out elsewhere. */
@@ -219,11 +241,16 @@ int BPF_PROG(cvlsm_file_truncate, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	struct confinement c;
 
-	if (!policy)
+	if (!current_confinement(&c))
 		return 0;
-	return check_access(policy, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_WRITE);
+	__u32 hook = CVLSM_HOOK_FILE_TRUNCATE;
+
+	return account(&c, hook,
+		       check_access(&c, hook, file->f_path.mnt, file->f_path.dentry,
+				    CVLSM_MODE_WRITE),
+		       false);
 }
 
 SEC("lsm/bprm_check_security")
@@ -231,18 +258,16 @@ int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
 	if (ret)
 		return ret;
+	struct confinement c;
 
-	struct cvlsm_cgroup_policy *policy = current_policy_at_exec();
-
-	if (!policy)
+	if (!current_confinement_at_exec(&c))
 		return 0;
-
 	struct file *file = bprm->file;
-
 	/* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
-	if (!file)
-		return -EACCES;
-	return check_exec(policy, file);
+	int err = file ? check_exec(&c, CVLSM_HOOK_EXEC, file)
+		       : refuse(&c, CVLSM_HOOK_EXEC, 0, 0, CVLSM_MODE_EXEC, -EACCES, 0);
+
+	return account(&c, CVLSM_HOOK_EXEC, err, false);
 }
 
 SEC("lsm/inode_getattr")

@@ -31,6 +31,94 @@
 
 /* cvlsm_cgroup_policy.flags */
 #define CVLSM_POLICY_HAS_DENY_RULES 0x1u /* some rule carves modes out; walk the whole path */
+/* Audit mode: a would-be denial is counted and reported, and allowed. cv-lsm's fixed
+ * refusals (CVLSM_EVENT_FIXED) stay enforced. */
+#define CVLSM_POLICY_AUDIT 0x2u
+
+/* What made a decision, for statistics and events (an index into the stats arrays). */
+#define CVLSM_HOOK_FILE_OPEN 0
+#define CVLSM_HOOK_EXEC 1 /* bprm_check_security */
+#define CVLSM_HOOK_MMAP_FILE 2
+#define CVLSM_HOOK_FILE_MPROTECT 3
+#define CVLSM_HOOK_FILE_TRUNCATE 4
+#define CVLSM_HOOK_PATH_MKNOD 5
+#define CVLSM_HOOK_PATH_MKDIR 6
+#define CVLSM_HOOK_PATH_SYMLINK 7
+#define CVLSM_HOOK_PATH_UNLINK 8
+#define CVLSM_HOOK_PATH_RMDIR 9
+#define CVLSM_HOOK_PATH_LINK 10
+#define CVLSM_HOOK_PATH_RENAME 11
+#define CVLSM_HOOK_PATH_TRUNCATE 12
+#define CVLSM_HOOK_PATH_CHMOD 13
+#define CVLSM_HOOK_PATH_CHOWN 14
+#define CVLSM_HOOK_BPF 15
+#define CVLSM_HOOK_TASK_KILL 16
+#define CVLSM_HOOK_PTRACE 17
+#define CVLSM_HOOK_SYSCALL 18 /* the seccomp filter refused a syscall */
+#define CVLSM_HOOK_COUNT 19
+
+/* Events per second, per CPU and enforced cgroup, beyond which events are dropped (and
+ * counted): a denial storm costs the kernel a counter increment, not a ring buffer write. */
+#define CVLSM_EVENTS_PER_SECOND 200
+/* Bytes of an event's path, and how many of its components are named. */
+#define CVLSM_EVENT_PATH_MAX 256
+#define CVLSM_EVENT_PATH_DEPTH 48
+#define CVLSM_MAX_DENIAL_RECORDS 8192
+#define CVLSM_EVENT_RING_BYTES (256 * 1024)
+
+/* cvlsm_event.flags */
+#define CVLSM_EVENT_AUDIT 0x1u	   /* audit mode: reported, not denied */
+#define CVLSM_EVENT_FIXED 0x2u	   /* a refusal no policy lifts (self-protection): enforced */
+#define CVLSM_EVENT_TRUNCATED 0x4u /* the path lost its leading components */
+
+/* Per enforced cgroup, per CPU (summed by userspace): what the hooks decided. Created by the
+ * manager with the cgroup's entry; the programs only count into it. */
+struct cvlsm_cgroup_stats {
+	__u64 allowed[CVLSM_HOOK_COUNT];
+	__u64 denied[CVLSM_HOOK_COUNT]; /* in audit mode: would-be denials */
+	__u64 events_dropped;		/* over the rate limit, or the ring buffer full */
+	__u64 records_dropped;		/* cvlsm_denials full: a denial not in the table */
+	__u64 window_start;		/* rate limit: start of this CPU's second (ns) */
+	__u64 window_events;		/* events sent in that second */
+};
+
+/*
+ * One denial (or would-be denial) as reported to userspace: in the ring buffer, and as the
+ * first occurrence kept in cvlsm_denials. The path is the object's, named from the process's
+ * mount namespace root (symlinks resolved): its components leaf first, each ending in a NUL,
+ * `path_length` bytes in all; userspace joins them in reverse.
+ */
+struct cvlsm_event {
+	__u64 time_ns; /* CLOCK_BOOTTIME */
+	__u64 cgroup;  /* the enforced cgroup (an ancestor of the process's own) */
+	__u32 pid;     /* thread group id, initial pid namespace */
+	__u32 tid;
+	char comm[16];
+	__u32 hook;	 /* CVLSM_HOOK_* */
+	__u32 requested; /* CVLSM_MODE_* the access needed (0: not a path access) */
+	__u32 error;	 /* the errno the hook returned, or would have (audit) */
+	__u32 flags;	 /* CVLSM_EVENT_* */
+	__s32 detail;	 /* the syscall number (SYSCALL; -1 unknown), target pid (TASK_KILL, PTRACE) */
+	__u32 path_length;
+	char path[CVLSM_EVENT_PATH_MAX];
+};
+
+/* Key of cvlsm_denials: one operation refused to one enforced cgroup. */
+struct cvlsm_denial_key {
+	__u64 cgroup;
+	__u64 object; /* the object's struct inode address; 0 when not a path access */
+	__u32 hook;
+	__u32 requested;
+	__s32 detail;
+	__u32 flags;
+};
+
+/* Value of cvlsm_denials: how often, and the first occurrence. */
+struct cvlsm_denial_record {
+	__u64 count;
+	__u64 last_ns;
+	struct cvlsm_event first;
+};
 
 /* Value of the enforced-cgroups map, keyed by cgroup v2 id (kernfs node id). */
 struct cvlsm_cgroup_policy {

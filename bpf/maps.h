@@ -43,6 +43,44 @@ struct {
 	__type(value, __u32);
 } cvlsm_exec_waits SEC(".maps");
 
+/* Per enforced cgroup and CPU: the hooks' counts (no shared counter on the hot path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct cvlsm_cgroup_stats);
+} cvlsm_stats SEC(".maps");
+
+/* Every distinct denial with its count and first occurrence: the most-denied operations,
+ * and what `learn` reads (complete, unlike the rate-limited events). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CVLSM_MAX_DENIAL_RECORDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cvlsm_denial_key);
+	__type(value, struct cvlsm_denial_record);
+} cvlsm_denials SEC(".maps");
+
+/* Denial events for `cv-lsm events`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, CVLSM_EVENT_RING_BYTES);
+} cvlsm_events SEC(".maps");
+
+/* Where a report is put together (too large for the stack). The path is read component by
+ * component at a variable offset with the full bound each time: `spill` keeps every such
+ * write inside the value, and only CVLSM_EVENT_PATH_MAX bytes are ever reported. */
+struct cvlsm_report_scratch {
+	struct cvlsm_denial_record record; /* record.first.path is its last member */
+	char spill[CVLSM_EVENT_PATH_MAX];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cvlsm_report_scratch);
+} cvlsm_report_scratch SEC(".maps");
+
 /* Global state (cvlsm_abi.h); volatile: userspace changes it under the programs. */
 volatile struct cvlsm_global_state cvlsm_state = {};
 

@@ -239,22 +239,22 @@ static __always_inline __u32 granted_modes(const struct cvlsm_cgroup_policy *pol
 			  WALK_MODES(needed, 0, 0));
 }
 
-/* 0 when the policy grants every mode of `needed` on the object, else -EACCES. */
-static __always_inline int check_access(const struct cvlsm_cgroup_policy *policy,
+/* 0 when the policy grants every mode of `needed` on the object, else -EACCES (reported). */
+static __always_inline int check_access(const struct confinement *c, __u32 hook,
 					struct vfsmount *vfsmnt, struct dentry *dentry,
 					__u32 needed)
 {
 	if (!vfsmnt || !dentry)
-		return -EACCES;
-	if ((granted_modes(policy, vfsmnt, dentry, needed) & needed) != needed)
-		return -EACCES;
+		return refuse(c, hook, 0, 0, needed, -EACCES, 0);
+	if ((granted_modes(c->policy, vfsmnt, dentry, needed) & needed) != needed)
+		return refuse(c, hook, address_of(vfsmnt), address_of(dentry), needed, -EACCES, 0);
 	return 0;
 }
 
-static __always_inline int check_path(const struct cvlsm_cgroup_policy *policy,
+static __always_inline int check_path(const struct confinement *c, __u32 hook,
 				      const struct path *path, __u32 needed)
 {
-	return check_access(policy, path->mnt, path->dentry, needed);
+	return check_access(c, hook, path->mnt, path->dentry, needed);
 }
 
 /*

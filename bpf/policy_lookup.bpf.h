@@ -37,34 +37,40 @@ static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struc
 	return NULL;
 }
 
-/* The policy in force for the current task: none while its cgroup's waits for an exec. */
-static __always_inline struct cvlsm_cgroup_policy *current_policy(void)
-{
-	__u64 enforced = 0;
-	struct cvlsm_cgroup_policy *policy =
-	    task_policy((struct task_struct *)bpf_get_current_task(), &enforced);
+/* The current task's confinement: its policy and the enforced cgroup it counts under. */
+struct confinement {
+	struct cvlsm_cgroup_policy *policy;
+	__u64 cgroup;
+};
 
-	if (policy && policy->wait_for_exec) {
-		if (bpf_map_lookup_elem(&cvlsm_exec_waits, &enforced))
-			return NULL;
-		policy->wait_for_exec = 0; /* a hint a manager's rewrite copied: the wait is over */
+/* Fills `c` when the current task is confined: not while its cgroup waits for an exec. */
+static __always_inline bool current_confinement(struct confinement *c)
+{
+	c->cgroup = 0;
+	c->policy = task_policy((struct task_struct *)bpf_get_current_task(), &c->cgroup);
+	if (!c->policy)
+		return false;
+	if (c->policy->wait_for_exec) {
+		if (bpf_map_lookup_elem(&cvlsm_exec_waits, &c->cgroup))
+			return false;
+		c->policy->wait_for_exec = 0; /* a hint a manager's rewrite copied: the wait is over */
 	}
-	return policy;
+	return true;
 }
 
 /* For exec: the first exec in a waiting cgroup puts its policy in force, and is checked by
  * it. Racing execs all delete the same entry and store the same zero. */
-static __always_inline struct cvlsm_cgroup_policy *current_policy_at_exec(void)
+static __always_inline bool current_confinement_at_exec(struct confinement *c)
 {
-	__u64 enforced = 0;
-	struct cvlsm_cgroup_policy *policy =
-	    task_policy((struct task_struct *)bpf_get_current_task(), &enforced);
-
-	if (policy && policy->wait_for_exec) {
-		bpf_map_delete_elem(&cvlsm_exec_waits, &enforced);
-		policy->wait_for_exec = 0;
+	c->cgroup = 0;
+	c->policy = task_policy((struct task_struct *)bpf_get_current_task(), &c->cgroup);
+	if (!c->policy)
+		return false;
+	if (c->policy->wait_for_exec) {
+		bpf_map_delete_elem(&cvlsm_exec_waits, &c->cgroup);
+		c->policy->wait_for_exec = 0;
 	}
-	return policy;
+	return true;
 }
 
 #endif /* CVLSM_POLICY_LOOKUP_BPF_H */

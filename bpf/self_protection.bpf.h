@@ -9,58 +9,64 @@
 #ifndef CVLSM_SELF_PROTECTION_BPF_H
 #define CVLSM_SELF_PROTECTION_BPF_H
 
-#define EPERM 1
+
+/* No bpf() at all for a confined process: refused even in audit mode. */
+static __always_inline int check_bpf(int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	struct confinement c;
+
+	if (!current_confinement(&c))
+		return 0;
+	return account(&c, CVLSM_HOOK_BPF, refuse_fixed(&c, CVLSM_HOOK_BPF, -EPERM, cmd), true);
+}
 
 /* The bpf hook gained a 4th parameter (`kernel`) in later kernels. One program per
  * parameter list: the loader keeps the one matching the kernel's BTF. */
 SEC("lsm/bpf")
 int BPF_PROG(cvlsm_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
 {
-	if (ret)
-		return ret;
-	return current_policy() ? -EPERM : 0;
+	return check_bpf(cmd, ret);
 }
 
 SEC("lsm/bpf")
 int BPF_PROG(cvlsm_bpf_kernel_arg, int cmd, union bpf_attr *attr, unsigned int size, bool kernel,
 	     int ret)
 {
-	if (ret)
-		return ret;
-	return current_policy() ? -EPERM : 0;
+	return check_bpf(cmd, ret);
 }
 
 /* Whether a confined current task may act on `target`: only inside its own confinement
  * (the same enforced cgroup, policy for policy). */
-static __always_inline int check_same_confinement(struct task_struct *target)
+static __always_inline int check_same_confinement(__u32 hook, struct task_struct *target, int ret)
 {
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	if (ret)
+		return ret;
+	struct confinement c;
 
-	if (!policy)
+	if (!current_confinement(&c))
 		return 0;
 	__u64 target_cgroup = 0;
 	struct cvlsm_cgroup_policy *target_policy = task_policy(target, &target_cgroup);
+	int err = 0;
 
-	if (!target_policy || target_policy->policy_id != policy->policy_id)
-		return -EPERM;
-	return 0;
+	if (!target_policy || target_policy->policy_id != c.policy->policy_id)
+		err = refuse_fixed(&c, hook, -EPERM, BPF_CORE_READ(target, tgid));
+	return account(&c, hook, err, true);
 }
 
 SEC("lsm/task_kill")
 int BPF_PROG(cvlsm_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred, int ret)
 {
-	if (ret)
-		return ret;
-	return check_same_confinement(p);
+	return check_same_confinement(CVLSM_HOOK_TASK_KILL, p, ret);
 }
 
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(cvlsm_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
-	if (ret)
-		return ret;
-	return check_same_confinement(child);
+	return check_same_confinement(CVLSM_HOOK_PTRACE, child, ret);
 }
 
 #endif /* CVLSM_SELF_PROTECTION_BPF_H */

@@ -12,76 +12,87 @@
 #define EXDEV 18
 #define RENAME_EXCHANGE (1u << 1)
 
+/* The first error of two checks. Both always run: with no error they would anyway, and in
+ * audit mode each would-be denial is reported, not only the first. */
+static __always_inline int first_error(int first, int second)
+{
+	return first ? first : second;
+}
+
 /* `w` on `path`: the directory an entry is created in, or the object itself (truncate,
  * chmod, chown). */
-static __always_inline int check_write(const struct path *path, int ret)
+static __always_inline int check_write(__u32 hook, const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	struct confinement c;
 
-	if (!policy)
+	if (!current_confinement(&c))
 		return 0;
-	return check_path(policy, path, CVLSM_MODE_WRITE);
+	return account(&c, hook, check_path(&c, hook, path, CVLSM_MODE_WRITE), false);
 }
 
 /* `w` on the directory and on the entry `dentry` in it (removal). */
-static __always_inline int check_remove(const struct path *dir, struct dentry *dentry, int ret)
+static __always_inline int check_remove(__u32 hook, const struct path *dir, struct dentry *dentry,
+					int ret)
 {
 	if (ret)
 		return ret;
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	struct confinement c;
 
-	if (!policy)
+	if (!current_confinement(&c))
 		return 0;
-	int err = check_path(policy, dir, CVLSM_MODE_WRITE);
+	int err = first_error(check_path(&c, hook, dir, CVLSM_MODE_WRITE),
+			      check_access(&c, hook, dir->mnt, dentry, CVLSM_MODE_WRITE));
 
-	return err ? err : check_access(policy, dir->mnt, dentry, CVLSM_MODE_WRITE);
+	return account(&c, hook, err, false);
 }
 
 /* EXDEV when an object moved from below `from_dir` to below `to_dir` would gain a mode:
  * the modes that come from the ancestors must not grow (the object's own rules move with
- * its inode). */
-static __always_inline int check_refer(const struct cvlsm_cgroup_policy *policy,
+ * its inode). Reported on `to_dir` with the modes it would gain. */
+static __always_inline int check_refer(const struct confinement *c, __u32 hook,
 				       struct vfsmount *mnt, struct dentry *from_dir,
 				       struct dentry *to_dir)
 {
-	__u32 before = granted_modes(policy, mnt, from_dir, CVLSM_MODE_ALL);
-	__u32 after = granted_modes(policy, mnt, to_dir, CVLSM_MODE_ALL);
+	__u32 before = granted_modes(c->policy, mnt, from_dir, CVLSM_MODE_ALL);
+	__u32 after = granted_modes(c->policy, mnt, to_dir, CVLSM_MODE_ALL);
 
-	return after & ~before ? -EXDEV : 0;
+	if (!(after & ~before))
+		return 0;
+	return refuse(c, hook, address_of(mnt), address_of(to_dir), after & ~before, -EXDEV, 0);
 }
 
 SEC("lsm/path_mknod")
 int BPF_PROG(cvlsm_path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
 	     unsigned int dev, int ret)
 {
-	return check_write(dir, ret);
+	return check_write(CVLSM_HOOK_PATH_MKNOD, dir, ret);
 }
 
 SEC("lsm/path_mkdir")
 int BPF_PROG(cvlsm_path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
 {
-	return check_write(dir, ret);
+	return check_write(CVLSM_HOOK_PATH_MKDIR, dir, ret);
 }
 
 SEC("lsm/path_symlink")
 int BPF_PROG(cvlsm_path_symlink, const struct path *dir, struct dentry *dentry,
 	     const char *old_name, int ret)
 {
-	return check_write(dir, ret);
+	return check_write(CVLSM_HOOK_PATH_SYMLINK, dir, ret);
 }
 
 SEC("lsm/path_unlink")
 int BPF_PROG(cvlsm_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
 {
-	return check_remove(dir, dentry, ret);
+	return check_remove(CVLSM_HOOK_PATH_UNLINK, dir, dentry, ret);
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(cvlsm_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
 {
-	return check_remove(dir, dentry, ret);
+	return check_remove(CVLSM_HOOK_PATH_RMDIR, dir, dentry, ret);
 }
 
 SEC("lsm/path_link")
@@ -90,14 +101,17 @@ int BPF_PROG(cvlsm_path_link, struct dentry *old_dentry, const struct path *new_
 {
 	if (ret)
 		return ret;
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	struct confinement c;
 
-	if (!policy)
+	if (!current_confinement(&c))
 		return 0;
-	int err = check_path(policy, new_dir, CVLSM_MODE_WRITE);
-
+	__u32 hook = CVLSM_HOOK_PATH_LINK;
 	/* A hard link stays on its mount (else EXDEV before this hook). */
-	return err ? err : check_refer(policy, new_dir->mnt, old_dentry->d_parent, new_dir->dentry);
+	int err = first_error(
+	    check_path(&c, hook, new_dir, CVLSM_MODE_WRITE),
+	    check_refer(&c, hook, new_dir->mnt, old_dentry->d_parent, new_dir->dentry));
+
+	return account(&c, hook, err, false);
 }
 
 static __always_inline int check_rename(const struct path *old_dir, struct dentry *old_dentry,
@@ -105,22 +119,21 @@ static __always_inline int check_rename(const struct path *old_dir, struct dentr
 {
 	if (ret)
 		return ret;
-	struct cvlsm_cgroup_policy *policy = current_policy();
+	struct confinement c;
 
-	if (!policy)
+	if (!current_confinement(&c))
 		return 0;
-	int err = check_path(policy, old_dir, CVLSM_MODE_WRITE);
+	__u32 hook = CVLSM_HOOK_PATH_RENAME;
+	int err = check_path(&c, hook, old_dir, CVLSM_MODE_WRITE);
 
-	if (!err)
-		err = check_access(policy, old_dir->mnt, old_dentry, CVLSM_MODE_WRITE);
-	if (!err)
-		err = check_path(policy, new_dir, CVLSM_MODE_WRITE);
-	if (!err)
-		err = check_refer(policy, new_dir->mnt, old_dir->dentry, new_dir->dentry);
+	err = first_error(err, check_access(&c, hook, old_dir->mnt, old_dentry, CVLSM_MODE_WRITE));
+	err = first_error(err, check_path(&c, hook, new_dir, CVLSM_MODE_WRITE));
+	err = first_error(err, check_refer(&c, hook, new_dir->mnt, old_dir->dentry, new_dir->dentry));
 	/* An exchange also moves the other object the other way. */
-	if (!err && (flags & RENAME_EXCHANGE))
-		err = check_refer(policy, new_dir->mnt, new_dir->dentry, old_dir->dentry);
-	return err;
+	if (flags & RENAME_EXCHANGE)
+		err = first_error(
+		    err, check_refer(&c, hook, new_dir->mnt, new_dir->dentry, old_dir->dentry));
+	return account(&c, hook, err, false);
 }
 
 /* path_rename gained `flags` in 5.19 (before, the kernel called it twice for an exchange).
@@ -142,19 +155,19 @@ int BPF_PROG(cvlsm_path_rename_no_flags, const struct path *old_dir, struct dent
 SEC("lsm/path_truncate")
 int BPF_PROG(cvlsm_path_truncate, const struct path *path, int ret)
 {
-	return check_write(path, ret);
+	return check_write(CVLSM_HOOK_PATH_TRUNCATE, path, ret);
 }
 
 SEC("lsm/path_chmod")
 int BPF_PROG(cvlsm_path_chmod, const struct path *path, umode_t mode, int ret)
 {
-	return check_write(path, ret);
+	return check_write(CVLSM_HOOK_PATH_CHMOD, path, ret);
 }
 
 SEC("lsm/path_chown")
 int BPF_PROG(cvlsm_path_chown, const struct path *path, __u32 uid, __u32 gid, int ret)
 {
-	return check_write(path, ret);
+	return check_write(CVLSM_HOOK_PATH_CHOWN, path, ret);
 }
 
 #endif /* CVLSM_TREE_HOOKS_BPF_H */

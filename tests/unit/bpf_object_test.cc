@@ -60,6 +60,29 @@ TEST_F(BpfObjectTest, SharedStructsMatchTheAbiHeader) {
   ExpectLayout(
       "cvlsm_rule_value", sizeof(cvlsm_rule_value),
       {{"allow", offsetof(cvlsm_rule_value, allow)}, {"deny", offsetof(cvlsm_rule_value, deny)}});
+  ExpectLayout("cvlsm_cgroup_stats", sizeof(cvlsm_cgroup_stats),
+               {{"denied", offsetof(cvlsm_cgroup_stats, denied)},
+                {"events_dropped", offsetof(cvlsm_cgroup_stats, events_dropped)},
+                {"records_dropped", offsetof(cvlsm_cgroup_stats, records_dropped)},
+                {"window_events", offsetof(cvlsm_cgroup_stats, window_events)}});
+  ExpectLayout("cvlsm_event", sizeof(cvlsm_event),
+               {{"cgroup", offsetof(cvlsm_event, cgroup)},
+                {"pid", offsetof(cvlsm_event, pid)},
+                {"comm", offsetof(cvlsm_event, comm)},
+                {"hook", offsetof(cvlsm_event, hook)},
+                {"requested", offsetof(cvlsm_event, requested)},
+                {"flags", offsetof(cvlsm_event, flags)},
+                {"detail", offsetof(cvlsm_event, detail)},
+                {"path_length", offsetof(cvlsm_event, path_length)},
+                {"path", offsetof(cvlsm_event, path)}});
+  ExpectLayout("cvlsm_denial_key", sizeof(cvlsm_denial_key),
+               {{"object", offsetof(cvlsm_denial_key, object)},
+                {"hook", offsetof(cvlsm_denial_key, hook)},
+                {"detail", offsetof(cvlsm_denial_key, detail)},
+                {"flags", offsetof(cvlsm_denial_key, flags)}});
+  ExpectLayout("cvlsm_denial_record", sizeof(cvlsm_denial_record),
+               {{"count", offsetof(cvlsm_denial_record, count)},
+                {"first", offsetof(cvlsm_denial_record, first)}});
 }
 
 TEST_F(BpfObjectTest, MapsHaveTheAbiSizes) {
@@ -68,6 +91,12 @@ TEST_F(BpfObjectTest, MapsHaveTheAbiSizes) {
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.cvlsm_cgroups), CVLSM_MAX_ENFORCED_CGROUPS);
   EXPECT_EQ(bpf_map__key_size(skel_->maps.cvlsm_path_rules), sizeof(cvlsm_rule_key));
   EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_path_rules), sizeof(cvlsm_rule_value));
+  EXPECT_EQ(bpf_map__type(skel_->maps.cvlsm_stats), BPF_MAP_TYPE_PERCPU_HASH);
+  EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_stats), sizeof(cvlsm_cgroup_stats));
+  EXPECT_EQ(bpf_map__key_size(skel_->maps.cvlsm_denials), sizeof(cvlsm_denial_key));
+  EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_denials), sizeof(cvlsm_denial_record));
+  EXPECT_EQ(bpf_map__type(skel_->maps.cvlsm_events), BPF_MAP_TYPE_RINGBUF);
+  EXPECT_EQ(bpf_map__max_entries(skel_->maps.cvlsm_events), CVLSM_EVENT_RING_BYTES);
 }
 
 TEST_F(BpfObjectTest, ProgramsAreLsmHooks) {

@@ -30,3 +30,24 @@ static_assert(offsetof(struct cvlsm_global_state, changes) == 16);
 static_assert(offsetof(struct cvlsm_global_state, resolvers_active) == 0);
 static_assert(offsetof(struct cvlsm_global_state, keeper_tgid) == 8);
 static_assert(offsetof(struct cvlsm_global_state, pins_lost) == 12);
+
+static_assert(sizeof(struct cvlsm_cgroup_stats) == 8 * (2 * CVLSM_HOOK_COUNT + 4));
+static_assert(offsetof(struct cvlsm_cgroup_stats, denied) == 8 * CVLSM_HOOK_COUNT);
+static_assert(offsetof(struct cvlsm_cgroup_stats, events_dropped) == 16 * CVLSM_HOOK_COUNT);
+
+static_assert(sizeof(struct cvlsm_event) == 64 + CVLSM_EVENT_PATH_MAX);
+static_assert(offsetof(struct cvlsm_event, cgroup) == 8);
+static_assert(offsetof(struct cvlsm_event, pid) == 16);
+static_assert(offsetof(struct cvlsm_event, comm) == 24);
+static_assert(offsetof(struct cvlsm_event, hook) == 40);
+static_assert(offsetof(struct cvlsm_event, detail) == 56);
+static_assert(offsetof(struct cvlsm_event, path_length) == 60);
+static_assert(offsetof(struct cvlsm_event, path) == 64);
+
+static_assert(sizeof(struct cvlsm_denial_key) == 32);
+static_assert(offsetof(struct cvlsm_denial_key, object) == 8);
+static_assert(offsetof(struct cvlsm_denial_key, hook) == 16);
+static_assert(offsetof(struct cvlsm_denial_key, flags) == 28);
+
+static_assert(sizeof(struct cvlsm_denial_record) == 16 + sizeof(struct cvlsm_event));
+static_assert(offsetof(struct cvlsm_denial_record, first) == 16);

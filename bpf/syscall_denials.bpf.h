@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Syscalls the seccomp filter refused, counted and reported like the LSM hooks' denials.
+ * __secure_computing() runs only for tasks that have a filter, so tracing its exit costs
+ * nothing to the rest of the machine; it returns -1 when the syscall is skipped, and the
+ * filter's errno is then already in the syscall's return register.
+ */
+#ifndef CVLSM_SYSCALL_DENIALS_BPF_H
+#define CVLSM_SYSCALL_DENIALS_BPF_H
+
+#define ENOSYS 38
+
+/* The registers the current syscall entered with. */
+static __always_inline struct pt_regs *current_syscall_regs(void)
+{
+#ifdef CVLSM_BOUNDED_WALK
+#if defined(__TARGET_ARCH_x86)
+	/* Before bpf_task_pt_regs() (5.15): task_pt_regs() of x86_64, the top of the 16 KiB
+	 * kernel stack (no padding on 64-bit). */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + 16384) - 1;
+#else
+	return NULL; /* arm64 traces functions from 6.0 on: this build is not loaded there */
+#endif
+#else
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#endif
+}
+
+SEC("fexit/__secure_computing")
+int BPF_PROG(cvlsm_seccomp_exit, const struct seccomp_data *sd, int ret)
+{
+	if (ret != -1)
+		return 0;
+	struct confinement c;
+
+	if (!current_confinement(&c))
+		return 0;
+	struct pt_regs *regs = current_syscall_regs();
+	long nr = -1, result = -EPERM;
+
+	if (regs) {
+#if defined(__TARGET_ARCH_x86)
+		nr = BPF_CORE_READ(regs, orig_ax);
+		result = BPF_CORE_READ(regs, ax);
+#elif defined(__TARGET_ARCH_arm64)
+		nr = BPF_CORE_READ(regs, syscallno);
+		result = BPF_CORE_READ(regs, regs[0]);
+#endif
+	}
+	/* ENOSYS is the filter's redirect of clone3 to clone, not a refusal. */
+	if (result == -ENOSYS || result >= 0 || result < -4095)
+		return 0;
+	cvlsm_report(c.cgroup, 0, 0, REPORT_DETAIL(CVLSM_HOOK_SYSCALL, 0, 0, -result, nr));
+	account(&c, CVLSM_HOOK_SYSCALL, (int)result, true);
+	return 0;
+}
+
+#endif /* CVLSM_SYSCALL_DENIALS_BPF_H */
