@@ -23,6 +23,7 @@
 #include "common/fd_limit.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "observe/cgroup_reports.h"
 
 namespace cvlsm {
 namespace {
@@ -65,10 +66,14 @@ struct CgroupEntryFields {
   }
 };
 
+__u32 EntryFlags(const ResolvedPathRules& rules, bool deny_flag) {
+  return (deny_flag ? CVLSM_POLICY_HAS_DENY_RULES : 0u) | (rules.audit ? CVLSM_POLICY_AUDIT : 0u);
+}
+
 CgroupEntryFields CgroupEntry(__u32 policy_id, const ResolvedPathRules& rules,
                               __u32 wait_for_exec = 0) {
   return CgroupEntryFields{policy_id, rules.proc_self_modes,
-                           rules.has_deny_rules ? CVLSM_POLICY_HAS_DENY_RULES : 0u, wait_for_exec};
+                           EntryFlags(rules, rules.has_deny_rules), wait_for_exec};
 }
 
 }  // namespace
@@ -133,6 +138,7 @@ ResolvedPathRules BpfLsmEnforcer::ReadRules(__u32 policy_id,
                                             const cvlsm_cgroup_policy& entry) const {
   ResolvedPathRules rules;
   rules.proc_self_modes = entry.proc_self_modes;
+  rules.audit = (entry.flags & CVLSM_POLICY_AUDIT) != 0;
   for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) {
     cvlsm_rule_value value{};
     if (key.policy_id != policy_id || !skeleton_->path_rules().Lookup(key, &value)) continue;
@@ -153,7 +159,8 @@ std::vector<BpfLsmEnforcer::CgroupConfinement> BpfLsmEnforcer::List() const {
   for (__u64 cgroup_id : skeleton_->cgroups().Keys()) {
     cvlsm_cgroup_policy entry{};
     if (!skeleton_->cgroups().Lookup(cgroup_id, &entry)) continue;
-    confined.push_back({cgroup_id, entry.policy_id, rules_by_policy[entry.policy_id]});
+    confined.push_back({cgroup_id, entry.policy_id, rules_by_policy[entry.policy_id],
+                        (entry.flags & CVLSM_POLICY_AUDIT) != 0});
   }
   return confined;
 }
@@ -237,12 +244,15 @@ absl::StatusOr<ResolvedPathRules> BpfLsmEnforcer::Resolve(const Policy& policy,
 }
 
 absl::Status BpfLsmEnforcer::Apply(uint64_t cgroup_id, const Policy& policy,
-                                   ObjectIdentifier& opener, bool from_next_exec) {
+                                   ObjectIdentifier& opener, bool from_next_exec, bool audit) {
   absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
   if (!lock.ok()) return lock.status();
   absl::StatusOr<ResolvedPathRules> rules = Resolve(policy, opener);
   if (!rules.ok()) return rules.status();
-  if (Confined(cgroup_id).ok()) return UpdateLocked(cgroup_id, *std::move(rules));
+  rules->audit = audit;
+  if (Confined(cgroup_id).ok()) {
+    return UpdateLocked(cgroup_id, *std::move(rules), /*in_place_ok=*/true, /*keep_mode=*/false);
+  }
   return ConfineLocked(cgroup_id, *std::move(rules), from_next_exec);
 }
 
@@ -257,15 +267,37 @@ absl::Status BpfLsmEnforcer::Repin(uint64_t cgroup_id, ResolvedPathRules rules) 
   return UpdateLocked(cgroup_id, std::move(rules), /*in_place_ok=*/false);
 }
 
+absl::StatusOr<CgroupStats> BpfLsmEnforcer::Stats(uint64_t cgroup_id) const {
+  return ReadCgroupStats(skeleton_->stats_fd(), cgroup_id);
+}
+
+std::vector<Denial> BpfLsmEnforcer::RecordedDenials(uint64_t cgroup_id) const {
+  return ReadDenials(skeleton_->denials(), cgroup_id);
+}
+
+uint64_t BpfLsmEnforcer::DenialsNotRecorded(uint64_t cgroup_id) const {
+  absl::StatusOr<CgroupStats> stats = Stats(cgroup_id);
+  return stats.ok() ? stats->records_dropped : 0;
+}
+
 absl::StatusOr<uint64_t> BpfLsmEnforcer::RuleMapMemoryBytes() const {
   return MapMemlockBytes(skeleton_->path_rules().fd());
 }
 
 absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
+  return ConfineInMode(cgroup_id, policy, /*audit=*/false);
+}
+
+absl::Status BpfLsmEnforcer::ConfineAudited(uint64_t cgroup_id, const Policy& policy) {
+  return ConfineInMode(cgroup_id, policy, /*audit=*/true);
+}
+
+absl::Status BpfLsmEnforcer::ConfineInMode(uint64_t cgroup_id, const Policy& policy, bool audit) {
   absl::StatusOr<std::unique_ptr<ManagerLock>> lock = LockForChange();
   if (!lock.ok()) return lock.status();
   absl::StatusOr<ResolvedPathRules> rules = Resolve(policy);
   if (!rules.ok()) return rules.status();
+  rules->audit = audit;
   return ConfineLocked(cgroup_id, *std::move(rules));
 }
 
@@ -306,6 +338,12 @@ absl::Status BpfLsmEnforcer::ConfineLocked(uint64_t cgroup_id, ResolvedPathRules
   // confined, whenever this process stops.
   if (absl::Status status = KeepPins(policy_id, rules.rules); !status.ok()) return status;
   if (absl::Status status = InstallRules(policy_id, rules); !status.ok()) {
+    DropPins(policy_id);
+    return status;
+  }
+  // Counting starts from zero with the confinement (a reused cgroup id starts afresh).
+  if (absl::Status status = ResetCgroupStats(skeleton_->stats_fd(), cgroup_id); !status.ok()) {
+    (void)DeleteRules(policy_id, rules);
     DropPins(policy_id);
     return status;
   }
@@ -382,10 +420,11 @@ absl::Status BpfLsmEnforcer::UpdateResolved(uint64_t cgroup_id, ResolvedPathRule
 }
 
 absl::Status BpfLsmEnforcer::UpdateLocked(uint64_t cgroup_id, ResolvedPathRules rules,
-                                          bool in_place_ok) {
+                                          bool in_place_ok, bool keep_mode) {
   absl::StatusOr<Confinement*> confinement = Confined(cgroup_id);
   if (!confinement.ok()) return confinement.status();
   Confinement& current = **confinement;
+  if (keep_mode) rules.audit = current.rules.audit;
   absl::StatusOr<bool> in_place =
       in_place_ok ? UpdateOneRuleInPlace(current.policy_id, current.rules, rules) : false;
   if (!in_place.ok()) return in_place.status();
@@ -485,7 +524,7 @@ absl::StatusOr<ObjectId> BpfLsmEnforcer::IdentifyOne(const std::string& path) {
 absl::Status BpfLsmEnforcer::WriteEntry(uint64_t cgroup_id, const Confinement& confinement,
                                         bool deny_flag) {
   CgroupEntryFields entry{confinement.policy_id, confinement.rules.proc_self_modes,
-                          deny_flag ? CVLSM_POLICY_HAS_DENY_RULES : 0u, WaitingForExec(cgroup_id)};
+                          EntryFlags(confinement.rules, deny_flag), WaitingForExec(cgroup_id)};
   return Annotate(skeleton_->cgroups().Update(cgroup_id, entry, BPF_EXIST),
                   "rewrite the cgroup's entry");
 }
@@ -607,6 +646,7 @@ absl::Status BpfLsmEnforcer::ReleaseLocked(uint64_t cgroup_id) {
   absl::Status status = skeleton_->cgroups().Delete(cgroup_id);
   if (!status.ok()) return status;
   (void)skeleton_->exec_waits().Delete(cgroup_id);
+  ForgetCgroupReports(skeleton_->stats_fd(), skeleton_->denials(), cgroup_id);
   status = DeleteRules(policy_id, (*confinement)->rules);
   if (status.ok()) DropPins(policy_id);
   confined_.erase(cgroup_id);

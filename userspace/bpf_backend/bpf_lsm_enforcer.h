@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "bpf_backend/lsm_skeleton.h"
 #include "bpf_backend/shared_programs.h"
+#include "observe/cgroup_reports.h"
 #include "runtime/enforcer.h"
 
 namespace cvlsm {
@@ -31,6 +32,7 @@ class BpfLsmEnforcer : public PathEnforcer {
 
   Tier tier() const override { return Tier::kBpfLsm; }
   absl::Status Confine(uint64_t cgroup_id, const Policy& policy) override;
+  absl::Status ConfineAudited(uint64_t cgroup_id, const Policy& policy) override;
   // The policy's rules resolved to the kernel objects the hooks match (each one pinned).
   // `opener` opens the rule paths (a container's root; OpenPathIdentifier() by default).
   absl::StatusOr<ResolvedPathRules> Resolve(const Policy& policy,
@@ -38,8 +40,10 @@ class BpfLsmEnforcer : public PathEnforcer {
   // Confines the cgroup, or replaces its policy atomically when it is confined already
   // (under one lock, so two managers cannot both confine it).
   // `from_next_exec`: a cgroup confined now waits for its first exec (cgroup_policy.h).
+  // `audit`: the policy's mode (ConfineAudited), also when it replaces a policy.
   absl::Status Apply(uint64_t cgroup_id, const Policy& policy,
-                     ObjectIdentifier& opener = OpenPathIdentifier(), bool from_next_exec = false);
+                     ObjectIdentifier& opener = OpenPathIdentifier(), bool from_next_exec = false,
+                     bool audit = false);
   // Replaces the cgroup's rules under a new policy id however few differ, so every rule gets
   // a new pin (after the keeper that held the old ones died).
   absl::Status Repin(uint64_t cgroup_id, ResolvedPathRules rules);
@@ -56,6 +60,11 @@ class BpfLsmEnforcer : public PathEnforcer {
   absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path) override;
   absl::Status Release(uint64_t cgroup_id) override;
 
+  // What the programs counted for a confined cgroup, and the denials they recorded.
+  absl::StatusOr<CgroupStats> Stats(uint64_t cgroup_id) const;
+  std::vector<Denial> RecordedDenials(uint64_t cgroup_id) const override;
+  uint64_t DenialsNotRecorded(uint64_t cgroup_id) const override;
+
   // What the path-rules map charges the kernel now (fdinfo "memlock": the memory in use
   // on 6.4 and later, an estimate from the map's limits before).
   absl::StatusOr<uint64_t> RuleMapMemoryBytes() const;
@@ -65,6 +74,7 @@ class BpfLsmEnforcer : public PathEnforcer {
     uint64_t cgroup_id = 0;
     uint32_t policy_id = 0;
     size_t rules = 0;  // path rules (not counting /proc/self)
+    bool audit = false;
   };
   std::vector<CgroupConfinement> List() const;
 
@@ -79,10 +89,13 @@ class BpfLsmEnforcer : public PathEnforcer {
   // The lock for a change of pinned programs (null for this process's own programs).
   absl::StatusOr<std::unique_ptr<ManagerLock>> LockForChange();
   __u32 NextPolicyId();
+  absl::Status ConfineInMode(uint64_t cgroup_id, const Policy& policy, bool audit);
   absl::Status ConfineLocked(uint64_t cgroup_id, ResolvedPathRules rules,
                              bool from_next_exec = false);
   __u32 WaitingForExec(uint64_t cgroup_id) const;  // the entry's wait_for_exec, kept on rewrites
-  absl::Status UpdateLocked(uint64_t cgroup_id, ResolvedPathRules rules, bool in_place_ok = true);
+  // `keep_mode`: the confinement stays in its mode (audit or enforce), whatever `rules` say.
+  absl::Status UpdateLocked(uint64_t cgroup_id, ResolvedPathRules rules, bool in_place_ok = true,
+                            bool keep_mode = true);
   absl::Status ReleaseLocked(uint64_t cgroup_id);
   // Pins for the keeper (no-ops without pinned programs).
   absl::Status KeepPins(__u32 policy_id, const std::vector<ResolvedPathRule>& rules);

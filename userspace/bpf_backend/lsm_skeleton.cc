@@ -90,6 +90,7 @@ absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support) {
   bpf_program__set_autoload(skel->progs.cvlsm_bpf_kernel_arg, bpf_params == 4);
   bpf_program__set_autoload(skel->progs.cvlsm_file_truncate, support.file_truncate);
   bpf_program__set_autoload(skel->progs.cvlsm_path_chown, support.struct_params);
+  bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit, support.seccomp_exit);
   for (const std::string& omitted : support.Omitted()) LogDebug("bpf-lsm", omitted);
   return absl::OkStatus();
 }
@@ -115,6 +116,14 @@ absl::StatusOr<KernelHookSupport> ReadKernelHookSupport() {
   support.bpf_params = HookParameters(vmlinux, "bpf");
   support.file_truncate = HookParameters(vmlinux, "file_truncate") >= 0;
   support.bpf_loop = HasEnumValue(vmlinux, "bpf_func_id", "BPF_FUNC_loop");
+  const bool traces_functions =
+#if defined(__x86_64__)
+      true;
+#else
+      KernelVersion() >= 6000;
+#endif
+  support.seccomp_exit =
+      traces_functions && btf__find_by_name_kind(vmlinux, "__secure_computing", BTF_KIND_FUNC) >= 0;
   btf__free(vmlinux);
   support.struct_params = KernelVersion() >= 6001;
   return support;
@@ -127,6 +136,11 @@ std::vector<std::string> KernelHookSupport::Omitted() const {
         "chown is not checked against the path rules (kernels before 6.1 cannot attach BPF "
         "programs to hooks that pass structs by value; the syscall filter and the missing "
         "capability CAP_CHOWN still stand): use kernel 6.1 or newer");
+  }
+  if (!seccomp_exit) {
+    omitted.push_back(
+        "the syscall filter's refusals are enforced but not counted or reported (the kernel "
+        "cannot trace __secure_computing: arm64 needs 6.0)");
   }
   return omitted;
 }
@@ -188,6 +202,9 @@ constexpr char kPathRulesPin[] = "path_rules";
 constexpr char kRequestsPin[] = "resolve_requests";
 constexpr char kStatePin[] = "state";
 constexpr char kExecWaitsPin[] = "exec_waits";
+constexpr char kStatsPin[] = "stats";
+constexpr char kDenialsPin[] = "denials";
+constexpr char kEventsPin[] = "events";
 constexpr char kLinkPinPrefix[] = "link_";  // bpffs refuses names with a dot
 }  // namespace
 
@@ -213,12 +230,16 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   skeleton->requests_fd_ = bpf_map__fd(raw->maps.cvlsm_resolve_requests);
   skeleton->exec_waits_fd_ = bpf_map__fd(raw->maps.cvlsm_exec_waits);
   skeleton->state_fd_ = bpf_map__fd(raw->maps.bss);
+  skeleton->stats_fd_ = bpf_map__fd(raw->maps.cvlsm_stats);
+  skeleton->denials_fd_ = bpf_map__fd(raw->maps.cvlsm_denials);
+  skeleton->events_fd_ = bpf_map__fd(raw->maps.cvlsm_events);
   for (int i = 0; i < raw->skeleton->prog_cnt; ++i) {
     struct bpf_link* link = *raw->skeleton->progs[i].link;
     if (link != nullptr) {
       skeleton->links_.emplace_back(raw->skeleton->progs[i].name, bpf_link__fd(link));
     }
   }
+  skeleton->counts_syscall_denials_ = support.seccomp_exit;
   if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
   return skeleton;
 }
@@ -234,6 +255,10 @@ absl::Status LsmSkeleton::WrapMaps() {
   auto waits = TypedMap<__u64, __u32>::FromFd(exec_waits_fd_, "cvlsm_exec_waits");
   if (!waits.ok()) return waits.status();
   exec_waits_.emplace(*std::move(waits));
+  auto denials =
+      TypedMap<cvlsm_denial_key, cvlsm_denial_record>::FromFd(denials_fd_, "cvlsm_denials");
+  if (!denials.ok()) return denials.status();
+  denials_.emplace(*std::move(denials));
   cgroups_.emplace(*std::move(cgroups));
   path_rules_.emplace(*std::move(rules));
   resolve_requests_.emplace(*std::move(requests));
@@ -242,11 +267,13 @@ absl::Status LsmSkeleton::WrapMaps() {
 
 absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::string& dir) {
   std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(nullptr, nullptr));
-  for (auto [name, fd] : {std::pair{kCgroupsPin, &skeleton->cgroups_fd_},
-                          std::pair{kPathRulesPin, &skeleton->path_rules_fd_},
-                          std::pair{kRequestsPin, &skeleton->requests_fd_},
-                          std::pair{kExecWaitsPin, &skeleton->exec_waits_fd_},
-                          std::pair{kStatePin, &skeleton->state_fd_}}) {
+  for (auto [name, fd] :
+       {std::pair{kCgroupsPin, &skeleton->cgroups_fd_},
+        std::pair{kPathRulesPin, &skeleton->path_rules_fd_},
+        std::pair{kRequestsPin, &skeleton->requests_fd_},
+        std::pair{kExecWaitsPin, &skeleton->exec_waits_fd_},
+        std::pair{kStatsPin, &skeleton->stats_fd_}, std::pair{kDenialsPin, &skeleton->denials_fd_},
+        std::pair{kEventsPin, &skeleton->events_fd_}, std::pair{kStatePin, &skeleton->state_fd_}}) {
     std::string path = absl::StrCat(dir, "/", name);
     UniqueFd opened(bpf_obj_get(path.c_str()));
     if (!opened.valid()) {
@@ -257,6 +284,8 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
     skeleton->owned_fds_.push_back(std::move(opened));
   }
   if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
+  skeleton->counts_syscall_denials_ =
+      ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit").c_str(), F_OK) == 0;
 
   struct bpf_map_info info {};
   __u32 length = sizeof(info);
@@ -279,11 +308,11 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
 }
 
 absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
-  std::vector<std::pair<std::string, int>> pins = {{kCgroupsPin, cgroups_fd_},
-                                                   {kPathRulesPin, path_rules_fd_},
-                                                   {kRequestsPin, requests_fd_},
-                                                   {kExecWaitsPin, exec_waits_fd_},
-                                                   {kStatePin, state_fd_}};
+  std::vector<std::pair<std::string, int>> pins = {
+      {kCgroupsPin, cgroups_fd_},   {kPathRulesPin, path_rules_fd_},
+      {kRequestsPin, requests_fd_}, {kExecWaitsPin, exec_waits_fd_},
+      {kStatsPin, stats_fd_},       {kDenialsPin, denials_fd_},
+      {kEventsPin, events_fd_},     {kStatePin, state_fd_}};
   for (const auto& [program, fd] : links_) pins.emplace_back(kLinkPinPrefix + program, fd);
   for (const auto& [name, fd] : pins) {
     std::string path = absl::StrCat(dir, "/", name);

@@ -33,6 +33,14 @@ class LsmSkeleton {
   const TypedMap<__u32, cvlsm_object_id>& resolve_requests() const { return *resolve_requests_; }
   // Cgroups whose policy waits for their first exec (bpf/maps.h).
   const TypedMap<__u64, __u32>& exec_waits() const { return *exec_waits_; }
+  // Per enforced cgroup, per CPU: the hooks' counts (PERCPU_HASH; see observe/).
+  int stats_fd() const { return stats_fd_; }
+  // Every distinct denial with its count and first occurrence.
+  const TypedMap<cvlsm_denial_key, cvlsm_denial_record>& denials() const { return *denials_; }
+  // The ring buffer of denial events.
+  int events_fd() const { return events_fd_; }
+  // Whether the program counting the seccomp filter's refusals is attached.
+  bool counts_syscall_denials() const { return counts_syscall_denials_; }
   // The programs' global state, their mmapped .bss (cvlsm_global_state in cvlsm_abi.h).
   volatile cvlsm_global_state* state() const { return state_; }
   // Whether these are programs pinned for the machine (OpenPinned), not this process's own.
@@ -56,12 +64,15 @@ class LsmSkeleton {
   // Descriptors of the maps (cgroups, path rules, requests, .bss) and of the attached links
   // with their programs' names: borrowed from the skeleton, or owned when opened from pins.
   int cgroups_fd_ = -1, path_rules_fd_ = -1, requests_fd_ = -1, exec_waits_fd_ = -1, state_fd_ = -1;
+  int stats_fd_ = -1, denials_fd_ = -1, events_fd_ = -1;
+  bool counts_syscall_denials_ = false;
   std::vector<std::pair<std::string, int>> links_;
   std::vector<UniqueFd> owned_fds_;
   std::optional<TypedMap<__u64, cvlsm_cgroup_policy>> cgroups_;
   std::optional<TypedMap<cvlsm_rule_key, cvlsm_rule_value>> path_rules_;
   std::optional<TypedMap<__u32, cvlsm_object_id>> resolve_requests_;
   std::optional<TypedMap<__u64, __u32>> exec_waits_;
+  std::optional<TypedMap<cvlsm_denial_key, cvlsm_denial_record>> denials_;
 };
 
 // Identifies this build's programs (a hash of both embedded objects): pinned programs are
@@ -79,6 +90,9 @@ struct KernelHookSupport {
   bool file_truncate = false;   // 6.2+; before, O_TRUNC and ftruncate reach path_truncate
   bool struct_params = false;   // 6.1+ attaches to hooks passing structs by value (chown)
   bool bpf_loop = false;        // 5.17+: the walk loads much faster (cvlsm_bpf, not _bounded)
+  // fexit on __secure_computing (x86_64; arm64 traces functions from 6.0): seccomp's
+  // refusals are counted and reported.
+  bool seccomp_exit = false;
   // What cannot be enforced here as a result, one clause each (empty: everything).
   std::vector<std::string> Omitted() const;
 };

@@ -33,6 +33,8 @@ struct ResolvedPathRules {
   std::vector<ResolvedPathRule> rules;
   AccessModes proc_self_modes = 0;  // /proc/self: the confined process's own entry
   bool has_deny_rules = false;
+  // Audit mode: would-be denials are reported and allowed (bpf-lsm only).
+  bool audit = false;
 };
 
 // Tells which filesystem object a path reaches (symlinks followed). Errors carry the errno.

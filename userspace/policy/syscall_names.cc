@@ -2,6 +2,7 @@
 
 #include <seccomp.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -29,6 +30,14 @@ absl::Status CheckSyscallName(absl::string_view name) {
 bool IsNativeSyscall(absl::string_view name) {
   std::string owned(name);
   return seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, owned.c_str()) >= 0;
+}
+
+std::string NativeSyscallName(int nr) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+  if (name == nullptr) return {};
+  std::string owned(name);
+  std::free(name);
+  return owned;
 }
 
 }  // namespace cvlsm

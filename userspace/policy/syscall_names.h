@@ -1,6 +1,7 @@
 // Syscall names as libseccomp knows them, for the architectures the filter covers.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -15,5 +16,7 @@ absl::Status CheckSyscallName(absl::string_view name);
 
 // Whether the name is a syscall of the native architecture of this build.
 bool IsNativeSyscall(absl::string_view name);
+// The native architecture's name of syscall `nr`; empty when libseccomp knows none.
+std::string NativeSyscallName(int nr);
 
 }  // namespace cvlsm

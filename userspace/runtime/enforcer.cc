@@ -31,6 +31,21 @@ class SyscallOnlyEnforcer : public PathEnforcer {
   absl::Status Release(uint64_t) override { return absl::OkStatus(); }
 };
 
+}  // namespace
+
+absl::Status AuditNeedsBpfLsm(Tier tier) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "audit mode needs the bpf-lsm tier, and this is tier ", TierName(tier),
+      ": it cannot report an access without refusing it (cv-lsm status says what bpf-lsm "
+      "needs here)"));
+}
+
+absl::Status PathEnforcer::ConfineAudited(uint64_t, const Policy&) {
+  return AuditNeedsBpfLsm(tier());
+}
+
+namespace {
+
 class SystemEnforcementFeatures : public EnforcementFeatures {
  public:
   absl::StatusOr<std::unique_ptr<PathEnforcer>> LoadBpfLsm() override {

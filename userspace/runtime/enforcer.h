@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "observe/event.h"
 #include "policy/path_resolution.h"
 
 namespace cvlsm {
@@ -45,6 +47,20 @@ class PathEnforcer {
   // returns OK, or nothing is (a rule path that does not resolve is an error naming it).
   // Tiers that cannot confine a cgroup from outside validate the policy here.
   virtual absl::Status Confine(uint64_t cgroup_id, const Policy& policy) = 0;
+  // Audit mode: like Confine, but a would-be denial is counted and reported (stats,
+  // events) and then allowed. Only bpf-lsm can do that; the others refuse, saying why.
+  virtual absl::Status ConfineAudited(uint64_t cgroup_id, const Policy& policy);
+  // The denials (would-be denials in audit mode) recorded for a confined cgroup, most
+  // frequent first; empty on tiers that record none (Landlock, seccomp).
+  virtual std::vector<Denial> RecordedDenials(uint64_t cgroup_id) const {
+    (void)cgroup_id;
+    return {};
+  }
+  // How many denials the record table had no room for (RecordedDenials is then partial).
+  virtual uint64_t DenialsNotRecorded(uint64_t cgroup_id) const {
+    (void)cgroup_id;
+    return 0;
+  }
   // Replaces the rules of a confined cgroup while its processes run. An open sees the old
   // policy or the new one, never a mix and never no policy; on error the old one stays.
   // Tiers whose rules cannot change after start refuse, saying so.
@@ -71,6 +87,9 @@ class PathEnforcer {
   // What Update, SetPathRule and RemovePathRule return on tiers whose rules are fixed.
   absl::Status FixedRulesError() const;
 };
+
+// The error of audit mode on a tier other than bpf-lsm.
+absl::Status AuditNeedsBpfLsm(Tier tier);
 
 // The seccomp tier: path rules are validated but not enforced (the caller says so).
 std::unique_ptr<PathEnforcer> MakeSyscallOnlyEnforcer();
