@@ -33,6 +33,7 @@ enum class ChildStep : int {
   kNoNewPrivs,
   kPathRestriction,
   kFilter,
+  kAuditHandoff,
   kExec
 };
 
@@ -57,6 +58,8 @@ const char* StepName(ChildStep step) {
       return "restrict itself to the path rules (Landlock)";
     case ChildStep::kFilter:
       return "install the syscall filter";
+    case ChildStep::kAuditHandoff:
+      return "hand the syscall audit listener to cv-lsm";
     case ChildStep::kExec:
       return "execute the command";
   }
@@ -150,6 +153,20 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   PlaceLaunchPath();
   SyscallFilterOptions options;
   options.launch_exec_path = reinterpret_cast<uint64_t>(launch_path_);
+  if (spec.audit != nullptr) {
+    // Refused before anything runs: without it the command would be either enforced or
+    // not reported on.
+    if (absl::Status status = CheckSyscallAuditSupport(); !status.ok()) {
+      return Annotate(status, "syscall audit mode");
+    }
+    absl::StatusOr<std::unique_ptr<ListenerHandoff>> handoff = ListenerHandoff::Create();
+    if (!handoff.ok()) return handoff.status();
+    handoff_ = *std::move(handoff);
+    audit_sink_ = spec.audit;
+    options.audit = true;
+    options.listener_handoff_socket = handoff_->child_socket();
+    options.listener_handoff_message = handoff_->message_address();
+  }
   absl::StatusOr<SyscallFilter> filter = SyscallFilter::Build(*spec.policy, options);
   if (!filter.ok()) return Annotate(filter.status(), "build the syscall filter");
   filter_.emplace(*std::move(filter));
@@ -200,14 +217,35 @@ absl::Status ConfinedProcess::Fork() {
         ChildFail(fd, ChildStep::kPathRestriction, err);
       }
     }
-    if (int err = filter_->InstallInCurrentThread(); err != 0) {
+    int listener = -1;
+    if (int err = filter_->InstallInCurrentThread(handoff_ ? &listener : nullptr); err != 0) {
       ChildFail(fd, ChildStep::kFilter, err);
+    }
+    if (handoff_) {
+      // The listener is O_CLOEXEC: exec closes the child's copy without a call of its own
+      // under the filter.
+      if (int err = handoff_->SendFromChild(listener); err != 0) {
+        ChildFail(fd, ChildStep::kAuditHandoff, err);
+      }
     }
     ::execve(launch_path_, argv_.data(), envp_.data());
     ChildFail(fd, ChildStep::kExec, errno);
   }
   pid_ = child;
   report_write.Reset();
+
+  // Before the report: from the handoff on, the child may wait for answers to notifications.
+  if (handoff_) {
+    absl::StatusOr<UniqueFd> listener = handoff_->Receive();
+    if (!listener.ok()) return listener.status();
+    handoff_.reset();
+    if (listener->valid()) {
+      absl::StatusOr<std::unique_ptr<SyscallAuditListener>> served =
+          SyscallAuditListener::Start(*std::move(listener), *audit_sink_);
+      if (!served.ok()) return Annotate(served.status(), "serve the syscall audit listener");
+      audit_listener_ = *std::move(served);
+    }
+  }
 
   ChildFailure failure{};
   ssize_t n;
@@ -301,6 +339,7 @@ ConfinedProcess::~ConfinedProcess() {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
+  audit_listener_.reset();  // After the kill: the command is not left waiting for answers.
   if (launch_page_) ::munmap(launch_page_, launch_page_size_);
 }
 

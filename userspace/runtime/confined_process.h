@@ -14,6 +14,9 @@
 #include "common/unique_fd.h"
 #include "policy/policy.h"
 #include "runtime/enforcer.h"
+#include "runtime/listener_handoff.h"
+#include "seccomp/audit_listener.h"
+#include "seccomp/syscall_audit.h"
 #include "seccomp/syscall_filter.h"
 
 namespace cvlsm {
@@ -36,6 +39,12 @@ struct LaunchSpec {
   // (PR_SET_PDEATHSIG). A library caller turns this off: it neither owns the caller's signal
   // mask nor wants a thread's exit to kill the command (it ties the life otherwise).
   bool cli_process_control = true;
+  // Audit mode for the syscall filter when set: what the policy would refuse is reported
+  // here and runs (see SyscallFilter::Build; what cv-lsm always blocks stays blocked). Start
+  // fails on a kernel that cannot do this. Called from a thread of the launcher, for the
+  // command and everything it starts, until the ConfinedProcess is destroyed or none of
+  // them is left; must outlive the ConfinedProcess.
+  SyscallAuditSink* audit = nullptr;
 };
 
 // How the confined command ended.
@@ -96,6 +105,10 @@ class ConfinedProcess {
   bool cli_process_control_ = true;
   const ChildRestriction* setup_ = nullptr;
   const ChildRestriction* restriction_ = nullptr;
+  // Audit mode only.
+  SyscallAuditSink* audit_sink_ = nullptr;
+  std::unique_ptr<ListenerHandoff> handoff_;
+  std::unique_ptr<SyscallAuditListener> audit_listener_;
   pid_t pid_ = -1;
   bool reaped_ = false;
 };

@@ -29,7 +29,10 @@ class SeccompProgram {
 
   // Installs the program on the calling thread. Async-signal-safe. Requires no_new_privs (or
   // CAP_SYS_ADMIN). Returns 0 or an errno (EINVAL for an empty or oversized program).
-  int InstallInCurrentThread() const noexcept;
+  // With SECCOMP_FILTER_FLAG_NEW_LISTENER in the install flags, the kernel's listener fd
+  // (O_CLOEXEC) goes to *listener_fd, which must then be given: a listener nobody holds would
+  // leave every notified syscall waiting for an answer that never comes.
+  int InstallInCurrentThread(int* listener_fd = nullptr) const noexcept;
 
   size_t size() const { return instructions_.size(); }
   std::span<const sock_filter> instructions() const { return instructions_; }

@@ -153,14 +153,52 @@ bool IsAlwaysBlocked(absl::string_view name) {
                      [&](const AlwaysBlocked& entry) { return entry.name == name; });
 }
 
+// In enforce mode the always-blocked syscalls simply get the default EPERM (a rule with the
+// default action would be refused anyway). In audit mode the default only reports, so they
+// need rules of their own to stay refused.
+absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy,
+                           const SyscallFilterOptions& options) {
+  for (const AlwaysBlocked& entry : kAlwaysBlocked) {
+    const std::string name(entry.name);
+    const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name.c_str());
+    if (nr < 0) continue;  // Not a syscall of this architecture.
+    if (absl::Status s = AddRule(ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM)", nr, name, {});
+        !s.ok()) {
+      return s;
+    }
+  }
+  // A conditional rule next to an allowed sendmsg would be dropped by libseccomp anyway.
+  if (options.listener_handoff_socket < 0 || policy.syscalls().contains("sendmsg")) {
+    return absl::OkStatus();
+  }
+  return AddRule(ctx, SCMP_ACT_ALLOW, "allow (listener handoff only)", SCMP_SYS(sendmsg), "sendmsg",
+                 {scmp_arg_cmp{.arg = 0,
+                               .op = SCMP_CMP_MASKED_EQ,
+                               .datum_a = 0xffffffff,  // An int: the kernel reads the low half.
+                               .datum_b = static_cast<uint64_t>(options.listener_handoff_socket)},
+                  scmp_arg_cmp{.arg = 1,
+                               .op = SCMP_CMP_EQ,
+                               .datum_a = options.listener_handoff_message,
+                               .datum_b = 0}});
+}
+
 }  // namespace
 
 std::span<const AlwaysBlocked> AlwaysBlockedSyscalls() { return kAlwaysBlocked; }
 
 absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
                                                    const SyscallFilterOptions& options) {
-  ScmpContext owned_ctx(seccomp_init(SCMP_ACT_ERRNO(EPERM)));
-  if (owned_ctx == nullptr) return ErrnoError(ENOMEM, "libseccomp: seccomp_init");
+  // libseccomp checks that the running kernel knows the default action, so an audit filter
+  // cannot be built where user notification is missing.
+  const uint32_t default_action = options.audit ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
+  ScmpContext owned_ctx(seccomp_init(default_action));
+  if (owned_ctx == nullptr) {
+    if (options.audit) {
+      return ErrnoError(EOPNOTSUPP, "libseccomp: seccomp_init with SCMP_ACT_NOTIFY",
+                        "audit mode needs seccomp user notification (Linux >= 5.0)");
+    }
+    return ErrnoError(ENOMEM, "libseccomp: seccomp_init");
+  }
   scmp_filter_ctx ctx = owned_ctx.get();
 
   // The launcher sets no_new_privs itself (the policy decides), and we only export.
@@ -182,6 +220,7 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
   if (absl::Status s = SetScmpOptimize(ctx, options.optimize); !s.ok()) return s;
 
   SyscallFilter filter;
+  filter.audit_ = options.audit;
   bool allow_clone = false;
   for (const std::string& name : policy.syscalls()) {
     if (IsAlwaysBlocked(name)) {
@@ -233,7 +272,12 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
     }
   }
 
-  absl::StatusOr<SeccompProgram> program = ExportScmpProgram(ctx);
+  if (options.audit) {
+    if (absl::Status s = AddAuditRules(ctx, policy, options); !s.ok()) return s;
+  }
+
+  absl::StatusOr<SeccompProgram> program =
+      ExportScmpProgram(ctx, options.audit ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
   if (!program.ok()) return program.status();
   filter.program_ = *std::move(program);
   LogDebug(kModule, absl::StrCat("compiled ", policy.syscalls().size(), " policy syscalls into ",

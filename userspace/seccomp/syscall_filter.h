@@ -27,19 +27,44 @@ struct SyscallFilterOptions {
   // Binary tree by default: a preset allows ~120-180 syscalls, and a priority-ordered
   // if-chain makes the last of them pay for every comparison before it.
   SeccompOptimize optimize = SeccompOptimize::kBinaryTree;
+  // Audit mode (see SyscallFilter::Build): what the policy would refuse is reported to a
+  // listener instead, and runs.
+  bool audit = false;
+  // Audit mode, in the launcher: sendmsg(listener_handoff_socket, listener_handoff_message,
+  // ...) with exactly this fd and msghdr address is allowed unreported. It is the call that
+  // hands the listener over, and until it is through nobody could answer its notification.
+  // As with launch_exec_path, a program that rebuilds both after exec escapes the report of
+  // that one call, which in a mode that refuses nothing costs only the report. -1: none.
+  int listener_handoff_socket = -1;
+  uint64_t listener_handoff_message = 0;
 };
 
 class SyscallFilter {
  public:
   // Compiles the policy's allow-list (plus the fixed refusals below) with libseccomp.
   // Needs no privileges.
+  //
+  // Audit mode (options.audit) refuses nothing the policy refuses: the default action, which
+  // a syscall outside the allow-list gets, and an allowed one whose arguments the filter
+  // refuses (clone/unshare with namespace flags, ioctl TIOCSTI/TIOCLINUX), becomes
+  // SECCOMP_RET_USER_NOTIF for a listener that reports the call and lets it run. What cv-lsm
+  // refuses whatever the policy says is still refused, because it protects the engine
+  // itself: the AlwaysBlockedSyscalls (EPERM), clone3 when clone is allowed (ENOSYS, so that
+  // glibc falls back to the clone the filter can read), and other ABIs (the process is
+  // killed). The program carries SECCOMP_FILTER_FLAG_NEW_LISTENER; the kernel needs user
+  // notification (Linux >= 5.0), and libseccomp refuses to build the filter without it.
   static absl::StatusOr<SyscallFilter> Build(const Policy& policy,
                                              const SyscallFilterOptions& options = {});
 
   // Installs the filter on the calling thread. Async-signal-safe (no allocation, no locks):
   // meant for a forked child between fork and exec. Requires no_new_privs (or
-  // CAP_SYS_ADMIN). Returns 0 or an errno.
-  int InstallInCurrentThread() const noexcept { return program_.InstallInCurrentThread(); }
+  // CAP_SYS_ADMIN). Returns 0 or an errno. An audit filter needs `listener_fd`, which gets
+  // the listener (O_CLOEXEC); EINVAL without it.
+  int InstallInCurrentThread(int* listener_fd = nullptr) const noexcept {
+    return program_.InstallInCurrentThread(listener_fd);
+  }
+
+  bool audit() const { return audit_; }
 
   // Number of classic BPF instructions (the kernel takes at most BPF_MAXINSNS).
   size_t instruction_count() const { return program_.size(); }
@@ -54,6 +79,7 @@ class SyscallFilter {
 
   SeccompProgram program_;
   std::vector<std::string> overridden_syscalls_;
+  bool audit_ = false;
 };
 
 // The syscalls cv-lsm blocks whatever a policy's list says, with the reason (for docs and

@@ -1,0 +1,184 @@
+// Audit mode of the syscall filter, compiled without privileges and run in the user-space
+// BPF evaluator: the policy's refusals become notifications, cv-lsm's own refusals stay.
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "policy/policy.h"
+#include "seccomp/bpf_evaluator.h"
+#include "seccomp/syscall_audit.h"
+#include "seccomp/syscall_filter.h"
+
+namespace cvlsm {
+namespace {
+
+constexpr uint32_t kAllow = SECCOMP_RET_ALLOW;
+constexpr uint32_t kNotify = SECCOMP_RET_USER_NOTIF;
+constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
+constexpr uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
+constexpr uint32_t kKill = SECCOMP_RET_KILL_PROCESS;
+constexpr uint32_t kInterpreterError = 0xdeadbeef;
+
+seccomp_data Call(int nr, uint64_t arg0 = 0, uint64_t arg1 = 0) {
+  seccomp_data data{};
+  data.nr = nr;
+#if defined(__x86_64__)
+  data.arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+  data.arch = AUDIT_ARCH_AARCH64;
+#endif
+  data.args[0] = arg0;
+  data.args[1] = arg1;
+  return data;
+}
+
+uint32_t Verdict(const SyscallFilter& filter, const seccomp_data& data) {
+  const SeccompEvaluation result = EvaluateSeccompProgram(filter.program().instructions(), data);
+  return result.valid ? result.action : kInterpreterError;
+}
+
+SyscallFilter BuildOrDie(const Policy& policy, SyscallFilterOptions options = {}) {
+  absl::StatusOr<SyscallFilter> filter = SyscallFilter::Build(policy, options);
+  EXPECT_TRUE(filter.ok()) << filter.status();
+  return *std::move(filter);
+}
+
+SyscallFilter Audit(const Policy& policy, SyscallFilterOptions options = {}) {
+  options.audit = true;
+  return BuildOrDie(policy, options);
+}
+
+TEST(SeccompAuditFilterTest, NotifiesWhatThePolicyLacksAndAllowsTheRest) {
+  const Policy minimal = Policy::Preset(PolicyType::kMinimal);
+  ASSERT_FALSE(minimal.syscalls().contains("socket"));
+  const SyscallFilter filter = Audit(minimal);
+  EXPECT_TRUE(filter.audit());
+  for (int nr : {SYS_socket, SYS_execve, SYS_clone, SYS_wait4, 1000, -1}) {
+    EXPECT_EQ(Verdict(filter, Call(nr)), kNotify) << nr;
+  }
+  for (int nr : {SYS_read, SYS_write, SYS_uname, SYS_exit_group}) {
+    EXPECT_EQ(Verdict(filter, Call(nr)), kAllow) << nr;
+  }
+}
+
+TEST(SeccompAuditFilterTest, InstallsWithANewListener) {
+  const SyscallFilter audit = Audit(Policy::Preset(PolicyType::kMinimal));
+  EXPECT_EQ(audit.program().install_flags(), SECCOMP_FILTER_FLAG_NEW_LISTENER);
+  // Nobody could answer the notifications without the listener: refused before the kernel.
+  EXPECT_EQ(audit.InstallInCurrentThread(), EINVAL);
+  const SyscallFilter enforce = BuildOrDie(Policy::Preset(PolicyType::kMinimal));
+  EXPECT_FALSE(enforce.audit());
+  EXPECT_EQ(enforce.program().install_flags(), 0u);
+}
+
+TEST(SeccompAuditFilterTest, AlwaysBlockedStayRefused) {
+  Policy listed = Policy::Preset(PolicyType::kMinimal);
+  for (const AlwaysBlocked& entry : AlwaysBlockedSyscalls()) {
+    ASSERT_TRUE(listed.AddSyscall(entry.name).ok()) << entry.name;
+  }
+  // Whether the policy names them or not.
+  for (const Policy& policy : {Policy::Preset(PolicyType::kMinimal), listed}) {
+    const SyscallFilter filter = Audit(policy);
+    for (int nr : {SYS_ptrace, SYS_bpf, SYS_mount, SYS_io_uring_setup, SYS_setns, SYS_keyctl,
+                   SYS_perf_event_open, SYS_open_by_handle_at, SYS_init_module}) {
+      EXPECT_EQ(Verdict(filter, Call(nr)), kEperm) << nr;
+    }
+  }
+}
+
+TEST(SeccompAuditFilterTest, RefusedArgumentsAreNotifiedClone3KeepsEnosys) {
+  Policy policy = Policy::Preset(PolicyType::kCustom);
+  for (const char* name : {"clone", "unshare", "ioctl"}) ASSERT_TRUE(policy.AddSyscall(name).ok());
+  const SyscallFilter filter = Audit(policy);
+  EXPECT_EQ(Verdict(filter, Call(SYS_clone, SIGCHLD)), kAllow);
+  EXPECT_EQ(Verdict(filter, Call(SYS_clone, CLONE_NEWUSER | SIGCHLD)), kNotify);
+  EXPECT_EQ(Verdict(filter, Call(SYS_unshare, CLONE_NEWNS)), kNotify);
+  EXPECT_EQ(Verdict(filter, Call(SYS_unshare, CLONE_FILES)), kAllow);
+  EXPECT_EQ(Verdict(filter, Call(SYS_ioctl, 0, TIOCSTI)), kNotify);
+  EXPECT_EQ(Verdict(filter, Call(SYS_ioctl, 0, FIONREAD)), kAllow);
+  EXPECT_EQ(Verdict(filter, Call(SYS_clone3)), kEnosys);
+  // Without clone, clone3 is one more syscall outside the list.
+  EXPECT_EQ(Verdict(Audit(Policy::Preset(PolicyType::kMinimal)), Call(SYS_clone3)), kNotify);
+}
+
+#if defined(__x86_64__)
+TEST(SeccompAuditFilterTest, OtherAbisAreStillKilled) {
+  const SyscallFilter filter = Audit(Policy::Preset(PolicyType::kMinimal));
+  seccomp_data i386 = Call(20);
+  i386.arch = AUDIT_ARCH_I386;
+  EXPECT_EQ(Verdict(filter, i386), kKill);
+  EXPECT_EQ(Verdict(filter, Call(0x40000000 | SYS_socket)), kKill);
+}
+#endif
+
+TEST(SeccompAuditFilterTest, ListenerHandoffIsTheOnlyUnreportedSendmsg) {
+  const SyscallFilter filter =
+      Audit(Policy::Preset(PolicyType::kMinimal),
+            {.listener_handoff_socket = 7, .listener_handoff_message = 0x7ffd00001000});
+  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 7, 0x7ffd00001000)), kAllow);
+  // The kernel reads an int fd from the low half of the register.
+  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 0xffffffff00000007, 0x7ffd00001000)), kAllow);
+  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 8, 0x7ffd00001000)), kNotify);
+  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 7, 0x7ffd00001008)), kNotify);
+  EXPECT_EQ(Verdict(filter, Call(SYS_sendto, 7, 0x7ffd00001000)), kNotify);
+  // A policy that allows sendmsg keeps allowing all of it.
+  const SyscallFilter network =
+      Audit(Policy::Preset(PolicyType::kNetwork),
+            {.listener_handoff_socket = 7, .listener_handoff_message = 0x7ffd00001000});
+  EXPECT_EQ(Verdict(network, Call(SYS_sendmsg, 3, 0x1000)), kAllow);
+}
+
+// Audit mode answers exactly where enforce mode refuses with the policy's EPERM, and
+// nowhere else.
+TEST(SeccompAuditFilterTest, EnforceModeIsUnchangedAndTheSameShape) {
+  for (PolicyType type : {PolicyType::kMinimal, PolicyType::kBuild, PolicyType::kNetwork}) {
+    const SyscallFilter enforce = BuildOrDie(Policy::Preset(type));
+    const SyscallFilter audit = Audit(Policy::Preset(type));
+    EXPECT_EQ(Verdict(enforce, Call(SYS_socket)), type == PolicyType::kNetwork ? kAllow : kEperm);
+    EXPECT_EQ(Verdict(enforce, Call(SYS_ptrace)), kEperm);
+    for (int nr = -1; nr < 600; ++nr) {
+      for (uint64_t arg : {uint64_t{0}, uint64_t{CLONE_NEWUSER}, uint64_t{TIOCSTI}}) {
+        const uint32_t expected = Verdict(enforce, Call(nr, arg, arg));
+        const uint32_t got = Verdict(audit, Call(nr, arg, arg));
+        ASSERT_EQ(got == kNotify ? kEperm : got, expected)
+            << PolicyTypeName(type) << " nr " << nr << " arg " << arg;
+      }
+    }
+  }
+}
+
+TEST(SyscallAuditTest, NamesSyscalls) {
+  EXPECT_EQ(SyscallName(SYS_uname), "uname");
+  EXPECT_EQ(SyscallName(SYS_socket), "socket");
+  EXPECT_EQ(SyscallName(99999), "syscall 99999");
+}
+
+TEST(SyscallAuditTest, CollectingSinkCountsFromManyThreads) {
+  CollectingSyscallAudit sink;
+  EXPECT_TRUE(sink.Snapshot().empty());
+  EXPECT_EQ(sink.first_pid(), 0);
+  sink.WouldBeDenied(42, SYS_uname);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&sink, t] {
+      for (int i = 0; i < 1000; ++i) sink.WouldBeDenied(100 + t, i % 2 ? SYS_socket : SYS_uname);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const std::map<int, uint64_t> counts = sink.Snapshot();
+  EXPECT_EQ(counts, (std::map<int, uint64_t>{{SYS_uname, 2001}, {SYS_socket, 2000}}));
+  EXPECT_EQ(sink.first_pid(), 42);
+}
+
+}  // namespace
+}  // namespace cvlsm
