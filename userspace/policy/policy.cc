@@ -30,6 +30,17 @@ absl::string_view PolicyTypeName(PolicyType type) {
   return "unknown";
 }
 
+absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name) {
+  if (name == "enforce") return PolicyMode::kEnforce;
+  if (name == "audit") return PolicyMode::kAudit;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown mode \"", name, "\": expected \"enforce\" or \"audit\""));
+}
+
+absl::string_view PolicyModeName(PolicyMode mode) {
+  return mode == PolicyMode::kAudit ? "audit" : "enforce";
+}
+
 absl::Status Policy::AddSyscall(absl::string_view name) {
   if (absl::Status status = CheckSyscallName(name); !status.ok()) return status;
   syscalls_.emplace(name);

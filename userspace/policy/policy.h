@@ -20,6 +20,13 @@ enum class PolicyType { kMinimal, kBuild, kNetwork, kCustom };
 absl::StatusOr<PolicyType> ParsePolicyType(absl::string_view name);
 absl::string_view PolicyTypeName(PolicyType type);
 
+// What to do with the policy's violations. kAudit is part of the policy file format, but
+// only kEnforce is implemented; callers that apply a policy refuse kAudit.
+enum class PolicyMode { kEnforce, kAudit };
+
+absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name);
+absl::string_view PolicyModeName(PolicyMode mode);  // "enforce", "audit"
+
 // The modes a path rule grants and the modes it carves out of what its ancestors grant
 // (containerv's deny_path, e.g. /etc/shadow under an allowed /etc).
 struct PathModes {

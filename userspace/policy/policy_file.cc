@@ -262,17 +262,6 @@ std::string ArrayText(const std::vector<std::string>& items) {
 
 }  // namespace
 
-absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name) {
-  if (name == "enforce") return PolicyMode::kEnforce;
-  if (name == "audit") return PolicyMode::kAudit;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown mode ", Quoted(name), ": expected \"enforce\" or \"audit\""));
-}
-
-absl::string_view PolicyModeName(PolicyMode mode) {
-  return mode == PolicyMode::kAudit ? "audit" : "enforce";
-}
-
 absl::StatusOr<PolicyDocument> ParsePolicyText(absl::string_view text,
                                                absl::string_view source_name) {
   absl::StatusOr<JsonSource> source = JsonSource::Parse(text, source_name);

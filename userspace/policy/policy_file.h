@@ -15,13 +15,6 @@ namespace cvlsm {
 // The format version this cv-lsm reads and writes ("cv-lsm-policy": 1).
 inline constexpr int kPolicyFileVersion = 1;
 
-// What to do with the policy's violations. kAudit is part of the format, but only kEnforce
-// is implemented; callers that apply a policy refuse kAudit.
-enum class PolicyMode { kEnforce, kAudit };
-
-absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name);
-absl::string_view PolicyModeName(PolicyMode mode);  // "enforce", "audit"
-
 struct PolicyDocument {
   std::string name;  // empty when the file has none
   PolicyMode mode = PolicyMode::kEnforce;
