@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -17,6 +18,9 @@ inline constexpr int kPolicyFileVersion = 1;
 
 struct PolicyDocument {
   std::string name;  // empty when the file has none
+  // Lines for people (e.g. what a learned policy added to its base); no effect on what the
+  // policy allows.
+  std::vector<std::string> comment;
   PolicyMode mode = PolicyMode::kEnforce;
   // The file's "base" is policy.type(): a Policy starts as its preset and only grows.
   Policy policy = Policy::Preset(PolicyType::kCustom);
