@@ -111,4 +111,19 @@ absl::Status Policy::SetPathRule(absl::string_view path, const PathModes& rule) 
   return absl::OkStatus();
 }
 
+AccessModes Policy::GrantedModes(absl::string_view path) const {
+  AccessModes allow = 0;
+  AccessModes deny = 0;
+  for (absl::string_view prefix = path; !prefix.empty();) {
+    if (auto it = paths_.find(std::string(prefix)); it != paths_.end()) {
+      allow |= it->second.allow;
+      deny |= it->second.deny;
+    }
+    const size_t slash = prefix.rfind('/');
+    if (prefix == "/" || slash == absl::string_view::npos) break;
+    prefix = slash == 0 ? absl::string_view("/") : prefix.substr(0, slash);
+  }
+  return allow & ~deny;
+}
+
 }  // namespace cvlsm

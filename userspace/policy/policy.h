@@ -67,6 +67,12 @@ class Policy {
   const std::set<std::string>& syscalls() const { return syscalls_; }
   const std::map<std::string, PathModes>& paths() const { return paths_; }
 
+  // What the path rules grant on `path`, matching rules by name: the union of what the rules
+  // on it and its ancestors allow, minus what any of them denies (a deny anywhere on the way
+  // wins). The kernel matches objects: a rule whose path goes through a symlink (e.g. /lib on
+  // a merged-/usr system) also grants paths below its target, which this does not see.
+  AccessModes GrantedModes(absl::string_view path) const;
+
   bool operator==(const Policy&) const = default;
 
  private:
