@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/cli_runner.h"
 
@@ -75,6 +76,14 @@ TEST(PolicyFileTest, AuditModeIsKept) {
   EXPECT_EQ(ParseOrDie(R"({"cv-lsm-policy": 1, "mode": "audit"})").mode, PolicyMode::kAudit);
 }
 
+TEST(PolicyFileTest, CommentLinesAreKeptAsWritten) {
+  const PolicyDocument document = ParseOrDie(
+      R"({"cv-lsm-policy": 1, "comment": ["why: \"x\"", "", "  indented"], "base": "build"})");
+  EXPECT_EQ(document.comment, (std::vector<std::string>{"why: \"x\"", "", "  indented"}));
+  EXPECT_EQ(document.policy, Policy::Preset(PolicyType::kBuild)) << "a comment grants nothing";
+  EXPECT_TRUE(ParseOrDie(R"({"cv-lsm-policy": 1, "comment": []})").comment.empty());
+}
+
 TEST(PolicyFileTest, RulesForOnePathAddUp) {
   const PolicyDocument document = ParseOrDie(R"({"cv-lsm-policy": 1, "base": "build", "paths": [
     {"path": "/tmp", "allow": "x"}, {"path": "/tmp", "deny": "w"}]})");
@@ -121,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "a fractional number"},
         ErrorCase{"UnknownKey", "{\"cv-lsm-policy\": 1,\n \"sycalls\": []}",
                   "p.json:2:2: unknown key \"sycalls\": expected one of \"cv-lsm-policy\", "
-                  "\"name\", \"base\", \"mode\", \"syscalls\", \"paths\""},
+                  "\"name\", \"base\", \"mode\", \"comment\", \"syscalls\", \"paths\""},
         ErrorCase{"DuplicateKey",
                   "{\"cv-lsm-policy\": 1, \"base\": \"build\",\n \"base\": \"custom\"}",
                   "p.json:2:2: key \"base\" appears twice in this object; keep one (a JSON "
@@ -136,6 +145,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "p.json:1:30: name: expected a string, got an integer"},
         ErrorCase{"EmptyName", "{\"cv-lsm-policy\": 1, \"name\": \"\"}",
                   "p.json:1:30: name: expected a non-empty string"},
+        ErrorCase{"CommentNotList", "{\"cv-lsm-policy\": 1, \"comment\": \"learned\"}",
+                  "p.json:1:33: comment: expected an array of strings (one per line), got a "
+                  "string"},
+        ErrorCase{"CommentLineNotString",
+                  "{\"cv-lsm-policy\": 1,\n \"comment\": [\"one\",\n   [\"two\"]]}",
+                  "p.json:3:4: comment[1]: expected a string, got an array"},
         ErrorCase{"SyscallsNotList", "{\"cv-lsm-policy\": 1, \"syscalls\": \"read\"}",
                   "p.json:1:34: syscalls: expected an array of syscall names, got a string"},
         ErrorCase{"UnknownSyscall",
@@ -221,6 +236,45 @@ TEST(PolicyFileRoundTripTest, CustomRulesOnAPreset) {
   ASSERT_TRUE(document.policy.AddPathRule("/opt/x", {kRead, 0, /*required=*/false}).ok());
   ASSERT_TRUE(document.policy.AddPath("/weird path/with \"quotes\"\\", kRead).ok());
   ExpectRoundTrips(document);
+}
+
+TEST(PolicyFileRoundTripTest, CommentRoundTrips) {
+  PolicyDocument document;
+  document.name = "learned";
+  document.comment = {"syscalls added: personality", "", "/srv (r): \"quoted\" ünïcode\\",
+                      "two\nlines in one string", std::string("nul \0 byte", 10)};
+  document.policy = Policy::Preset(PolicyType::kMinimal);
+  ASSERT_TRUE(document.policy.AddSyscall("personality").ok());
+  ExpectRoundTrips(document);
+  // Right after the header keys, before what the policy allows.
+  EXPECT_EQ(SerializeOrDie(document, PolicyFileForm::kCompact), R"({
+  "cv-lsm-policy": 1,
+  "name": "learned",
+  "base": "minimal",
+  "mode": "enforce",
+  "comment": [
+    "syscalls added: personality",
+    "",
+    "/srv (r): \"quoted\" ünïcode\\",
+    "two\nlines in one string",
+    "nul \u0000 byte"
+  ],
+  "syscalls": [
+    "personality"
+  ],
+  "paths": []
+}
+)");
+}
+
+TEST(PolicyFileRoundTripTest, NonUtf8CommentIsAnError) {
+  PolicyDocument document;
+  document.comment = {"ok", "bad \xff"};
+  absl::StatusOr<std::string> text = SerializePolicy(document);
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().message(),
+            "a comment line is not valid UTF-8, which a policy file (JSON text) cannot hold; "
+            "write it as UTF-8 text");
 }
 
 TEST(PolicyFileRoundTripTest, ParsedFileRoundTrips) {

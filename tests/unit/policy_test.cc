@@ -113,5 +113,30 @@ TEST(PolicyTest, ParsesTypeNames) {
   EXPECT_EQ(PolicyTypeName(PolicyType::kNetwork), "network");
 }
 
+TEST(PolicyTest, GrantedModesAreAncestorsAllowsMinusAnyDeny) {
+  Policy policy = Policy::Preset(PolicyType::kCustom);
+  ASSERT_TRUE(policy.AddPath("/srv", kRead).ok());
+  ASSERT_TRUE(policy.AddPath("/srv/app/data", kWrite).ok());
+  ASSERT_TRUE(policy.DenyPath("/srv/app", kExec).ok());
+  ASSERT_TRUE(policy.AddPath("/srv/app/bin", kExec).ok());
+  ASSERT_TRUE(policy.DenyPath("/srv/app/data/keys", kRead).ok());
+  EXPECT_EQ(policy.GrantedModes("/srv"), kRead);
+  EXPECT_EQ(policy.GrantedModes("/srv/app/data/x"), kRead | kWrite);
+  EXPECT_EQ(policy.GrantedModes("/srv/app/bin/tool"), kRead) << "the deny above it wins";
+  EXPECT_EQ(policy.GrantedModes("/srv/app/data/keys/k"), kWrite);
+  EXPECT_EQ(policy.GrantedModes("/srvx"), 0u) << "prefixes end at a component";
+  EXPECT_EQ(policy.GrantedModes("/"), 0u);
+  ASSERT_TRUE(policy.AddPath("/", kRead).ok());
+  EXPECT_EQ(policy.GrantedModes("/etc/passwd"), kRead);
+}
+
+TEST(PolicyTest, ParsesModeNames) {
+  EXPECT_EQ(*ParsePolicyMode("enforce"), PolicyMode::kEnforce);
+  EXPECT_EQ(*ParsePolicyMode("audit"), PolicyMode::kAudit);
+  EXPECT_EQ(ParsePolicyMode("permissive").status().message(),
+            "unknown mode \"permissive\": expected \"enforce\" or \"audit\"");
+  EXPECT_EQ(PolicyModeName(PolicyMode::kAudit), "audit");
+}
+
 }  // namespace
 }  // namespace cvlsm

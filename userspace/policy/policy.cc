@@ -30,6 +30,17 @@ absl::string_view PolicyTypeName(PolicyType type) {
   return "unknown";
 }
 
+absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name) {
+  if (name == "enforce") return PolicyMode::kEnforce;
+  if (name == "audit") return PolicyMode::kAudit;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown mode \"", name, "\": expected \"enforce\" or \"audit\""));
+}
+
+absl::string_view PolicyModeName(PolicyMode mode) {
+  return mode == PolicyMode::kAudit ? "audit" : "enforce";
+}
+
 absl::Status Policy::AddSyscall(absl::string_view name) {
   if (absl::Status status = CheckSyscallName(name); !status.ok()) return status;
   syscalls_.emplace(name);
@@ -98,6 +109,21 @@ absl::Status Policy::SetPathRule(absl::string_view path, const PathModes& rule) 
   }
   paths_[std::string(path)] = rule;
   return absl::OkStatus();
+}
+
+AccessModes Policy::GrantedModes(absl::string_view path) const {
+  AccessModes allow = 0;
+  AccessModes deny = 0;
+  for (absl::string_view prefix = path; !prefix.empty();) {
+    if (auto it = paths_.find(std::string(prefix)); it != paths_.end()) {
+      allow |= it->second.allow;
+      deny |= it->second.deny;
+    }
+    const size_t slash = prefix.rfind('/');
+    if (prefix == "/" || slash == absl::string_view::npos) break;
+    prefix = slash == 0 ? absl::string_view("/") : prefix.substr(0, slash);
+  }
+  return allow & ~deny;
 }
 
 }  // namespace cvlsm

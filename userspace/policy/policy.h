@@ -20,6 +20,13 @@ enum class PolicyType { kMinimal, kBuild, kNetwork, kCustom };
 absl::StatusOr<PolicyType> ParsePolicyType(absl::string_view name);
 absl::string_view PolicyTypeName(PolicyType type);
 
+// What to do with the policy's violations. kAudit is part of the policy file format, but
+// only kEnforce is implemented; callers that apply a policy refuse kAudit.
+enum class PolicyMode { kEnforce, kAudit };
+
+absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name);
+absl::string_view PolicyModeName(PolicyMode mode);  // "enforce", "audit"
+
 // The modes a path rule grants and the modes it carves out of what its ancestors grant
 // (containerv's deny_path, e.g. /etc/shadow under an allowed /etc).
 struct PathModes {
@@ -59,6 +66,12 @@ class Policy {
 
   const std::set<std::string>& syscalls() const { return syscalls_; }
   const std::map<std::string, PathModes>& paths() const { return paths_; }
+
+  // What the path rules grant on `path`, matching rules by name: the union of what the rules
+  // on it and its ancestors allow, minus what any of them denies (a deny anywhere on the way
+  // wins). The kernel matches objects: a rule whose path goes through a symlink (e.g. /lib on
+  // a merged-/usr system) also grants paths below its target, which this does not see.
+  AccessModes GrantedModes(absl::string_view path) const;
 
   bool operator==(const Policy&) const = default;
 

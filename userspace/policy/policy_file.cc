@@ -21,8 +21,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr absl::string_view kVersionKey = "cv-lsm-policy";
-constexpr std::initializer_list<absl::string_view> kTopKeys = {kVersionKey, "name",     "base",
-                                                               "mode",      "syscalls", "paths"};
+constexpr std::initializer_list<absl::string_view> kTopKeys = {
+    kVersionKey, "name", "base", "mode", "comment", "syscalls", "paths"};
 constexpr std::initializer_list<absl::string_view> kPathKeys = {"path", "allow", "deny",
                                                                 "optional"};
 
@@ -86,6 +86,11 @@ class Reader {
       absl::StatusOr<PolicyMode> mode = ParsePolicyMode(*text);
       if (!mode.ok()) return Error(top.Key("mode"), mode.status().message());
       document.mode = *mode;
+    }
+    if (const Json* value = Find(root, "comment"); value != nullptr) {
+      absl::StatusOr<std::vector<std::string>> lines = Comment(*value, top.Key("comment"));
+      if (!lines.ok()) return lines.status();
+      document.comment = *std::move(lines);
     }
     if (const Json* value = Find(root, "syscalls"); value != nullptr) {
       if (absl::Status s = Syscalls(*value, top.Key("syscalls"), document.policy); !s.ok()) {
@@ -161,6 +166,17 @@ class Reader {
     return text;
   }
 
+  // Any strings, empty ones included: a comment's lines are the author's.
+  absl::StatusOr<std::vector<std::string>> Comment(const Json& list, const Place& at) const {
+    if (!list.is_array()) return Expected(at, "an array of strings (one per line)", list);
+    std::vector<std::string> lines;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_string()) return Expected(at.Index(i), "a string", list[i]);
+      lines.push_back(list[i].get<std::string>());
+    }
+    return lines;
+  }
+
   absl::Status Syscalls(const Json& list, const Place& at, Policy& policy) const {
     if (!list.is_array()) return Expected(at, "an array of syscall names", list);
     for (size_t i = 0; i < list.size(); ++i) {
@@ -233,19 +249,20 @@ std::string ModeLetters(AccessModes modes) {
 }
 
 // A JSON string literal; paths are bytes, JSON text is UTF-8.
-absl::StatusOr<std::string> JsonString(absl::string_view text, absl::string_view what) {
+absl::StatusOr<std::string> JsonString(absl::string_view text, absl::string_view what,
+                                       absl::string_view fix = "write it as UTF-8 text") {
   try {
     return Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::strict);
   } catch (const Json::exception&) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what,
-                     " is not valid UTF-8, which a policy file (JSON text) cannot hold; "
-                     "name it by a UTF-8 path (e.g. a parent directory)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " is not valid UTF-8, which a policy file (JSON text) cannot hold; ", fix));
   }
 }
 
 absl::StatusOr<std::string> PathRuleText(const std::string& path, const PathModes& modes) {
-  absl::StatusOr<std::string> quoted = JsonString(path, absl::StrCat("path '", path, "'"));
+  absl::StatusOr<std::string> quoted = JsonString(path, absl::StrCat("path '", path, "'"),
+                                                  "name it by a UTF-8 path (e.g. a parent "
+                                                  "directory)");
   if (!quoted.ok()) return quoted.status();
   std::string text = absl::StrCat("{\"path\": ", *quoted);
   if (modes.allow != 0) absl::StrAppend(&text, ", \"allow\": ", Quoted(ModeLetters(modes.allow)));
@@ -261,17 +278,6 @@ std::string ArrayText(const std::vector<std::string>& items) {
 }
 
 }  // namespace
-
-absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name) {
-  if (name == "enforce") return PolicyMode::kEnforce;
-  if (name == "audit") return PolicyMode::kAudit;
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown mode ", Quoted(name), ": expected \"enforce\" or \"audit\""));
-}
-
-absl::string_view PolicyModeName(PolicyMode mode) {
-  return mode == PolicyMode::kAudit ? "audit" : "enforce";
-}
 
 absl::StatusOr<PolicyDocument> ParsePolicyText(absl::string_view text,
                                                absl::string_view source_name) {
@@ -317,9 +323,19 @@ absl::StatusOr<std::string> SerializePolicy(const PolicyDocument& document, Poli
     absl::StrAppend(&text, "  \"name\": ", *name, ",\n");
   }
   absl::StrAppend(&text, "  \"base\": ", Quoted(PolicyTypeName(policy.type())), ",\n",
-                  "  \"mode\": ", Quoted(PolicyModeName(document.mode)), ",\n",
-                  "  \"syscalls\": ", ArrayText(syscalls), ",\n", "  \"paths\": ", ArrayText(paths),
-                  "\n}\n");
+                  "  \"mode\": ", Quoted(PolicyModeName(document.mode)), ",\n");
+  // Only when there is one: files without a comment read as they always did.
+  if (!document.comment.empty()) {
+    std::vector<std::string> lines;
+    for (const std::string& line : document.comment) {
+      absl::StatusOr<std::string> quoted = JsonString(line, "a comment line");
+      if (!quoted.ok()) return quoted.status();
+      lines.push_back(*std::move(quoted));
+    }
+    absl::StrAppend(&text, "  \"comment\": ", ArrayText(lines), ",\n");
+  }
+  absl::StrAppend(&text, "  \"syscalls\": ", ArrayText(syscalls), ",\n",
+                  "  \"paths\": ", ArrayText(paths), "\n}\n");
   return text;
 }
 

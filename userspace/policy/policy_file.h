@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,15 +16,11 @@ namespace cvlsm {
 // The format version this cv-lsm reads and writes ("cv-lsm-policy": 1).
 inline constexpr int kPolicyFileVersion = 1;
 
-// What to do with the policy's violations. kAudit is part of the format, but only kEnforce
-// is implemented; callers that apply a policy refuse kAudit.
-enum class PolicyMode { kEnforce, kAudit };
-
-absl::StatusOr<PolicyMode> ParsePolicyMode(absl::string_view name);
-absl::string_view PolicyModeName(PolicyMode mode);  // "enforce", "audit"
-
 struct PolicyDocument {
   std::string name;  // empty when the file has none
+  // Lines for people (e.g. what a learned policy added to its base); no effect on what the
+  // policy allows.
+  std::vector<std::string> comment;
   PolicyMode mode = PolicyMode::kEnforce;
   // The file's "base" is policy.type(): a Policy starts as its preset and only grows.
   Policy policy = Policy::Preset(PolicyType::kCustom);
