@@ -1,21 +1,6 @@
 #include "seccomp/syscall_audit.h"
 
-#include <seccomp.h>
-
-#include <cstdlib>
-#include <memory>
-
-#include "absl/strings/str_cat.h"
-
 namespace cvlsm {
-
-std::string SyscallName(int syscall_nr) {
-  // libseccomp returns a copy the caller frees.
-  std::unique_ptr<char, decltype(&std::free)> name(
-      seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, syscall_nr), &std::free);
-  if (name == nullptr) return absl::StrCat("syscall ", syscall_nr);
-  return name.get();
-}
 
 void CollectingSyscallAudit::WouldBeDenied(pid_t pid, int syscall_nr) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -20,10 +20,6 @@ class SyscallAuditSink {
   virtual void WouldBeDenied(pid_t pid, int syscall_nr) = 0;
 };
 
-// The native name of a syscall number ("uname"), or "syscall N" for one libseccomp does not
-// know.
-std::string SyscallName(int syscall_nr);
-
 // Collects the set of would-be-denied syscalls with a count each; safe to read while the
 // listener writes.
 class CollectingSyscallAudit : public SyscallAuditSink {
