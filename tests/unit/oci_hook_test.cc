@@ -202,8 +202,9 @@ TEST(AnnotatedPolicyTest, EmptyBrokenAndAuditPoliciesAreRefused) {
   EXPECT_TRUE(Has(broken, "annotation org.cv-lsm.policy=\"bad.json\": ")) << broken;
   EXPECT_TRUE(Has(broken, "bad.json:2:15: syscalls[0]: unknown syscall 'opne'")) << broken;
   bundle.WriteFile("audit.json", R"({"cv-lsm-policy": 1, "base": "minimal", "mode": "audit"})");
-  EXPECT_TRUE(Has(LoadAnnotatedPolicy("audit.json", bundle.path()).status(),
-                  "mode \"audit\" is not implemented yet"));
+  absl::StatusOr<AnnotatedPolicy> audited = LoadAnnotatedPolicy("audit.json", bundle.path());
+  ASSERT_TRUE(audited.ok()) << audited.status();
+  EXPECT_EQ(audited->mode, PolicyMode::kAudit);
 }
 
 // --- the plan, against a fixture procfs

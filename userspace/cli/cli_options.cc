@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +45,8 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
       ->capture_default_str();
   run_cmd->add_flag("--strict", run.strict,
                     "Refuse to run when path rules cannot be enforced (seccomp tier)");
+  run_cmd->add_flag("--audit", run.audit,
+                    "Deny nothing: report what the policy would deny (bpf-lsm tier)");
   run_cmd->add_option("command", run.command, "The command and its arguments, after --");
   // Everything after the command belongs to it, options included.
   run_cmd->positionals_at_end();
@@ -99,6 +102,8 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
       ->add_option("--root", machine.root,
                    "Resolve rule paths as if DIR were / (a container's root, /proc/PID/root)")
       ->type_name("DIR");
+  apply_cmd->add_flag("--audit", machine.audit,
+                      "Deny nothing: count and report what the policy would deny");
   machine_cmds.emplace_back(apply_cmd, Action::kApply);
   CLI::App* detach_cmd = app.add_subcommand("detach", "Lift a cgroup's confinement");
   detach_cmd->add_option("--cgroup", machine.cgroup, "The cgroup v2 directory")->required();
@@ -111,6 +116,32 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   keeper_cmd->add_option("--socket", machine.socket)->required();
   keeper_cmd->add_option("--ready-fd", machine.ready_fd);
   machine_cmds.emplace_back(keeper_cmd, Action::kKeeper);
+
+  ObserveOptions observe;
+  CLI::App* stats_cmd = app.add_subcommand(
+      "stats", "Allowed and denied counts per confined cgroup, and the most-denied operations");
+  CLI::App* events_cmd =
+      app.add_subcommand("events", "Print denial events (one line, or one JSON object, each)");
+  for (CLI::App* cmd : {stats_cmd, events_cmd}) {
+    cmd->add_option("--cgroup", observe.cgroup, "Only this cgroup v2 directory")->type_name("DIR");
+    cmd->add_flag("--json", observe.json, "Machine-readable output");
+  }
+  stats_cmd->add_option("--top", observe.top, "How many most-denied operations")
+      ->capture_default_str();
+  events_cmd->add_flag("-f,--follow", observe.follow, "Keep printing events as they come");
+
+  LearnOptions learn;
+  CLI::App* learn_cmd = app.add_subcommand(
+      "learn", "Run a command in audit mode and write the smallest policy that lets it run");
+  learn_cmd->add_option("--base", learn.base, "The preset to start from: minimal, build, network")
+      ->capture_default_str();
+  learn_cmd->add_option("-o,--output", learn.output, "The policy file to write")
+      ->required()
+      ->type_name("FILE");
+  learn_cmd->add_option("--name", learn.name, "The policy's name (default: the command's)");
+  learn_cmd->add_option("command", learn.command, "The command and its arguments, after --");
+  learn_cmd->positionals_at_end();
+  learn_cmd->prefix_command();
 
   CLI::App* oci_hook_cmd = app.add_subcommand(
       "oci-hook", "As an OCI createRuntime hook: confine the container its state on stdin names");
@@ -136,22 +167,37 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
     return {0, PrintAndExit{text, kExitLauncherFailed}};
   }
 
-  if (run_cmd->parsed()) {
-    std::vector<std::string> extras = run_cmd->remaining();
+  // The command of run and learn: what CLI11 left over, then everything after "--".
+  auto take_command = [&](CLI::App* cmd,
+                          std::vector<std::string>& command) -> std::optional<PrintAndExit> {
+    std::vector<std::string> extras = cmd->remaining();
+    const std::string name = cmd->get_name();
     // An unknown option would otherwise end our options and start the command.
-    if (run.command.empty() && !extras.empty() && extras.front().rfind("-", 0) == 0) {
-      return {0, PrintAndExit{absl::StrCat("cv-lsm: run: unknown option ", extras.front(),
-                                           "\nRun 'cv-lsm run --help' for usage.\n"),
-                              kExitLauncherFailed}};
+    if (command.empty() && !extras.empty() && extras.front().rfind("-", 0) == 0) {
+      return PrintAndExit{absl::StrCat("cv-lsm: ", name, ": unknown option ", extras.front(),
+                                       "\nRun 'cv-lsm ", name, " --help' for usage.\n"),
+                          kExitLauncherFailed};
     }
-    run.command.insert(run.command.end(), extras.begin(), extras.end());
-    run.command.insert(run.command.end(), after_separator.begin(), after_separator.end());
-    if (run.command.empty()) {
-      return {0,
-              PrintAndExit{"cv-lsm: run: no command given: cv-lsm run [OPTIONS] -- CMD [ARG...]\n",
-                           kExitLauncherFailed}};
+    command.insert(command.end(), extras.begin(), extras.end());
+    command.insert(command.end(), after_separator.begin(), after_separator.end());
+    if (command.empty()) {
+      return PrintAndExit{absl::StrCat("cv-lsm: ", name, ": no command given: cv-lsm ", name,
+                                       " [OPTIONS] -- CMD [ARG...]\n"),
+                          kExitLauncherFailed};
     }
+    return std::nullopt;
+  };
+
+  if (run_cmd->parsed()) {
+    if (auto error = take_command(run_cmd, run.command)) return {0, *std::move(error)};
     invocation.command = run;
+  } else if (learn_cmd->parsed()) {
+    if (auto error = take_command(learn_cmd, learn.command)) return {0, *std::move(error)};
+    invocation.command = learn;
+  } else if (stats_cmd->parsed() || events_cmd->parsed()) {
+    observe.action =
+        stats_cmd->parsed() ? ObserveOptions::Action::kStats : ObserveOptions::Action::kEvents;
+    invocation.command = observe;
   } else if (auto machine_cmd = std::find_if(machine_cmds.begin(), machine_cmds.end(),
                                              [](const auto& cmd) { return cmd.first->parsed(); });
              machine_cmd != machine_cmds.end()) {

@@ -17,6 +17,25 @@ struct RunOptions {
   std::vector<std::string> allow_syscalls;  // names
   std::string tier = "auto";                // --mode
   bool strict = false;
+  bool audit = false;  // report would-be denials, deny nothing (bpf-lsm)
+  std::vector<std::string> command;
+};
+
+// `cv-lsm stats|events`: what the pinned programs counted and reported.
+struct ObserveOptions {
+  enum class Action { kStats, kEvents };
+  Action action = Action::kStats;
+  std::string cgroup;  // one cgroup v2 directory; empty: every confined cgroup
+  bool json = false;
+  bool follow = false;  // events: keep reading until interrupted
+  size_t top = 10;      // stats: how many of the most-denied operations
+};
+
+// `cv-lsm learn`: run a command in audit mode and write the policy it needed.
+struct LearnOptions {
+  std::string base = "minimal";
+  std::string output;  // the policy file to write
+  std::string name;    // the policy's name (default: the command's)
   std::vector<std::string> command;
 };
 
@@ -46,6 +65,7 @@ struct MachineOptions {
   std::string policy_file;
   std::vector<std::string> allow_paths, deny_paths;
   std::string root;    // apply: resolve rule paths as if this directory were "/"
+  bool audit = false;  // apply: report would-be denials, deny nothing
   std::string socket;  // keeper
   int ready_fd = -1;   // keeper
 };
@@ -63,7 +83,7 @@ struct PrintAndExit {
 struct Invocation {
   int verbosity = 0;  // -v count
   std::variant<RunOptions, StatusOptions, PolicyOptions, MachineOptions, OciHookOptions,
-               PrintAndExit>
+               ObserveOptions, LearnOptions, PrintAndExit>
       command;
 };
 

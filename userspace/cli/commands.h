@@ -10,5 +10,7 @@ int StatusCommand(const StatusOptions& options);
 int PolicyCommand(const PolicyOptions& options);
 int MachineCommand(const MachineOptions& options);
 int OciHookCommand(const OciHookOptions& options);
+int ObserveCommand(const ObserveOptions& options);
+int LearnCommand(const LearnOptions& options);
 
 }  // namespace cvlsm::cli

@@ -58,20 +58,27 @@ int Unload(bool force) {
 }
 
 int Apply(const MachineOptions& options) {
-  absl::StatusOr<Policy> policy = BuildPolicy(PolicyChoice{
-      options.policy, options.policy_file, options.allow_paths, options.deny_paths, {}});
-  if (!policy.ok()) return Fail("apply", policy.status());
+  absl::StatusOr<PolicyDocument> document = BuildPolicy(PolicyChoice{options.policy,
+                                                                     options.policy_file,
+                                                                     options.allow_paths,
+                                                                     options.deny_paths,
+                                                                     {},
+                                                                     options.audit});
+  if (!document.ok()) return Fail("apply", document.status());
   ApplyRequest request;
   request.cgroup_path = options.cgroup;
   request.resolution_root = options.root;
   request.policy_source = options.policy_file.empty() ? options.policy : options.policy_file;
+  request.policy = *std::move(document);
   request.policy.name = request.policy_source;
-  request.policy.policy = *std::move(policy);
   if (absl::Status status = ApplyCgroupPolicy(request); !status.ok()) return Fail("apply", status);
   std::printf(
-      "cv-lsm: %s is confined to %s (path rules; a process's syscall filter can only "
+      "cv-lsm: %s is confined to %s%s (path rules; a process's syscall filter can only "
       "be installed by itself: use cv-lsm run or the C API for those)\n",
-      options.cgroup.c_str(), request.policy_source.c_str());
+      options.cgroup.c_str(), request.policy_source.c_str(),
+      request.policy.mode == PolicyMode::kAudit
+          ? " in audit mode: nothing is denied, would-be denials show in cv-lsm stats and events"
+          : "");
   return 0;
 }
 

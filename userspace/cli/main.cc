@@ -25,5 +25,9 @@ int main(int argc, char** argv) {
     return PolicyCommand(*policy);
   }
   if (auto* hook = std::get_if<OciHookOptions>(&invocation.command)) return OciHookCommand(*hook);
+  if (auto* observe = std::get_if<ObserveOptions>(&invocation.command)) {
+    return ObserveCommand(*observe);
+  }
+  if (auto* learn = std::get_if<LearnOptions>(&invocation.command)) return LearnCommand(*learn);
   return StatusCommand(std::get<StatusOptions>(invocation.command));
 }

@@ -71,6 +71,7 @@ int OciHookCommand(const OciHookOptions&) {
   request.cgroup_path = plan->cgroup_path;
   request.policy.name = plan->policy_source;
   request.policy.policy = std::move(plan->policy);
+  request.policy.mode = plan->mode;
   // Confined from the container's command on: the runtime still sets the container up
   // from inside its cgroup after this hook (its init execs the command last).
   request.from_next_exec = true;

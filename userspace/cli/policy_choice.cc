@@ -9,30 +9,25 @@ namespace cvlsm::cli {
 namespace {
 
 // The policy file's, or the preset's; --allow, --deny and --allow-syscall add to either.
-absl::StatusOr<Policy> BasePolicy(const PolicyChoice& options) {
+absl::StatusOr<PolicyDocument> BaseDocument(const PolicyChoice& options) {
   if (options.file.empty()) {
     absl::StatusOr<PolicyType> type = ParsePolicyType(options.preset);
     if (!type.ok()) return type.status();
-    return Policy::Preset(*type);
+    PolicyDocument document;
+    document.name = options.preset;
+    document.policy = Policy::Preset(*type);
+    return document;
   }
-  absl::StatusOr<PolicyDocument> document = LoadPolicyFile(options.file);
-  if (!document.ok()) return document.status();
-  // Enforcing an audit policy would break what it only meant to watch.
-  if (document->mode != PolicyMode::kEnforce) {
-    return absl::UnimplementedError(absl::StrCat(
-        "policy file ", options.file, ": mode \"", PolicyModeName(document->mode),
-        "\" is not implemented yet; cv-lsm can only enforce. Set \"mode\": \"enforce\" to "
-        "enforce this policy"));
-  }
-  return std::move(document->policy);
+  return LoadPolicyFile(options.file);
 }
 
 }  // namespace
 
-absl::StatusOr<Policy> BuildPolicy(const PolicyChoice& options) {
-  absl::StatusOr<Policy> base = BasePolicy(options);
-  if (!base.ok()) return base.status();
-  Policy policy = *std::move(base);
+absl::StatusOr<PolicyDocument> BuildPolicy(const PolicyChoice& options) {
+  absl::StatusOr<PolicyDocument> document = BaseDocument(options);
+  if (!document.ok()) return document.status();
+  if (options.audit) document->mode = PolicyMode::kAudit;
+  Policy& policy = document->policy;
   for (bool deny : {false, true}) {
     for (const std::string& rule : deny ? options.deny_paths : options.allow_paths) {
       auto parts = SplitPathRule(rule);
@@ -49,7 +44,7 @@ absl::StatusOr<Policy> BuildPolicy(const PolicyChoice& options) {
   for (const std::string& name : options.allow_syscalls) {
     if (absl::Status status = policy.AddSyscall(name); !status.ok()) return status;
   }
-  return policy;
+  return document;
 }
 
 }  // namespace cvlsm::cli

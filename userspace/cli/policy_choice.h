@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "policy/policy.h"
+#include "policy/policy_file.h"
 
 namespace cvlsm::cli {
 
@@ -16,10 +16,10 @@ struct PolicyChoice {
   std::vector<std::string> allow_paths;  // PATH:MODES
   std::vector<std::string> deny_paths;   // PATH:MODES
   std::vector<std::string> allow_syscalls;
+  bool audit = false;  // --audit: audit mode whatever the file says
 };
 
-// Refuses a policy file in audit mode (not implemented: enforcing it would break what it
-// only meant to watch).
-absl::StatusOr<Policy> BuildPolicy(const PolicyChoice& options);
+// The policy with its name and mode (a file's "mode", or audit with --audit).
+absl::StatusOr<PolicyDocument> BuildPolicy(const PolicyChoice& options);
 
 }  // namespace cvlsm::cli

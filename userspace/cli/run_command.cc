@@ -1,117 +1,57 @@
-#include <unistd.h>
+// `cv-lsm run`: one command confined, its exit code passed on.
+#include <cstdio>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "cgroup/cgroup.h"
 #include "cli/commands.h"
 #include "cli/policy_choice.h"
-#include "common/errors.h"
+#include "cli/workload.h"
 #include "common/log.h"
-#include "policy/path_resolution.h"
-#include "policy/policy_file.h"
-#include "runtime/confined_process.h"
-#include "runtime/enforcer.h"
+#include "policy/syscall_names.h"
 
 namespace cvlsm::cli {
 namespace {
 
 int Fail(const absl::Status& status) {
   Log(LogLevel::kError, "run", status.message());
-  return status.code() == absl::StatusCode::kNotFound &&
-                 absl::StartsWith(status.message(), "command not found")
-             ? kExitNotFound
-             : kExitLauncherFailed;
+  return ExitCodeFor(status);
 }
 
-// Kills what is left of the workload, then lifts its confinement: in this order, so no
-// process of it ever runs unconfined.
-class WorkloadScope {
- public:
-  WorkloadScope(OwnedCgroup cgroup, PathEnforcer& enforcer)
-      : id_(cgroup.id()), cgroup_(std::move(cgroup)), enforcer_(enforcer) {}
-  ~WorkloadScope() {
-    if (absl::Status status = cgroup_.Remove(); !status.ok()) {
-      // Leave the confinement in place: the processes it covers are still there.
-      LogWarning("run", status.message());
-      return;
-    }
-    if (absl::Status status = enforcer_.Release(id_); !status.ok()) {
-      LogWarning("run", status.message());
-    }
+// Audit mode's report, on stderr after the command: what the policy would have refused.
+void PrintAuditReport(const WorkloadResult& result, const CollectingSyscallAudit& syscalls) {
+  std::map<int, uint64_t> refused_syscalls = syscalls.Snapshot();
+  std::fprintf(stderr, "cv-lsm run: audit: %zu operations would have been denied\n",
+               result.denials.size() + refused_syscalls.size());
+  for (const Denial& denial : result.denials) {
+    std::fprintf(stderr, "cv-lsm run: audit: %8llu  %s%s  [%s]\n",
+                 static_cast<unsigned long long>(denial.count),
+                 DescribeOperation(denial.first).c_str(),
+                 denial.first.fixed ? " (refused: fixed)" : "", denial.first.comm.c_str());
   }
-  const OwnedCgroup& cgroup() const { return cgroup_; }
-
- private:
-  uint64_t id_;
-  OwnedCgroup cgroup_;
-  PathEnforcer& enforcer_;
-};
+  for (const auto& [nr, count] : refused_syscalls) {
+    std::fprintf(stderr, "cv-lsm run: audit: %8llu  syscall %s (%d)\n",
+                 static_cast<unsigned long long>(count), NativeSyscallName(nr).c_str(), nr);
+  }
+}
 
 }  // namespace
 
 int RunCommand(const RunOptions& options) {
   BlockForwardedSignals();
-  absl::StatusOr<Policy> policy =
+  absl::StatusOr<PolicyDocument> document =
       BuildPolicy(PolicyChoice{options.policy, options.policy_file, options.allow_paths,
-                               options.deny_paths, options.allow_syscalls});
-  if (!policy.ok()) return Fail(policy.status());
-  // Every rule path must exist before anything is created (the tier resolves them again,
-  // as its hooks see them).
-  if (absl::Status valid = ResolvePathRules(*policy).status(); !valid.ok()) return Fail(valid);
-  absl::StatusOr<TierRequest> request = ParseTierRequest(options.tier);
-  if (!request.ok()) return Fail(request.status());
-
-  absl::StatusOr<EnforcerChoice> choice = ChooseEnforcer(*request);
-  if (!choice.ok()) return Fail(choice.status());
-  PathEnforcer& enforcer = *choice->enforcer;
-  switch (enforcer.tier()) {
-    case Tier::kBpfLsm:
-      break;
-    case Tier::kLandlock:
-      Log(LogLevel::kInfo, "run",
-          absl::StrCat("tier landlock (", choice->reason, "): ", TierEnforces(Tier::kLandlock)));
-      break;
-    case Tier::kSeccomp:
-      if (options.strict) {
-        return Fail(absl::FailedPreconditionError(
-            absl::StrCat("--strict: path rules cannot be enforced on this machine (",
-                         choice->reason, "); run 'cv-lsm status' for what is missing")));
-      }
-      LogWarning("run", absl::StrCat("path rules are NOT enforced, only syscalls are filtered "
-                                     "(tier seccomp: ",
-                                     choice->reason, "); use --strict to refuse instead"));
-      break;
-  }
-
-  SweepStaleCgroups("cv-lsm");
-  absl::StatusOr<OwnedCgroup> cgroup =
-      OwnedCgroup::Create("cv-lsm", absl::StrCat("run-", ::getpid()), CVLSM_MAX_CGROUP_DEPTH - 1);
-  if (!cgroup.ok()) return Fail(cgroup.status());
-  uint64_t cgroup_id = cgroup->id();
-  if (absl::Status status = enforcer.Confine(cgroup_id, *policy); !status.ok()) {
-    return Fail(status);
-  }
-  WorkloadScope workload(*std::move(cgroup), enforcer);
-
-  absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction =
-      enforcer.PrepareChild(*policy, SignalScope::kOwnDomain);
-  if (!restriction.ok()) return Fail(restriction.status());
-
-  LaunchSpec spec;
-  spec.restriction = restriction->get();
-  spec.argv = options.command;
-  spec.cgroup_procs_file = workload.cgroup().procs_file();
-  spec.policy = &*policy;
-  absl::StatusOr<std::unique_ptr<ConfinedProcess>> process = ConfinedProcess::Start(spec);
-  if (!process.ok()) return Fail(process.status());
-  if (!(*process)->overridden_syscalls().empty()) {
-    LogWarning("run", absl::StrCat("always blocked whatever the policy says: ",
-                                   absl::StrJoin((*process)->overridden_syscalls(), ", ")));
-  }
-  absl::StatusOr<ExitResult> result = (*process)->WaitForwardingSignals();
+                               options.deny_paths, options.allow_syscalls, options.audit});
+  if (!document.ok()) return Fail(document.status());
+  CollectingSyscallAudit syscalls;
+  WorkloadRequest request{.who = "run",
+                          .policy = *std::move(document),
+                          .tier = options.tier,
+                          .strict = options.strict,
+                          .command = options.command,
+                          .syscall_audit = &syscalls};
+  absl::StatusOr<WorkloadResult> result = RunWorkload(request);
   if (!result.ok()) return Fail(result.status());
-  return result->exit_code;
+  if (request.policy.mode == PolicyMode::kAudit) PrintAuditReport(*result, syscalls);
+  return result->exit.exit_code;
 }
 
 }  // namespace cvlsm::cli

@@ -110,9 +110,6 @@ absl::StatusOr<size_t> CollectRemoved(BpfLsmEnforcer& enforcer, const StatePaths
 }  // namespace
 
 absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
-  if (request.policy.mode != PolicyMode::kEnforce) {
-    return absl::UnimplementedError("audit mode is not implemented: the policy must say enforce");
-  }
   absl::StatusOr<uint64_t> cgroup_id = CgroupV2Id(request.cgroup_path);
   if (!cgroup_id.ok()) return cgroup_id.status();
   StatePaths paths = ThisBuildState();
@@ -142,7 +139,8 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
     absl::StatusOr<std::unique_ptr<ObjectIdentifier>> rooted = RootOpener(request.resolution_root);
     if (!rooted.ok()) return rooted.status();
     return enforcer->Apply(*cgroup_id, request.policy.policy,
-                           *rooted ? **rooted : OpenPathIdentifier(), request.from_next_exec);
+                           *rooted ? **rooted : OpenPathIdentifier(), request.from_next_exec,
+                           request.policy.mode == PolicyMode::kAudit);
   }();
   if (!applied.ok()) {
     if (previous.ok()) {

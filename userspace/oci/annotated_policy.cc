@@ -85,13 +85,7 @@ absl::StatusOr<AnnotatedPolicy> LoadAnnotatedPolicy(const std::string& value,
   if (!text.ok()) return Annotate(text.status(), absl::StrCat("annotation ", annotation));
   absl::StatusOr<PolicyDocument> document = ParsePolicyText(*text, file);
   if (!document.ok()) return Annotate(document.status(), absl::StrCat("annotation ", annotation));
-  // Enforcing an audit policy would break what it only meant to watch (as `cv-lsm run`).
-  if (document->mode != PolicyMode::kEnforce) {
-    return absl::UnimplementedError(absl::StrCat(
-        "policy file ", file, ": mode \"", PolicyModeName(document->mode),
-        "\" is not implemented yet; cv-lsm can only enforce: set \"mode\": \"enforce\""));
-  }
-  return AnnotatedPolicy{std::move(document->policy), file};
+  return AnnotatedPolicy{std::move(document->policy), file, document->mode};
 }
 
 }  // namespace cvlsm

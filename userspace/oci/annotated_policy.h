@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "policy/policy.h"
+#include "policy/policy_file.h"
 
 namespace cvlsm {
 
@@ -19,6 +19,7 @@ inline constexpr absl::string_view kNodePolicyDir = "/etc/cv-lsm/policies";
 struct AnnotatedPolicy {
   Policy policy = Policy::Preset(PolicyType::kCustom);
   std::string source;  // the preset's name or the file's path, for `cv-lsm list`
+  PolicyMode mode = PolicyMode::kEnforce;  // a file's "mode"
 };
 
 // `value` is the annotation's. A name that is neither a preset nor an existing file is an

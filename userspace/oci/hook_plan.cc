@@ -64,6 +64,7 @@ absl::StatusOr<HookPlan> PlanHook(const ContainerState& state, const HookEnviron
   plan.cgroup_path = *std::move(dir);
   plan.policy = std::move(policy->policy);
   plan.policy_source = std::move(policy->source);
+  plan.mode = policy->mode;
   plan.resolution_root = *std::move(root);
   return plan;
 }

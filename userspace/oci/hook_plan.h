@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "oci/container_state.h"
-#include "policy/policy.h"
+#include "policy/policy_file.h"
 
 namespace cvlsm {
 
@@ -22,7 +22,8 @@ struct HookPlan {
   bool confine = false;     // false: no org.cv-lsm.policy annotation, leave the container alone
   std::string cgroup_path;  // cgroupfs directory of the container
   Policy policy = Policy::Preset(PolicyType::kCustom);
-  std::string policy_source;    // preset name or file
+  std::string policy_source;  // preset name or file
+  PolicyMode mode = PolicyMode::kEnforce;
   std::string resolution_root;  // rule paths resolve as if this directory were "/"
 };
 

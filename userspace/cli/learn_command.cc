@@ -1,0 +1,122 @@
+// `cv-lsm learn`: the command runs in audit mode on the base preset; what the policy would
+// have refused (the programs' denial records, the syscall filter's would-be refusals)
+// becomes the smallest policy that lets it run (learn/).
+#include <time.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/commands.h"
+#include "cli/workload.h"
+#include "common/log.h"
+#include "learn/file_system_view.h"
+#include "learn/policy_learner.h"
+#include "policy/syscall_names.h"
+
+namespace cvlsm::cli {
+namespace {
+
+int Fail(const absl::Status& status) {
+  Log(LogLevel::kError, "learn", status.message());
+  return ExitCodeFor(status);
+}
+
+// What the records say the policy must grant. Refusals no policy lifts, and renames that
+// would widen a file's modes (EXDEV: tools copy instead), are not the policy's to learn.
+Observations ObservationsOf(const std::vector<Denial>& denials,
+                            const std::map<int, uint64_t>& syscalls,
+                            std::vector<std::string>& unlearnable) {
+  Observations observations;
+  for (const Denial& denial : denials) {
+    const Event& event = denial.first;
+    if (event.fixed) {
+      unlearnable.push_back(
+          absl::StrCat(DescribeOperation(event), ": refused whatever the policy"));
+      continue;
+    }
+    if (event.hook == CVLSM_HOOK_SYSCALL) {
+      observations.syscalls.insert(NativeSyscallName(event.detail));
+      continue;
+    }
+    if (event.error == EXDEV || event.requested == 0) continue;
+    if (event.path.empty()) {
+      unlearnable.push_back(absl::StrCat(DescribeOperation(event), ": no path names it"));
+      continue;
+    }
+    observations.accesses.push_back(
+        ObservedAccess{.path = event.path, .modes = event.requested, .truncated = event.truncated});
+  }
+  for (const auto& [nr, count] : syscalls) {
+    std::string name = NativeSyscallName(nr);
+    if (name.empty()) {
+      unlearnable.push_back(absl::StrCat("syscall ", nr, ": libseccomp has no name for it"));
+      continue;
+    }
+    observations.syscalls.insert(std::move(name));
+  }
+  return observations;
+}
+
+}  // namespace
+
+int LearnCommand(const LearnOptions& options) {
+  BlockForwardedSignals();
+  absl::StatusOr<PolicyType> base = ParsePolicyType(options.base);
+  if (!base.ok()) return Fail(base.status());
+  // The file must be writable before the command runs, not after.
+  if (std::filesystem::path parent = std::filesystem::path(options.output).parent_path();
+      !parent.empty() && !std::filesystem::is_directory(parent)) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("-o ", options.output, ": no directory ", parent.string())));
+  }
+  struct timespec run_start {};
+  ::clock_gettime(CLOCK_REALTIME, &run_start);  // file times are wall-clock times
+  PolicyDocument audited;
+  audited.mode = PolicyMode::kAudit;
+  audited.policy = Policy::Preset(*base);
+  CollectingSyscallAudit syscalls;
+  absl::StatusOr<WorkloadResult> result =
+      RunWorkload(WorkloadRequest{.who = "learn",
+                                  .policy = std::move(audited),
+                                  .tier = "bpf-lsm",  // only it reports paths without refusing
+                                  .command = options.command,
+                                  .syscall_audit = &syscalls});
+  if (!result.ok()) return Fail(result.status());
+  if (result->records_dropped > 0) {
+    return Fail(absl::ResourceExhaustedError(absl::StrCat(
+        "the kernel's denial table was full: ", result->records_dropped,
+        " denials were not recorded, so a policy learned from this run would be incomplete; "
+        "learn from a smaller part of the workload")));
+  }
+
+  std::vector<std::string> unlearnable;
+  Observations observations = ObservationsOf(result->denials, syscalls.Snapshot(), unlearnable);
+  cvlsm::LearnOptions learn_options;
+  learn_options.name = options.name.empty()
+                           ? std::filesystem::path(options.command.front()).filename().string()
+                           : options.name;
+  absl::StatusOr<PolicyDocument> learned =
+      LearnPolicy(*base, observations, BeforeRunFileSystemView(run_start), learn_options);
+  if (!learned.ok()) return Fail(learned.status());
+  for (const std::string& line : unlearnable) {
+    learned->comment.push_back(absl::StrCat("not learned: ", line));
+    LogWarning("learn", absl::StrCat("not learned: ", line));
+  }
+  if (absl::Status saved = SavePolicyFile(*learned, options.output); !saved.ok()) {
+    return Fail(saved);
+  }
+  std::fprintf(stderr, "cv-lsm learn: wrote %s: base %s, %zu syscalls and %zu path rules added\n",
+               options.output.c_str(), options.base.c_str(),
+               learned->policy.syscalls().size() - Policy::Preset(*base).syscalls().size(),
+               learned->policy.paths().size() - Policy::Preset(*base).paths().size());
+  if (result->exit.exit_code != 0) {
+    LogWarning("learn", absl::StrCat("the command exited with ", result->exit.exit_code,
+                                     ": the policy covers what it did until then"));
+  }
+  return result->exit.exit_code;
+}
+
+}  // namespace cvlsm::cli

@@ -1,0 +1,39 @@
+// One command run in its own cgroup under a policy, for `run` and `learn`: the tier chosen
+// and said, the confinement in place before the command starts and lifted after every
+// process of it is gone.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "observe/event.h"
+#include "policy/policy_file.h"
+#include "runtime/confined_process.h"
+#include "seccomp/syscall_audit.h"
+
+namespace cvlsm::cli {
+
+struct WorkloadRequest {
+  std::string who;  // the command, for log lines ("run", "learn")
+  PolicyDocument policy;
+  std::string tier = "auto";  // TierRequest name
+  bool strict = false;        // refuse the seccomp tier
+  std::vector<std::string> command;
+  // Audit mode only: the syscalls the filter would refuse (the paths are recorded by the
+  // programs). Must outlive the call.
+  SyscallAuditSink* syscall_audit = nullptr;
+};
+
+struct WorkloadResult {
+  ExitResult exit;
+  // What the programs recorded for the workload's cgroup before it was released.
+  std::vector<Denial> denials;
+  uint64_t records_dropped = 0;  // denials the programs' table had no room for
+};
+
+// Errors say which step failed (exit code: ExitCodeFor).
+absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request);
+int ExitCodeFor(const absl::Status& status);
+
+}  // namespace cvlsm::cli
