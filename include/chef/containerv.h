@@ -109,6 +109,14 @@ CVLSM_API int cvlsm_container_set_path_rule(struct containerv_container* contain
 CVLSM_API int cvlsm_container_remove_path_rule(struct containerv_container* container,
                                                const char* path);
 
+/* cv-lsm extension: audit mode (non-zero) for containers created with these options: the
+ * policy's path rules refuse nothing, every access they would refuse is counted and reported
+ * (`cv-lsm stats`, `cv-lsm events`, docs/observing.md). Needs the bpf-lsm tier:
+ * containerv_create fails with EOPNOTSUPP elsewhere. The syscall filter still enforces in
+ * containers (its audit side needs a listener thread the container's launcher cannot run);
+ * cv-lsm's fixed refusals stay enforced. */
+CVLSM_API void cvlsm_options_set_audit(struct containerv_options* options, int audit);
+
 /* cv-lsm extension: why the last failing call of this thread failed ("" if none). */
 CVLSM_API const char* cvlsm_last_error(void);
 

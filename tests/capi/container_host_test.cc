@@ -210,6 +210,36 @@ TEST_F(ContainerHostTest, PathRulesAreEnforcedUnlessTheTierIsSeccomp) {
   EXPECT_EQ(code, enforced ? 1 : 0);
 }
 
+// cvlsm_options_set_audit: on bpf-lsm the refused read runs (and is recorded); elsewhere the
+// container is refused with EOPNOTSUPP rather than enforced as if nothing was asked.
+TEST_F(ContainerHostTest, AuditModeAllowsOnBpfLsmAndIsRefusedElsewhere) {
+  const char* tier = std::getenv("CVLSM_EXPECT_TIER");
+  const bool bpf_lsm = tier != nullptr && std::string(tier) == "bpf-lsm";
+  containerv_policy* policy = containerv_policy_new(CV_POLICY_MINIMAL);
+  ASSERT_EQ(containerv_policy_add_path(policy, dir_.c_str(), CV_FS_ALL), 0);
+  containerv_options* options = containerv_options_new();
+  containerv_options_set_policy(options, policy);
+  cvlsm_options_set_audit(options, 1);
+  containerv_policy_delete(policy);
+  int created = containerv_create("capi-audit", options, &container_);
+  containerv_options_delete(options);
+  if (!bpf_lsm) {
+    EXPECT_EQ(created, -1);
+    EXPECT_EQ(errno, EOPNOTSUPP);
+    EXPECT_NE(std::string(cvlsm_last_error()).find("audit mode needs the bpf-lsm tier"),
+              std::string::npos)
+        << cvlsm_last_error();
+    return;
+  }
+  ASSERT_EQ(created, 0) << cvlsm_last_error();
+  containerv_spawn_options spawn{"/etc/hostname", nullptr, nullptr, CV_SPAWN_WAIT};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, "/bin/cat", &spawn, &pid), 0) << cvlsm_last_error();
+  int code = -1;
+  ASSERT_EQ(containerv_wait(container_, pid, &code), 0);
+  EXPECT_EQ(code, 0) << "audit mode refused a read the policy does not grant";
+}
+
 // cvlsm_container_set_path_rule / remove_path_rule: the rules of a running container
 // change for its next process, each verdict seen by cat inside it. bpf-lsm only: Landlock
 // refuses, the seccomp tier checks the path and enforces nothing.

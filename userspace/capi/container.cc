@@ -46,8 +46,8 @@ std::string GeneratedId() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Container>> Container::Create(absl::string_view root_or_id,
-                                                             unsigned cv_caps,
-                                                             const Policy& policy) {
+                                                             unsigned cv_caps, const Policy& policy,
+                                                             PolicyMode mode) {
   std::unique_ptr<Container> container(new Container());
   if (!root_or_id.empty() && root_or_id[0] == '/') {
     std::string root(root_or_id);
@@ -66,11 +66,11 @@ absl::StatusOr<std::unique_ptr<Container>> Container::Create(absl::string_view r
         "([A-Za-z0-9._-], at most ", kMaxIdLength, " characters)"));
   }
   // On failure the destructor undoes whatever Setup got to.
-  if (absl::Status status = container->Setup(cv_caps, policy); !status.ok()) return status;
+  if (absl::Status status = container->Setup(cv_caps, policy, mode); !status.ok()) return status;
   return container;
 }
 
-absl::Status Container::Setup(unsigned cv_caps, const Policy& policy) {
+absl::Status Container::Setup(unsigned cv_caps, const Policy& policy, PolicyMode mode) {
   if (root_.empty()) {
     policy_.emplace(policy);
   } else {
@@ -106,7 +106,7 @@ absl::Status Container::Setup(unsigned cv_caps, const Policy& policy) {
   if (!started.ok()) return started.status();
   init_ = *std::move(started);
 
-  if (absl::Status status = enforcer_->Confine(cgroup_id_, *policy_); !status.ok()) {
+  if (absl::Status status = enforcer_->Confine(cgroup_id_, *policy_, mode); !status.ok()) {
     return status;
   }
   confined_ = true;

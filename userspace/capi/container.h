@@ -25,9 +25,11 @@ namespace cvlsm::capi {
 class Container {
  public:
   // root_or_id: an existing absolute directory is the root filesystem, anything else the id
-  // of a container on the host's root. cv_caps: CV_CAP_* flags. The policy is copied.
+  // of a container on the host's root. cv_caps: CV_CAP_* flags. The policy is copied. In
+  // audit mode the path rules report and allow (bpf-lsm only); the syscall filter enforces.
   static absl::StatusOr<std::unique_ptr<Container>> Create(absl::string_view root_or_id,
-                                                           unsigned cv_caps, const Policy& policy);
+                                                           unsigned cv_caps, const Policy& policy,
+                                                           PolicyMode mode = PolicyMode::kEnforce);
   ~Container();  // Destroy(), logging what failed
 
   const std::string& id() const { return id_; }
@@ -49,7 +51,7 @@ class Container {
 
  private:
   Container() = default;
-  absl::Status Setup(unsigned cv_caps, const Policy& policy);
+  absl::Status Setup(unsigned cv_caps, const Policy& policy, PolicyMode mode);
   // Where a path the container names is on the host (below its root filesystem).
   std::string HostPath(const std::string& path) const;
 

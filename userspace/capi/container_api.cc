@@ -46,6 +46,10 @@ void containerv_options_set_policy(struct containerv_options* options,
   options->policy = policy ? policy->policy : nullptr;
 }
 
+void cvlsm_options_set_audit(struct containerv_options* options, int audit) {
+  if (options) options->mode = audit ? cvlsm::PolicyMode::kAudit : cvlsm::PolicyMode::kEnforce;
+}
+
 int containerv_create(const char* rootFs, struct containerv_options* options,
                       struct containerv_container** containerOut) {
   if (!rootFs || !containerOut) return FailErrno(EINVAL, "NULL argument");
@@ -55,7 +59,8 @@ int containerv_create(const char* rootFs, struct containerv_options* options,
     std::shared_ptr<cvlsm::Policy> policy = options ? options->policy : nullptr;
     if (!policy)
       policy = std::make_shared<cvlsm::Policy>(cvlsm::Policy::Preset(cvlsm::PolicyType::kMinimal));
-    auto created = cvlsm::capi::Container::Create(rootFs, caps, *policy);
+    auto created = cvlsm::capi::Container::Create(
+        rootFs, caps, *policy, options ? options->mode : cvlsm::PolicyMode::kEnforce);
     if (!created.ok()) return Fail(created.status());
     auto handle = std::make_unique<containerv_container>();
     handle->container = *std::move(created);

@@ -26,9 +26,10 @@ absl::StatusOr<std::shared_ptr<SharedEnforcer>> SharedEnforcer::Get() {
   return shared;
 }
 
-absl::Status SharedEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
+absl::Status SharedEnforcer::Confine(uint64_t cgroup_id, const Policy& policy, PolicyMode mode) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return enforcer_->Confine(cgroup_id, policy);
+  return mode == PolicyMode::kAudit ? enforcer_->ConfineAudited(cgroup_id, policy)
+                                    : enforcer_->Confine(cgroup_id, policy);
 }
 
 absl::Status SharedEnforcer::Release(uint64_t cgroup_id) {

@@ -20,7 +20,8 @@ class SharedEnforcer {
   static absl::StatusOr<std::shared_ptr<SharedEnforcer>> Get();
 
   Tier tier() const { return enforcer_->tier(); }
-  absl::Status Confine(uint64_t cgroup_id, const Policy& policy);
+  // `mode` kAudit: PathEnforcer::ConfineAudited (bpf-lsm only).
+  absl::Status Confine(uint64_t cgroup_id, const Policy& policy, PolicyMode mode);
   absl::Status Release(uint64_t cgroup_id);
   absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes);
   absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path);
