@@ -26,6 +26,13 @@ if ! "$(dirname "$0")/pinned_state_test.sh" "$build"; then
   echo "=== FAILED: tests/vm/guest/pinned_state_test.sh"
   failed=1
 fi
+# Statistics, events, audit mode and learning, through the CLI (bpf-lsm; elsewhere each
+# command refuses with its reason).
+echo "=== tests/vm/guest/observe_test.sh"
+if ! "$(dirname "$0")/observe_test.sh" "$build"; then
+  echo "=== FAILED: tests/vm/guest/observe_test.sh"
+  failed=1
+fi
 # The containerv usage example: a Build policy, make run inside a container.
 echo "=== examples/container-policy-example"
 workspace=/var/tmp/cvlsm-example-$$

@@ -1,0 +1,189 @@
+#!/bin/sh
+# Seeing what a policy does, end to end through the CLI (issue: statistics, audit events,
+# audit-only mode, learning a policy). Runs as root in the guest (or on the host case) from
+# run-guest-suite.sh:
+#   observe_test.sh BUILD_DIR
+# On the bpf-lsm tier: counts and events of a denial seen from inside the cgroup (and the
+# allowed control), seccomp refusals counted, audit mode allowing and reporting (fixed
+# refusals still refused), a denial storm rate-limited, `run --audit`, and `learn` on a
+# coreutils pipeline and a small C project, whose learned policies then run them in enforce
+# mode while the base preset alone does not. On other tiers: each command refuses with the
+# reason and leaves nothing behind. Prints gtest-style summary lines for run-case.sh.
+set -u
+build=${1:?usage: observe_test.sh BUILD_DIR}
+cvlsm=$build/userspace/cv-lsm
+probe=$build/tests/access_probe
+tier=${CVLSM_EXPECT_TIER:-bpf-lsm}
+work=/var/tmp/cvlsm-observe-$$
+cg_root=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+cg=$cg_root/cvlsm-observe-$$
+passed=0 failed=0
+
+check() {  # check NAME COMMAND...: the command must succeed
+  name=$1
+  shift
+  if "$@" >"$work/out" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "[  FAILED  ] Observe.$name"
+    sed 's/^/    /' "$work/out"
+  fi
+}
+fails() { ! "$@"; }
+confined() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$@"; }
+reads() { confined cat "$1" >/dev/null 2>&1; }
+refused() {  # the confined cat saw EACCES
+  out=$(confined cat "$1" 2>&1 >/dev/null)
+  case "$out" in *"Permission denied"*) return 0 ;; *) echo "$1: $out"; return 1 ;; esac
+}
+run_saving() { "$@" >"$work/last" 2>&1 || { cat "$work/last"; return 1; }; }
+output_has() { grep -q -- "$1" "$work/last" || { cat "$work/last"; return 1; }; }
+# json_number FILE KEY: the first number after "KEY": in FILE (pretty or compact JSON).
+json_number() { tr -d '\n ' <"$1" | grep -o "\"$2\":[0-9]*" | head -n1 | cut -d: -f2; }
+positive() { [ "${1:-0}" -gt 0 ] 2>/dev/null || { echo "not positive: '${1:-}'"; return 1; }; }
+no_stray_cgroups() {
+  left=$(find "$cg_root/cv-lsm" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
+  [ -z "$left" ] || { echo "left behind: $left"; return 1; }
+}
+
+mkdir -p "$work/data" && echo allowed >"$work/data/allowed" && echo secret >"$work/denied"
+cat >"$work/policy.json" <<EOF
+{"cv-lsm-policy": 1, "name": "observed", "base": "minimal",
+ "paths": [{"path": "$work/data", "allow": "r"}]}
+EOF
+mkdir "$cg"
+cleanup() {
+  for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  sleep 0.2
+  rmdir "$cg" 2>/dev/null
+  "$cvlsm" unload --force >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$tier" != bpf-lsm ]; then
+  check StatsNeedsLoadedPrograms fails run_saving "$cvlsm" stats
+  check StatsSaysLoadFirst output_has "cv-lsm load"
+  check RunAuditRefused fails run_saving "$cvlsm" run --audit -- true
+  check RunAuditSaysWhy output_has "audit mode needs the bpf-lsm tier"
+  check LearnRefused fails run_saving "$cvlsm" learn -o "$work/learned.json" -- true
+  check LearnSaysWhy output_has "bpf-lsm"
+  check LearnWritesNothing test ! -e "$work/learned.json"
+  check NothingLeftBehind no_stray_cgroups
+  echo "[==========] observe: tier $tier"
+  [ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
+  exit $((failed > 0))
+fi
+
+"$cvlsm" unload --force >/dev/null 2>&1
+check Load "$cvlsm" load
+"$cvlsm" events >/dev/null 2>&1  # drain what earlier suites left in the ring buffer
+
+# --- statistics and events of an enforced policy
+check Apply "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy.json"
+check AllowedRead reads "$work/data/allowed"
+check DeniedRead refused "$work/denied"
+check StatsJson run_saving "$cvlsm" stats --cgroup "$cg" --json
+cp "$work/last" "$work/stats.json"
+check StatsSaysEnforce output_has '"mode": "enforce"'
+check StatsCountsAllowed positive "$(json_number "$work/stats.json" allowed)"
+check StatsCountsDenied positive "$(json_number "$work/stats.json" denied)"
+check StatsTopDeniedNamesPath output_has "\"operation\": \"open $work/denied (r--)\""
+check StatsHuman run_saving "$cvlsm" stats --cgroup "$cg"
+check StatsHumanHasHookRow output_has "file_open"
+check StatsHumanSaysSyscallsCounted output_has "syscall denials: counted"
+check EventsJson run_saving "$cvlsm" events --json --cgroup "$cg"
+check EventHasPath output_has "\"path\":\"$work/denied\""
+check EventHasVerdict output_has '"verdict":"denied"'
+check EventHasProcess output_has '"comm":"cat"'
+check EventHasMode output_has '"requested":"r--"'
+check EventsAreConsumed sh -c "[ -z \"\$('$cvlsm' events --cgroup '$cg')\" ]"
+
+# A denial storm: the workload is not stalled, events beyond the rate are dropped and counted.
+# (The shell opens the file itself: no fork per attempt, a storm even under emulation.)
+confined sh -c 'i=0; while [ $i -lt 3000 ]; do { true; } 2>/dev/null <"$0"; i=$((i+1)); done' \
+  "$work/denied"
+"$cvlsm" stats --cgroup "$cg" --json >"$work/storm.json" 2>&1
+check StormEventsDropped positive "$(json_number "$work/storm.json" events_dropped)"
+check StormDeniedCounted sh -c "[ $(json_number "$work/storm.json" denied) -ge 3000 ]"
+"$cvlsm" events >/dev/null 2>&1
+
+# --- audit mode: nothing denied, everything reported; fixed refusals stay
+check ApplyAudit run_saving "$cvlsm" apply --audit --cgroup "$cg" --policy-file "$work/policy.json"
+check ApplyAuditSaysSo output_has "audit mode"
+check AuditAllowsDenied reads "$work/denied"
+check AuditStillAllowsAllowed reads "$work/data/allowed"
+check AuditKeepsFixedRefusal fails confined sh -c "echo \$\$ > '$cg_root/cgroup.procs'"
+check AuditStats run_saving "$cvlsm" stats --cgroup "$cg" --json
+check AuditStatsSaysAudit output_has '"mode": "audit"'
+check AuditEvents run_saving "$cvlsm" events --json --cgroup "$cg"
+check AuditEventVerdict output_has "\"verdict\":\"audit\".*\"path\":\"$work/denied\""
+check AuditEventFixed output_has '"fixed":true'
+check Detach "$cvlsm" detach --cgroup "$cg"
+
+# --- cv-lsm run: the seccomp filter's refusals are counted and reported
+check RunSocketRefused fails "$cvlsm" run --policy minimal --allow "$(dirname "$probe"):rx" \
+  -- "$probe" socket
+check SyscallEvent run_saving "$cvlsm" events --json
+check SyscallEventNamesSocket output_has '"hook":"syscall".*"syscall":"socket"'
+check RunAudit run_saving "$cvlsm" run --audit --policy minimal \
+  --allow "$(dirname "$probe"):rx" -- sh -c "cat '$work/denied' && '$probe' socket"
+check RunAuditRanEverything output_has "secret"
+check RunAuditSocketAllowed output_has "socket: allowed"
+check RunAuditReportsPath output_has "open $work/denied (r--)"
+check RunAuditReportsSyscall output_has "syscall socket"
+check RunLeavesNoCgroup no_stray_cgroups
+
+# --- learn: a coreutils pipeline
+pipeline="ls -l '$work/data' | sort | wc -l >'$work/pipeline.out' && cat '$work/denied' | tr a-z A-Z >>'$work/pipeline.out'"
+check UnderMinimalPipelineFails fails "$cvlsm" run --policy minimal -- sh -c "$pipeline"
+check LearnPipeline run_saving "$cvlsm" learn --base minimal -o "$work/pipeline.json" \
+  -- sh -c "$pipeline"
+check LearnedPipelineHasComment grep -q '"comment"' "$work/pipeline.json"
+check LearnedPipelineValidates "$cvlsm" policy validate "$work/pipeline.json"
+rm -f "$work/pipeline.out"
+check LearnedPipelineRunsEnforced "$cvlsm" run --policy-file "$work/pipeline.json" \
+  -- sh -c "$pipeline"
+check LearnedPipelineOutput grep -q SECRET "$work/pipeline.out"
+check LearnedPipelineStillDenies fails "$cvlsm" run --policy-file "$work/pipeline.json" \
+  -- cat /etc/shadow
+
+# --- learn: building a small C project with make
+proj=$work/proj
+mkdir -p "$proj/src"
+for n in 1 2 3 4 5; do
+  printf '#include "common.h"\nint part%s(void) { return %s + COMMON; }\n' $n $n >"$proj/src/part$n.c"
+done
+printf '#define COMMON 1\nint part1(void); int part2(void); int part3(void); int part4(void); int part5(void);\n' \
+  >"$proj/src/common.h"
+printf '#include <stdio.h>\n#include "common.h"\nint main(void) { printf("%%d\\n", part1() + part2() + part3() + part4() + part5()); return 0; }\n' \
+  >"$proj/src/main.c"
+cat >"$proj/Makefile" <<'EOF'
+OBJS = src/main.o src/part1.o src/part2.o src/part3.o src/part4.o src/part5.o
+app: $(OBJS)
+	$(CC) -o $@ $(OBJS)
+src/%.o: src/%.c src/common.h
+	$(CC) -O2 -c -o $@ $<
+clean:
+	rm -f app $(OBJS)
+EOF
+build_cmd="make -C '$proj' -j2 && '$proj/app'"
+check UnderBuildPresetMakeFails fails "$cvlsm" run --policy build -- sh -c "$build_cmd"
+make -C "$proj" clean >/dev/null
+check LearnBuild run_saving "$cvlsm" learn --base build -o "$work/build.json" -- sh -c "$build_cmd"
+make -C "$proj" clean >/dev/null
+check LearnedBuildRunsEnforced run_saving "$cvlsm" run --policy-file "$work/build.json" \
+  -- sh -c "$build_cmd"
+check LearnedBuildOutput output_has "^20$"
+check LearnedBuildStillDenies fails "$cvlsm" run --policy-file "$work/build.json" \
+  -- cat "$work/denied"
+check LearnRejectsUnknownBase fails run_saving "$cvlsm" learn --base nonesuch -o "$work/x.json" -- true
+check LearnUnknownBaseNamed output_has "nonesuch"
+check LearnLeavesNoCgroup no_stray_cgroups
+
+check UnloadForce "$cvlsm" unload --force
+
+echo "[==========] observe: tier $tier"
+[ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
+exit $((failed > 0))
