@@ -28,8 +28,7 @@ static __always_inline struct pt_regs *current_syscall_regs(void)
 #endif
 }
 
-SEC("fexit/__secure_computing")
-int BPF_PROG(cvlsm_seccomp_exit, const struct seccomp_data *sd, int ret)
+static __always_inline int report_seccomp_refusal(int ret)
 {
 	if (ret != -1)
 		return 0;
@@ -55,6 +54,20 @@ int BPF_PROG(cvlsm_seccomp_exit, const struct seccomp_data *sd, int ret)
 	cvlsm_report(c.cgroup, 0, 0, REPORT_DETAIL(CVLSM_HOOK_SYSCALL, 0, 0, -result, nr));
 	account(&c, CVLSM_HOOK_SYSCALL, (int)result, true);
 	return 0;
+}
+
+/* __secure_computing lost its `sd` parameter in 6.15. One program per parameter list: the
+ * loader keeps the one matching the kernel's BTF. */
+SEC("fexit/__secure_computing")
+int BPF_PROG(cvlsm_seccomp_exit, const struct seccomp_data *sd, int ret)
+{
+	return report_seccomp_refusal(ret);
+}
+
+SEC("fexit/__secure_computing")
+int BPF_PROG(cvlsm_seccomp_exit_no_args, int ret)
+{
+	return report_seccomp_refusal(ret);
 }
 
 #endif /* CVLSM_SYSCALL_DENIALS_BPF_H */

@@ -61,14 +61,19 @@ bool HasEnumValue(const struct btf* vmlinux, const char* enum_name, const char* 
   return false;
 }
 
-// The number of parameters of an LSM hook in the running kernel (from its BTF), or -1 when
-// the kernel has no such hook.
-int HookParameters(const struct btf* vmlinux, const char* hook) {
-  int id = btf__find_by_name_kind(vmlinux, absl::StrCat("bpf_lsm_", hook).c_str(), BTF_KIND_FUNC);
+// The number of parameters of a kernel function (from the kernel's BTF), or -1 when the
+// kernel has no such function.
+int FunctionParameters(const struct btf* vmlinux, const std::string& function) {
+  int id = btf__find_by_name_kind(vmlinux, function.c_str(), BTF_KIND_FUNC);
   if (id < 0) return -1;
   const struct btf_type* func = btf__type_by_id(vmlinux, id);
   const struct btf_type* proto = func ? btf__type_by_id(vmlinux, func->type) : nullptr;
   return proto ? btf_vlen(proto) : -1;
+}
+
+// The number of parameters of an LSM hook in the running kernel, or -1 when it has none.
+int HookParameters(const struct btf* vmlinux, const char* hook) {
+  return FunctionParameters(vmlinux, absl::StrCat("bpf_lsm_", hook));
 }
 
 // Hooks whose parameter lists differ between the kernels cv-lsm supports have one program
@@ -90,7 +95,9 @@ absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support) {
   bpf_program__set_autoload(skel->progs.cvlsm_bpf_kernel_arg, bpf_params == 4);
   bpf_program__set_autoload(skel->progs.cvlsm_file_truncate, support.file_truncate);
   bpf_program__set_autoload(skel->progs.cvlsm_path_chown, support.struct_params);
-  bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit, support.seccomp_exit);
+  bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit, support.seccomp_exit_params == 1);
+  bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit_no_args,
+                            support.seccomp_exit_params == 0);
   for (const std::string& omitted : support.Omitted()) LogDebug("bpf-lsm", omitted);
   return absl::OkStatus();
 }
@@ -122,8 +129,8 @@ absl::StatusOr<KernelHookSupport> ReadKernelHookSupport() {
 #else
       KernelVersion() >= 6000;
 #endif
-  support.seccomp_exit =
-      traces_functions && btf__find_by_name_kind(vmlinux, "__secure_computing", BTF_KIND_FUNC) >= 0;
+  support.seccomp_exit_params =
+      traces_functions ? FunctionParameters(vmlinux, "__secure_computing") : -1;
   btf__free(vmlinux);
   support.struct_params = KernelVersion() >= 6001;
   return support;
@@ -137,10 +144,11 @@ std::vector<std::string> KernelHookSupport::Omitted() const {
         "programs to hooks that pass structs by value; the syscall filter and the missing "
         "capability CAP_CHOWN still stand): use kernel 6.1 or newer");
   }
-  if (!seccomp_exit) {
+  if (!counts_seccomp_refusals()) {
     omitted.push_back(
         "the syscall filter's refusals are enforced but not counted or reported (the kernel "
-        "cannot trace __secure_computing: arm64 needs 6.0)");
+        "cannot trace __secure_computing, or its parameters are new to cv-lsm; arm64 traces "
+        "functions from 6.0)");
   }
   return omitted;
 }
@@ -239,7 +247,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
       skeleton->links_.emplace_back(raw->skeleton->progs[i].name, bpf_link__fd(link));
     }
   }
-  skeleton->counts_syscall_denials_ = support.seccomp_exit;
+  skeleton->counts_syscall_denials_ = support.counts_seccomp_refusals();
   if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
   return skeleton;
 }
@@ -285,7 +293,9 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
   }
   if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
   skeleton->counts_syscall_denials_ =
-      ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit").c_str(), F_OK) == 0;
+      ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit").c_str(), F_OK) == 0 ||
+      ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit_no_args").c_str(),
+               F_OK) == 0;
 
   struct bpf_map_info info {};
   __u32 length = sizeof(info);

@@ -90,9 +90,12 @@ struct KernelHookSupport {
   bool file_truncate = false;   // 6.2+; before, O_TRUNC and ftruncate reach path_truncate
   bool struct_params = false;   // 6.1+ attaches to hooks passing structs by value (chown)
   bool bpf_loop = false;        // 5.17+: the walk loads much faster (cvlsm_bpf, not _bounded)
-  // fexit on __secure_computing (x86_64; arm64 traces functions from 6.0): seccomp's
-  // refusals are counted and reported.
-  bool seccomp_exit = false;
+  // Parameters of __secure_computing where it can be traced (x86_64; arm64 from 6.0): 1
+  // (`sd`), 0 from 6.15; -1 when not. seccomp's refusals are counted and reported where 0/1.
+  int seccomp_exit_params = -1;
+  bool counts_seccomp_refusals() const {
+    return seccomp_exit_params == 0 || seccomp_exit_params == 1;
+  }
   // What cannot be enforced here as a result, one clause each (empty: everything).
   std::vector<std::string> Omitted() const;
 };

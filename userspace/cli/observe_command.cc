@@ -47,7 +47,7 @@ absl::StatusOr<std::optional<uint64_t>> ChosenCgroup(const ObserveOptions& optio
 std::string SyscallCounting(const BpfLsmEnforcer& enforcer) {
   return enforcer.skeleton().counts_syscall_denials()
              ? "counted (the seccomp filter's refusals, traced at __secure_computing)"
-             : "NOT counted (this kernel cannot trace __secure_computing; arm64 needs 6.0)";
+             : "NOT counted, only enforced (cv-lsm status, probe bpf_lsm_hooks, says why)";
 }
 
 nlohmann::ordered_json DenialJson(const Denial& denial) {
