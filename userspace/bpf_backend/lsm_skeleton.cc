@@ -337,9 +337,22 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
   RouteLibbpfLogging();
   absl::StatusOr<KernelHookSupport> support = ReadKernelHookSupport();
   if (!support.ok()) return support.status();
-  if (support->bpf_loop) return LoadVariant<cvlsm_bpf>(*support);
-  LogDebug("bpf-lsm", "no bpf_loop() in this kernel: the bounded-walk programs (slower to load)");
-  return LoadVariant<cvlsm_bpf_bounded>(*support);
+  auto load = [](const KernelHookSupport& hooks) {
+    return hooks.bpf_loop ? LoadVariant<cvlsm_bpf>(hooks) : LoadVariant<cvlsm_bpf_bounded>(hooks);
+  };
+  if (!support->bpf_loop) {
+    LogDebug("bpf-lsm", "no bpf_loop() in this kernel: the bounded-walk programs (slower to load)");
+  }
+  absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton = load(*support);
+  // Counting seccomp's refusals traces a kernel function, not an LSM hook: a kernel that
+  // changed it must not cost the enforcement. Without it, stats say they are not counted.
+  if (!skeleton.ok() && support->counts_seccomp_refusals()) {
+    LogWarning("bpf-lsm", absl::StrCat("loading without the seccomp-refusal counter (",
+                                       skeleton.status().message(), ")"));
+    support->seccomp_exit_params = -1;
+    skeleton = load(*support);
+  }
+  return skeleton;
 }
 
 LsmSkeleton::~LsmSkeleton() {
