@@ -17,28 +17,8 @@ tier=${CVLSM_EXPECT_TIER:-bpf-lsm}
 work=/var/tmp/cvlsm-observe-$$
 cg_root=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 cg=$cg_root/cvlsm-observe-$$
-passed=0 failed=0
-
-check() {  # check NAME COMMAND...: the command must succeed
-  name=$1
-  shift
-  if "$@" >"$work/out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "[  FAILED  ] Observe.$name"
-    sed 's/^/    /' "$work/out"
-  fi
-}
-fails() { ! "$@"; }
-confined() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$@"; }
-reads() { confined cat "$1" >/dev/null 2>&1; }
-refused() {  # the confined cat saw EACCES
-  out=$(confined cat "$1" 2>&1 >/dev/null)
-  case "$out" in *"Permission denied"*) return 0 ;; *) echo "$1: $out"; return 1 ;; esac
-}
-run_saving() { "$@" >"$work/last" 2>&1 || { cat "$work/last"; return 1; }; }
-output_has() { grep -q -- "$1" "$work/last" || { cat "$work/last"; return 1; }; }
+suite=Observe
+. "$(dirname "$0")/check_lib.sh"
 # json_number FILE KEY: the first number after "KEY": in FILE (pretty or compact JSON).
 json_number() { tr -d '\n ' <"$1" | grep -o "\"$2\":[0-9]*" | head -n1 | cut -d: -f2; }
 positive() { [ "${1:-0}" -gt 0 ] 2>/dev/null || { echo "not positive: '${1:-}'"; return 1; }; }
@@ -71,9 +51,7 @@ if [ "$tier" != bpf-lsm ]; then
   check LearnSaysWhy output_has "bpf-lsm"
   check LearnWritesNothing test ! -e "$work/learned.json"
   check NothingLeftBehind no_stray_cgroups
-  echo "[==========] observe: tier $tier"
-  [ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
-  exit $((failed > 0))
+  summary "observe: tier $tier"
 fi
 
 "$cvlsm" unload --force >/dev/null 2>&1
@@ -184,6 +162,4 @@ check LearnLeavesNoCgroup no_stray_cgroups
 
 check UnloadForce "$cvlsm" unload --force
 
-echo "[==========] observe: tier $tier"
-[ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
-exit $((failed > 0))
+summary "observe: tier $tier"

@@ -14,33 +14,12 @@ tier=${CVLSM_EXPECT_TIER:-bpf-lsm}
 work=/var/tmp/cvlsm-pinned-$$
 cg_root=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 cg=$cg_root/cvlsm-pinned-$$
-passed=0 failed=0
-
-check() {  # check NAME COMMAND...: the command must succeed
-  name=$1
-  shift
-  if "$@" >"$work/out" 2>&1; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "[  FAILED  ] PinnedState.$name"
-    sed 's/^/    /' "$work/out"
-  fi
-}
-fails() { ! "$@"; }
-# confined CMD...: runs CMD in the test cgroup (moves a shell there first).
-confined() { sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$@"; }
-reads() { confined cat "$1" >/dev/null 2>&1; }
-refused() {  # the confined cat saw EACCES
-  out=$(confined cat "$1" 2>&1 >/dev/null)
-  case "$out" in *"Permission denied"*) return 0 ;; *) echo "$1: $out"; return 1 ;; esac
-}
+suite=PinnedState
+. "$(dirname "$0")/check_lib.sh"
 no_state_left() {
   [ ! -e /sys/fs/bpf/cv-lsm ] || { ls -la /sys/fs/bpf/cv-lsm; return 1; }
   ! pgrep -f 'cv-lsm keeper' >/dev/null || { pgrep -af 'cv-lsm keeper'; return 1; }
 }
-output_has() { grep -q "$1" "$work/last"; }
-run_saving() { "$@" >"$work/last" 2>&1 || { cat "$work/last"; return 1; }; }
 
 mkdir -p "$work/data" && echo allowed >"$work/data/allowed" && echo secret >"$work/denied"
 cat >"$work/policy-a.json" <<EOF
@@ -67,9 +46,7 @@ if [ "$tier" != bpf-lsm ]; then
   check LoadLeavesNothing no_state_left
   check ApplyNeedsLoad fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
   check ApplySaysLoadFirst output_has "cv-lsm load"
-  echo "[==========] pinned state: tier $tier"
-  [ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
-  exit $((failed > 0))
+  summary "pinned state: tier $tier"
 fi
 
 "$cvlsm" unload --force >/dev/null 2>&1
@@ -172,6 +149,4 @@ check UnloadForce "$cvlsm" unload --force
 check UnloadLeavesNothing no_state_left
 check UnconfinedAfterUnload reads "$work/denied"
 
-echo "[==========] pinned state: tier $tier"
-[ "$failed" -eq 0 ] && echo "[  PASSED  ] $passed tests." || echo "[  FAILED  ] $failed tests."
-exit $((failed > 0))
+summary "pinned state: tier $tier"
