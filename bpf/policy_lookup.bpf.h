@@ -43,34 +43,33 @@ struct confinement {
 	__u64 cgroup;
 };
 
-/* Fills `c` when the current task is confined: not while its cgroup waits for an exec. */
-static __always_inline bool current_confinement(struct confinement *c)
+/* Fills `c` when the current task is confined. A cgroup whose policy waits for its first
+ * exec is not confined yet, except `at_exec`: that exec puts the policy in force and is
+ * checked by it (racing execs all delete the same entry and store the same zero). */
+static __always_inline bool current_confinement_of(struct confinement *c, bool at_exec)
 {
 	c->cgroup = 0;
 	c->policy = task_policy((struct task_struct *)bpf_get_current_task(), &c->cgroup);
 	if (!c->policy)
 		return false;
 	if (c->policy->wait_for_exec) {
-		if (bpf_map_lookup_elem(&cvlsm_exec_waits, &c->cgroup))
+		if (at_exec)
+			bpf_map_delete_elem(&cvlsm_exec_waits, &c->cgroup);
+		else if (bpf_map_lookup_elem(&cvlsm_exec_waits, &c->cgroup))
 			return false;
 		c->policy->wait_for_exec = 0; /* a hint a manager's rewrite copied: the wait is over */
 	}
 	return true;
 }
 
-/* For exec: the first exec in a waiting cgroup puts its policy in force, and is checked by
- * it. Racing execs all delete the same entry and store the same zero. */
+static __always_inline bool current_confinement(struct confinement *c)
+{
+	return current_confinement_of(c, false);
+}
+
 static __always_inline bool current_confinement_at_exec(struct confinement *c)
 {
-	c->cgroup = 0;
-	c->policy = task_policy((struct task_struct *)bpf_get_current_task(), &c->cgroup);
-	if (!c->policy)
-		return false;
-	if (c->policy->wait_for_exec) {
-		bpf_map_delete_elem(&cvlsm_exec_waits, &c->cgroup);
-		c->policy->wait_for_exec = 0;
-	}
-	return true;
+	return current_confinement_of(c, true);
 }
 
 #endif /* CVLSM_POLICY_LOOKUP_BPF_H */

@@ -19,10 +19,7 @@
 namespace cvlsm::cli {
 namespace {
 
-int Fail(const absl::Status& status) {
-  Log(LogLevel::kError, "learn", status.message());
-  return ExitCodeFor(status);
-}
+int Fail(const absl::Status& status) { return FailWorkload("learn", status); }
 
 // What the records say the policy must grant. Refusals no policy lifts, and renames that
 // would widen a file's modes (EXDEV: tools copy instead), are not the policy's to learn.

@@ -15,12 +15,7 @@ namespace cvlsm::cli {
 namespace {
 
 constexpr int kExitFailed = 1;
-
-int Fail(absl::string_view command, const absl::Status& status) {
-  std::fprintf(stderr, "cv-lsm %s: %s\n", std::string(command).c_str(),
-               std::string(status.message()).c_str());
-  return kExitFailed;
-}
+constexpr auto Fail = FailCommand;
 
 int Load() {
   absl::StatusOr<LoadResult> loaded = LoadMachineState("/proc/self/exe");
@@ -115,6 +110,12 @@ int List(bool json) {
 }
 
 }  // namespace
+
+int FailCommand(absl::string_view command, const absl::Status& status) {
+  std::fprintf(stderr, "cv-lsm %s: %s\n", std::string(command).c_str(),
+               std::string(status.message()).c_str());
+  return kExitFailed;
+}
 
 int MachineCommand(const MachineOptions& options) {
   using Action = MachineOptions::Action;

@@ -18,13 +18,7 @@
 namespace cvlsm::cli {
 namespace {
 
-constexpr int kExitFailed = 1;
-
-int Fail(absl::string_view command, const absl::Status& status) {
-  std::fprintf(stderr, "cv-lsm %s: %s\n", std::string(command).c_str(),
-               std::string(status.message()).c_str());
-  return kExitFailed;
-}
+constexpr auto Fail = FailCommand;
 
 absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Pinned() {
   absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = AttachMachineState();

@@ -63,7 +63,8 @@ absl::Status AnnounceTier(const WorkloadRequest& request, const EnforcerChoice& 
 
 }  // namespace
 
-int ExitCodeFor(const absl::Status& status) {
+int FailWorkload(absl::string_view who, const absl::Status& status) {
+  Log(LogLevel::kError, who, status.message());
   return status.code() == absl::StatusCode::kNotFound &&
                  absl::StartsWith(status.message(), "command not found")
              ? kExitNotFound

@@ -32,8 +32,9 @@ struct WorkloadResult {
   uint64_t records_dropped = 0;  // denials the programs' table had no room for
 };
 
-// Errors say which step failed (exit code: ExitCodeFor).
+// Errors say which step failed (exit code: FailWorkload).
 absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request);
-int ExitCodeFor(const absl::Status& status);
+// Logs the error as `who`'s and returns the exit code: 127 for a command not found, else 125.
+int FailWorkload(absl::string_view who, const absl::Status& status);
 
 }  // namespace cvlsm::cli
