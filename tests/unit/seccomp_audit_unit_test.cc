@@ -19,6 +19,7 @@
 #include "seccomp/bpf_evaluator.h"
 #include "seccomp/syscall_audit.h"
 #include "seccomp/syscall_filter.h"
+#include "support/seccomp_eval.h"
 
 namespace cvlsm {
 namespace {
@@ -28,25 +29,6 @@ constexpr uint32_t kNotify = SECCOMP_RET_USER_NOTIF;
 constexpr uint32_t kEperm = SECCOMP_RET_ERRNO | EPERM;
 constexpr uint32_t kEnosys = SECCOMP_RET_ERRNO | ENOSYS;
 constexpr uint32_t kKill = SECCOMP_RET_KILL_PROCESS;
-constexpr uint32_t kInterpreterError = 0xdeadbeef;
-
-seccomp_data Call(int nr, uint64_t arg0 = 0, uint64_t arg1 = 0) {
-  seccomp_data data{};
-  data.nr = nr;
-#if defined(__x86_64__)
-  data.arch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-  data.arch = AUDIT_ARCH_AARCH64;
-#endif
-  data.args[0] = arg0;
-  data.args[1] = arg1;
-  return data;
-}
-
-uint32_t Verdict(const SyscallFilter& filter, const seccomp_data& data) {
-  const SeccompEvaluation result = EvaluateSeccompProgram(filter.program().instructions(), data);
-  return result.valid ? result.action : kInterpreterError;
-}
 
 SyscallFilter BuildOrDie(const Policy& policy, SyscallFilterOptions options = {}) {
   absl::StatusOr<SyscallFilter> filter = SyscallFilter::Build(policy, options);
@@ -65,10 +47,10 @@ TEST(SeccompAuditFilterTest, NotifiesWhatThePolicyLacksAndAllowsTheRest) {
   const SyscallFilter filter = Audit(minimal);
   EXPECT_TRUE(filter.audit());
   for (int nr : {SYS_socket, SYS_execve, SYS_clone, SYS_wait4, 1000, -1}) {
-    EXPECT_EQ(Verdict(filter, Call(nr)), kNotify) << nr;
+    EXPECT_EQ(FilterVerdict(filter, SeccompCall(nr)), kNotify) << nr;
   }
   for (int nr : {SYS_read, SYS_write, SYS_uname, SYS_exit_group}) {
-    EXPECT_EQ(Verdict(filter, Call(nr)), kAllow) << nr;
+    EXPECT_EQ(FilterVerdict(filter, SeccompCall(nr)), kAllow) << nr;
   }
 }
 
@@ -92,7 +74,7 @@ TEST(SeccompAuditFilterTest, AlwaysBlockedStayRefused) {
     const SyscallFilter filter = Audit(policy);
     for (int nr : {SYS_ptrace, SYS_bpf, SYS_mount, SYS_io_uring_setup, SYS_setns, SYS_keyctl,
                    SYS_perf_event_open, SYS_open_by_handle_at, SYS_init_module}) {
-      EXPECT_EQ(Verdict(filter, Call(nr)), kEperm) << nr;
+      EXPECT_EQ(FilterVerdict(filter, SeccompCall(nr)), kEperm) << nr;
     }
   }
 }
@@ -101,24 +83,25 @@ TEST(SeccompAuditFilterTest, RefusedArgumentsAreNotifiedClone3KeepsEnosys) {
   Policy policy = Policy::Preset(PolicyType::kCustom);
   for (const char* name : {"clone", "unshare", "ioctl"}) ASSERT_TRUE(policy.AddSyscall(name).ok());
   const SyscallFilter filter = Audit(policy);
-  EXPECT_EQ(Verdict(filter, Call(SYS_clone, SIGCHLD)), kAllow);
-  EXPECT_EQ(Verdict(filter, Call(SYS_clone, CLONE_NEWUSER | SIGCHLD)), kNotify);
-  EXPECT_EQ(Verdict(filter, Call(SYS_unshare, CLONE_NEWNS)), kNotify);
-  EXPECT_EQ(Verdict(filter, Call(SYS_unshare, CLONE_FILES)), kAllow);
-  EXPECT_EQ(Verdict(filter, Call(SYS_ioctl, 0, TIOCSTI)), kNotify);
-  EXPECT_EQ(Verdict(filter, Call(SYS_ioctl, 0, FIONREAD)), kAllow);
-  EXPECT_EQ(Verdict(filter, Call(SYS_clone3)), kEnosys);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_clone, SIGCHLD)), kAllow);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_clone, CLONE_NEWUSER | SIGCHLD)), kNotify);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_unshare, CLONE_NEWNS)), kNotify);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_unshare, CLONE_FILES)), kAllow);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_ioctl, 0, TIOCSTI)), kNotify);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_ioctl, 0, FIONREAD)), kAllow);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_clone3)), kEnosys);
   // Without clone, clone3 is one more syscall outside the list.
-  EXPECT_EQ(Verdict(Audit(Policy::Preset(PolicyType::kMinimal)), Call(SYS_clone3)), kNotify);
+  EXPECT_EQ(FilterVerdict(Audit(Policy::Preset(PolicyType::kMinimal)), SeccompCall(SYS_clone3)),
+            kNotify);
 }
 
 #if defined(__x86_64__)
 TEST(SeccompAuditFilterTest, OtherAbisAreStillKilled) {
   const SyscallFilter filter = Audit(Policy::Preset(PolicyType::kMinimal));
-  seccomp_data i386 = Call(20);
+  seccomp_data i386 = SeccompCall(20);
   i386.arch = AUDIT_ARCH_I386;
-  EXPECT_EQ(Verdict(filter, i386), kKill);
-  EXPECT_EQ(Verdict(filter, Call(0x40000000 | SYS_socket)), kKill);
+  EXPECT_EQ(FilterVerdict(filter, i386), kKill);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(0x40000000 | SYS_socket)), kKill);
 }
 #endif
 
@@ -126,17 +109,18 @@ TEST(SeccompAuditFilterTest, ListenerHandoffIsTheOnlyUnreportedSendmsg) {
   const SyscallFilter filter =
       Audit(Policy::Preset(PolicyType::kMinimal),
             {.listener_handoff_socket = 7, .listener_handoff_message = 0x7ffd00001000});
-  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 7, 0x7ffd00001000)), kAllow);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_sendmsg, 7, 0x7ffd00001000)), kAllow);
   // The kernel reads an int fd from the low half of the register.
-  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 0xffffffff00000007, 0x7ffd00001000)), kAllow);
-  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 8, 0x7ffd00001000)), kNotify);
-  EXPECT_EQ(Verdict(filter, Call(SYS_sendmsg, 7, 0x7ffd00001008)), kNotify);
-  EXPECT_EQ(Verdict(filter, Call(SYS_sendto, 7, 0x7ffd00001000)), kNotify);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_sendmsg, 0xffffffff00000007, 0x7ffd00001000)),
+            kAllow);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_sendmsg, 8, 0x7ffd00001000)), kNotify);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_sendmsg, 7, 0x7ffd00001008)), kNotify);
+  EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_sendto, 7, 0x7ffd00001000)), kNotify);
   // A policy that allows sendmsg keeps allowing all of it.
   const SyscallFilter network =
       Audit(Policy::Preset(PolicyType::kNetwork),
             {.listener_handoff_socket = 7, .listener_handoff_message = 0x7ffd00001000});
-  EXPECT_EQ(Verdict(network, Call(SYS_sendmsg, 3, 0x1000)), kAllow);
+  EXPECT_EQ(FilterVerdict(network, SeccompCall(SYS_sendmsg, 3, 0x1000)), kAllow);
 }
 
 // Audit mode answers exactly where enforce mode refuses with the policy's EPERM, and
@@ -145,12 +129,13 @@ TEST(SeccompAuditFilterTest, EnforceModeIsUnchangedAndTheSameShape) {
   for (PolicyType type : {PolicyType::kMinimal, PolicyType::kBuild, PolicyType::kNetwork}) {
     const SyscallFilter enforce = BuildOrDie(Policy::Preset(type));
     const SyscallFilter audit = Audit(Policy::Preset(type));
-    EXPECT_EQ(Verdict(enforce, Call(SYS_socket)), type == PolicyType::kNetwork ? kAllow : kEperm);
-    EXPECT_EQ(Verdict(enforce, Call(SYS_ptrace)), kEperm);
+    EXPECT_EQ(FilterVerdict(enforce, SeccompCall(SYS_socket)),
+              type == PolicyType::kNetwork ? kAllow : kEperm);
+    EXPECT_EQ(FilterVerdict(enforce, SeccompCall(SYS_ptrace)), kEperm);
     for (int nr = -1; nr < 600; ++nr) {
       for (uint64_t arg : {uint64_t{0}, uint64_t{CLONE_NEWUSER}, uint64_t{TIOCSTI}}) {
-        const uint32_t expected = Verdict(enforce, Call(nr, arg, arg));
-        const uint32_t got = Verdict(audit, Call(nr, arg, arg));
+        const uint32_t expected = FilterVerdict(enforce, SeccompCall(nr, arg, arg));
+        const uint32_t got = FilterVerdict(audit, SeccompCall(nr, arg, arg));
         ASSERT_EQ(got == kNotify ? kEperm : got, expected)
             << PolicyTypeName(type) << " nr " << nr << " arg " << arg;
       }

@@ -19,6 +19,7 @@
 #include "policy/policy.h"
 #include "seccomp/bpf_evaluator.h"
 #include "seccomp/syscall_filter.h"
+#include "support/seccomp_eval.h"
 
 namespace cvlsm {
 
@@ -173,22 +174,14 @@ TEST(AlwaysBlockedSyscallsTest, NamesAreKnownToLibseccomp) {
 
 // The program's verdicts are checked in the user-space evaluator, so inputs the host cannot
 // produce (e.g. i386 without IA32 emulation) are covered too.
-constexpr uint32_t kInterpreterError = 0xdeadbeef;
-
 class FilterProgramTest : public ::testing::Test {
  protected:
   static seccomp_data Call(int nr, uint64_t arg0 = 0, uint64_t arg1 = 0,
                            uint32_t arch = AUDIT_ARCH_X86_64) {
-    seccomp_data data{};
-    data.nr = nr;
-    data.arch = arch;
-    data.args[0] = arg0;
-    data.args[1] = arg1;
-    return data;
+    return SeccompCall(nr, arg0, arg1, arch);
   }
   uint32_t Verdict(const SyscallFilter& filter, const seccomp_data& data) {
-    const SeccompEvaluation result = EvaluateSeccompProgram(filter.program().instructions(), data);
-    return result.valid ? result.action : kInterpreterError;
+    return FilterVerdict(filter, data);
   }
 
   static constexpr uint32_t kAllow = SECCOMP_RET_ALLOW;
