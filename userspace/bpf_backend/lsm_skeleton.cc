@@ -344,15 +344,15 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
     LogDebug("bpf-lsm", "no bpf_loop() in this kernel: the bounded-walk programs (slower to load)");
   }
   absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton = load(*support);
+  if (skeleton.ok() || !support->counts_seccomp_refusals()) return skeleton;
   // Counting seccomp's refusals traces a kernel function, not an LSM hook: a kernel that
   // changed it must not cost the enforcement. Without it, stats say they are not counted.
-  if (!skeleton.ok() && support->counts_seccomp_refusals()) {
-    LogWarning("bpf-lsm", absl::StrCat("loading without the seccomp-refusal counter (",
-                                       skeleton.status().message(), ")"));
-    support->seccomp_exit_params = -1;
-    skeleton = load(*support);
-  }
-  return skeleton;
+  support->seccomp_exit_params = -1;
+  absl::StatusOr<std::unique_ptr<LsmSkeleton>> without_counter = load(*support);
+  if (!without_counter.ok()) return skeleton;  // the first error: the one that says why
+  LogWarning("bpf-lsm", absl::StrCat("loaded without the seccomp-refusal counter (",
+                                     skeleton.status().message(), ")"));
+  return without_counter;
 }
 
 LsmSkeleton::~LsmSkeleton() {
