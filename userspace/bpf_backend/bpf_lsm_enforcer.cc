@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -176,7 +177,13 @@ absl::StatusOr<size_t> BpfLsmEnforcer::CollectGarbage(
     ++released;
   }
   std::vector<uint32_t> in_use;
-  for (const CgroupConfinement& confinement : List()) in_use.push_back(confinement.policy_id);
+  std::set<uint64_t> confined;
+  for (const CgroupConfinement& confinement : List()) {
+    in_use.push_back(confinement.policy_id);
+    confined.insert(confinement.cgroup_id);
+  }
+  // Counts and records a killed manager, or a hook racing a release, left behind.
+  ForgetReportsExcept(skeleton_->stats_fd(), skeleton_->denials(), confined);
   std::vector<cvlsm_rule_key> unused;
   for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) {
     if (std::find(in_use.begin(), in_use.end(), key.policy_id) == in_use.end()) {
@@ -349,6 +356,7 @@ absl::Status BpfLsmEnforcer::ConfineLocked(uint64_t cgroup_id, ResolvedPathRules
   }
   if (from_next_exec) {
     if (absl::Status status = skeleton_->exec_waits().Update(cgroup_id, 1); !status.ok()) {
+      ForgetCgroupReports(skeleton_->stats_fd(), skeleton_->denials(), cgroup_id);
       (void)DeleteRules(policy_id, rules);
       DropPins(policy_id);
       return Annotate(status, "make the policy wait for the cgroup's first exec");
@@ -359,6 +367,7 @@ absl::Status BpfLsmEnforcer::ConfineLocked(uint64_t cgroup_id, ResolvedPathRules
       !status.ok()) {
     (void)DeleteRules(policy_id, rules);
     (void)skeleton_->exec_waits().Delete(cgroup_id);
+    ForgetCgroupReports(skeleton_->stats_fd(), skeleton_->denials(), cgroup_id);
     DropPins(policy_id);
     return Annotate(status, "register the cgroup with the LSM programs");
   }

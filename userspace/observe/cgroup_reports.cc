@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 
 #include "common/errors.h"
 
@@ -90,13 +91,36 @@ std::vector<Denial> ReadDenials(const DenialTable& table, std::optional<uint64_t
   return denials;
 }
 
-void ForgetCgroupReports(int stats_fd, const DenialTable& table, uint64_t cgroup) {
-  (void)bpf_map_delete_elem(stats_fd, &cgroup);
-  std::vector<cvlsm_denial_key> keys;
-  for (const cvlsm_denial_key& key : table.Keys()) {
-    if (key.cgroup == cgroup) keys.push_back(key);
+namespace {
+
+// Deletes the stats entries and denial records of the cgroups `forget` says.
+void ForgetReportsOf(int stats_fd, const DenialTable& table,
+                     const std::function<bool(uint64_t cgroup)>& forget) {
+  std::vector<uint64_t> stale_stats;
+  uint64_t key = 0, next = 0;
+  for (int err = bpf_map_get_next_key(stats_fd, nullptr, &next); err == 0;
+       err = bpf_map_get_next_key(stats_fd, &key, &next)) {
+    key = next;
+    if (forget(key)) stale_stats.push_back(key);
   }
-  (void)table.DeleteBatch(keys);
+  for (uint64_t cgroup : stale_stats) (void)bpf_map_delete_elem(stats_fd, &cgroup);
+  std::vector<cvlsm_denial_key> stale_records;
+  for (const cvlsm_denial_key& record : table.Keys()) {
+    if (forget(record.cgroup)) stale_records.push_back(record);
+  }
+  (void)table.DeleteBatch(stale_records);
+}
+
+}  // namespace
+
+void ForgetCgroupReports(int stats_fd, const DenialTable& table, uint64_t cgroup) {
+  ForgetReportsOf(stats_fd, table, [cgroup](uint64_t other) { return other == cgroup; });
+}
+
+void ForgetReportsExcept(int stats_fd, const DenialTable& table,
+                         const std::set<uint64_t>& confined) {
+  ForgetReportsOf(stats_fd, table,
+                  [&confined](uint64_t cgroup) { return !confined.contains(cgroup); });
 }
 
 }  // namespace cvlsm

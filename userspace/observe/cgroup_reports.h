@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -46,5 +47,8 @@ std::vector<Denial> ReadDenials(const DenialTable& table, std::optional<uint64_t
 // Drops a released cgroup's counts and denial records (best effort: nothing else reads
 // them once its entry is gone).
 void ForgetCgroupReports(int stats_fd, const DenialTable& table, uint64_t cgroup);
+// The same for every cgroup not in `confined`.
+void ForgetReportsExcept(int stats_fd, const DenialTable& table,
+                         const std::set<uint64_t>& confined);
 
 }  // namespace cvlsm
