@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <initializer_list>
 #include <memory>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -153,9 +154,10 @@ bool IsAlwaysBlocked(absl::string_view name) {
                      [&](const AlwaysBlocked& entry) { return entry.name == name; });
 }
 
-// In enforce mode the always-blocked syscalls simply get the default EPERM (a rule with the
-// default action would be refused anyway). In audit mode the default only reports, so they
-// need rules of their own to stay refused.
+// In enforce mode the always-blocked syscalls, and the ioctl commands and namespace flags
+// refused by arguments, simply get the default EPERM (a rule with the default action would
+// be refused anyway). In audit mode the default only reports, so they need rules of their
+// own to stay refused: they protect the engine and whoever started it, not the policy.
 absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy,
                            const SyscallFilterOptions& options) {
   for (const AlwaysBlocked& entry : kAlwaysBlocked) {
@@ -163,6 +165,41 @@ absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy,
     const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name.c_str());
     if (nr < 0) continue;  // Not a syscall of this architecture.
     if (absl::Status s = AddRule(ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM)", nr, name, {});
+        !s.ok()) {
+      return s;
+    }
+  }
+  // What the enforce filter refuses by arguments stays refused too: the terminal injection
+  // ioctls (the launcher's own terminal is a root shell's), and new namespaces, one rule per
+  // flag bit ("flags & NS != 0" is not a comparison libseccomp has). Conditional rules sit
+  // beside the policy's own conditional allows.
+  for (uint32_t command : kRefusedIoctls) {
+    if (absl::Status s = AddRule(
+            ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM) (cmd)", SCMP_SYS(ioctl), "ioctl",
+            {scmp_arg_cmp{
+                .arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xffffffff, .datum_b = command}});
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (auto [nr, name, flags] :
+       {std::tuple{SCMP_SYS(clone), "clone", kCloneNamespaceFlags},
+        std::tuple{SCMP_SYS(unshare), "unshare", kUnshareNamespaceFlags}}) {
+    for (uint64_t bit = 1; bit != 0 && bit <= flags; bit <<= 1) {
+      if (!(flags & bit)) continue;
+      if (absl::Status s = AddRule(
+              ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM) (namespace flag)", nr, name,
+              {scmp_arg_cmp{.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = bit, .datum_b = bit}});
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  // clone3's flags are out of the filter's reach: ENOSYS sends glibc to the checked clone
+  // (already so when the policy allows clone).
+  if (!policy.syscalls().contains("clone") && !policy.syscalls().contains("clone3")) {
+    if (absl::Status s =
+            AddRule(ctx, SCMP_ACT_ERRNO(ENOSYS), "errno(ENOSYS)", SCMP_SYS(clone3), "clone3", {});
         !s.ok()) {
       return s;
     }

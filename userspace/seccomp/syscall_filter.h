@@ -45,14 +45,14 @@ class SyscallFilter {
   // Needs no privileges.
   //
   // Audit mode (options.audit) refuses nothing the policy refuses: the default action, which
-  // a syscall outside the allow-list gets, and an allowed one whose arguments the filter
-  // refuses (clone/unshare with namespace flags, ioctl TIOCSTI/TIOCLINUX), becomes
-  // SECCOMP_RET_USER_NOTIF for a listener that reports the call and lets it run. What cv-lsm
-  // refuses whatever the policy says is still refused, because it protects the engine
-  // itself: the AlwaysBlockedSyscalls (EPERM), clone3 when clone is allowed (ENOSYS, so that
-  // glibc falls back to the clone the filter can read), and other ABIs (the process is
-  // killed). The program carries SECCOMP_FILTER_FLAG_NEW_LISTENER; the kernel needs user
-  // notification (Linux >= 5.0), and libseccomp refuses to build the filter without it.
+  // a syscall outside the allow-list gets, becomes SECCOMP_RET_USER_NOTIF for a listener
+  // that reports the call and lets it run. What protects the engine and whoever started it
+  // is still refused: the AlwaysBlockedSyscalls (EPERM), the refused ioctl commands
+  // (TIOCSTI, TIOCLINUX) and namespace flags of clone/unshare (EPERM, whatever the policy
+  // lists), clone3 (ENOSYS, so that glibc falls back to the clone the filter can read), and
+  // other ABIs (the process is killed). The program carries SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  // the kernel needs user notification (Linux >= 5.0), and libseccomp refuses to build the
+  // filter without it.
   static absl::StatusOr<SyscallFilter> Build(const Policy& policy,
                                              const SyscallFilterOptions& options = {});
 
