@@ -51,7 +51,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define PROT_EXEC 0x4ul
 #define VM_EXEC 0x4ul
 #define EPERM 1
-#define E2BIG 7
+#define EEXIST 17
 
 #include "report.bpf.h"
 #include "path_walk.bpf.h"
@@ -77,13 +77,15 @@ static __always_inline bool named(struct dentry *dentry, const char *name, __u32
 
 /*
  * Writes no policy may grant: /proc/<pid>/mem (it rewrites memory, read-only code
- * included, past mprotect), and cgroup.procs/cgroup.threads of cgroup v2 (moving a
- * process out of its confined cgroup).
+ * included, past mprotect), cgroup.procs/cgroup.threads of cgroup v2 (moving a process out
+ * of its confined cgroup), and anything on bpffs (the pinned confinement itself).
  */
 static __always_inline bool forbidden_write(struct dentry *dentry)
 {
 	unsigned long magic = dentry->d_sb->s_magic;
 
+	if (magic == BPF_FS_MAGIC)
+		return true;
 	if (magic == PROC_SUPER_MAGIC)
 		return named(dentry, "mem", 3);
 	if (magic == CGROUP2_SUPER_MAGIC)

@@ -63,13 +63,15 @@
 /* Bytes of an event's path, and how many of its components are named. */
 #define CVLSM_EVENT_PATH_MAX 256
 #define CVLSM_EVENT_PATH_DEPTH 48
-#define CVLSM_MAX_DENIAL_RECORDS 8192
+#define CVLSM_MAX_DENIAL_RECORDS 16384
 #define CVLSM_EVENT_RING_BYTES (256 * 1024)
 
 /* cvlsm_event.flags */
 #define CVLSM_EVENT_AUDIT 0x1u	   /* audit mode: reported, not denied */
 #define CVLSM_EVENT_FIXED 0x2u	   /* a refusal no policy lifts (self-protection): enforced */
 #define CVLSM_EVENT_TRUNCATED 0x4u /* the path lost its leading components */
+#define CVLSM_EVENT_NO_PATH 0x8u   /* no path names the object (memfd, pipe; or no object):
+				    * `path` holds its own name, if any */
 
 /* Per enforced cgroup, per CPU (summed by userspace): what the hooks decided. Created by the
  * manager with the cgroup's entry; the programs only count into it. */
@@ -77,9 +79,10 @@ struct cvlsm_cgroup_stats {
 	__u64 allowed[CVLSM_HOOK_COUNT];
 	__u64 denied[CVLSM_HOOK_COUNT]; /* in audit mode: would-be denials */
 	__u64 events_dropped;		/* over the rate limit, or the ring buffer full */
-	__u64 records_dropped;		/* cvlsm_denials full: a denial not in the table */
-	__u64 window_start;		/* rate limit: start of this CPU's second (ns) */
-	__u64 window_events;		/* events sent in that second */
+	__u64 records_dropped; /* cvlsm_denials full, or this CPU's share for the cgroup used */
+	__u64 records_made;    /* denial records this CPU made for the cgroup */
+	__u64 window_start;    /* rate limit: start of this CPU's second (ns) */
+	__u64 window_events;   /* events sent in that second */
 };
 
 /*
@@ -107,6 +110,7 @@ struct cvlsm_event {
 struct cvlsm_denial_key {
 	__u64 cgroup;
 	__u64 object; /* the object's struct inode address; 0 when not a path access */
+	__u64 ino;    /* and its number: an evicted inode's address is reused by another */
 	__u32 hook;
 	__u32 requested;
 	__s32 detail;
@@ -175,7 +179,9 @@ struct cvlsm_global_state {
 	/* Bumped by each manager when it takes the lock for a change: a manager whose last
 	 * change was not the last one re-reads what it caches of the maps. */
 	__u32 changes;
-	__u32 reserved;
+	/* How many denial records one CPU may make for one cgroup (set at load from the number
+	 * of CPUs): no cgroup fills the table that every cgroup's records share. */
+	__u32 records_per_cpu;
 };
 
 #endif /* CVLSM_ABI_H */

@@ -47,6 +47,8 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
+	/* Entries are made by the manager only: no per-CPU memory for unused slots. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct cvlsm_cgroup_stats);
 } cvlsm_stats SEC(".maps");

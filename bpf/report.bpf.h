@@ -8,9 +8,11 @@
 #ifndef CVLSM_REPORT_BPF_H
 #define CVLSM_REPORT_BPF_H
 
-/* cvlsm_report's packed `detail` (a global function takes at most 5 scalars). */
-#define REPORT_DETAIL(hook, requested, flags, error, detail)                                  \
-	((__u64)(hook) | (__u64)(requested) << 8 | (__u64)(flags) << 16 | (__u64)(error) << 24 | \
+/* cvlsm_report's packed `detail` (a global function takes at most 5 scalars): hook 8 bits,
+ * requested modes 4, flags 4, errno 16 (seccomp's go up to 4095), detail 32. */
+#define REPORT_DETAIL(hook, requested, flags, error, detail)                               \
+	((__u64)((hook) & 0xff) | (__u64)((requested) & 0xf) << 8 |                           \
+	 (__u64)((flags) & 0xf) << 12 | (__u64)((error) & 0xffff) << 16 |                     \
 	 (__u64)(__u32)(detail) << 32)
 
 /* Names the object `dentry` in the mount `vfsmnt` into the event: components leaf first,
@@ -39,9 +41,13 @@ static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __
 			continue;
 		}
 		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
+		/* The root of a filesystem mounted nowhere: a memfd, a pipe. No path names it; its
+		 * own name ("memfd:x") is kept when it is the object itself. */
+		bool unreachable = up == dentry;
 
-		if (up == dentry) {
-			complete = true; /* root of a filesystem mounted nowhere */
+		if (unreachable && length > 0) {
+			event->flags |= CVLSM_EVENT_NO_PATH;
+			complete = true;
 			break;
 		}
 		if (length >= CVLSM_EVENT_PATH_MAX)
@@ -56,6 +62,11 @@ static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __
 		if (length + copied > CVLSM_EVENT_PATH_MAX)
 			break; /* this component did not fit: the path ends at the one before */
 		length += copied;
+		if (unreachable) {
+			event->flags |= CVLSM_EVENT_NO_PATH;
+			complete = true;
+			break;
+		}
 		dentry = up;
 	}
 	event->path_length = length;
@@ -97,18 +108,34 @@ __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 deta
 	event->tid = (__u32)pid_tgid;
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	event->hook = detail & 0xff;
-	event->requested = (detail >> 8) & 0xff;
-	event->flags = (detail >> 16) & 0xff;
-	event->error = (detail >> 24) & 0xff;
+	event->requested = (detail >> 8) & 0xf;
+	event->flags = (detail >> 12) & 0xf;
+	event->error = (detail >> 16) & 0xffff;
 	event->detail = (__s32)(detail >> 32);
 	event->path_length = 0;
-	if (vfsmnt && dentry)
+	struct inode *inode = NULL;
+
+	if (vfsmnt && dentry) {
 		name_object(scratch, vfsmnt, dentry);
+		inode = BPF_CORE_READ((struct dentry *)dentry, d_inode);
+	} else if (event->requested) {
+		event->flags |= CVLSM_EVENT_NO_PATH; /* a path access without an object */
+	}
 
 	struct cvlsm_cgroup_stats *stats = bpf_map_lookup_elem(&cvlsm_stats, &cgroup);
+
+	if (!stats)
+		return 0; /* not (or no longer) confined: the manager makes the entry first */
+	/* The scratch buffer is this CPU's: a task preempted while filling it may find it
+	 * filled by another since. Its report is then dropped rather than mixed. */
+	if (event->tid != (__u32)pid_tgid) {
+		stats->events_dropped++;
+		return 0;
+	}
 	struct cvlsm_denial_key key = {
 	    .cgroup = cgroup,
-	    .object = dentry ? (__u64)BPF_CORE_READ((struct dentry *)dentry, d_inode) : 0,
+	    .object = (__u64)inode,
+	    .ino = inode ? BPF_CORE_READ(inode, i_ino) : 0,
 	    .hook = event->hook,
 	    .requested = event->requested,
 	    .detail = event->detail,
@@ -119,18 +146,19 @@ __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 deta
 	if (record) {
 		__sync_fetch_and_add(&record->count, 1);
 		record->last_ns = event->time_ns;
+	} else if (stats->records_made >= cvlsm_state.records_per_cpu) {
+		stats->records_dropped++; /* this CPU's share of the table for the cgroup is used */
 	} else {
 		scratch->record.count = 1;
 		scratch->record.last_ns = event->time_ns;
+		long err = bpf_map_update_elem(&cvlsm_denials, &key, &scratch->record, BPF_NOEXIST);
+
 		/* EEXIST: another CPU recorded it first, and this one occurrence goes uncounted. */
-		if (bpf_map_update_elem(&cvlsm_denials, &key, &scratch->record, BPF_NOEXIST) ==
-			-E2BIG &&
-		    stats)
+		if (!err)
+			stats->records_made++;
+		else if (err != -EEXIST)
 			stats->records_dropped++;
 	}
-
-	if (!stats)
-		return 0;
 	if (!within_rate(stats, event->time_ns) ||
 	    bpf_ringbuf_output(&cvlsm_events, event, sizeof(*event), 0))
 		stats->events_dropped++;

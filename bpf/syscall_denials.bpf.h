@@ -51,7 +51,11 @@ static __always_inline int report_seccomp_refusal(int ret)
 	/* ENOSYS is the filter's redirect of clone3 to clone, not a refusal. */
 	if (result == -ENOSYS || result >= 0 || result < -4095)
 		return 0;
-	cvlsm_report(c.cgroup, 0, 0, REPORT_DETAIL(CVLSM_HOOK_SYSCALL, 0, 0, -result, nr));
+	/* In audit mode the filter refuses only what protects the engine (the rest is reported
+	 * by the launcher and runs): fixed refusals, not the policy's to learn. */
+	__u32 flags = c.policy->flags & CVLSM_POLICY_AUDIT ? CVLSM_EVENT_FIXED : 0;
+
+	cvlsm_report(c.cgroup, 0, 0, REPORT_DETAIL(CVLSM_HOOK_SYSCALL, 0, flags, -result, nr));
 	account(&c, CVLSM_HOOK_SYSCALL, (int)result, true);
 	return 0;
 }

@@ -11,6 +11,24 @@
 
 #define EXDEV 18
 #define RENAME_EXCHANGE (1u << 1)
+#define BPF_FS_MAGIC 0xcafe4a11
+
+/* bpffs holds the pinned programs, links and maps: the confinement of every cgroup. No
+ * confined process changes it, whatever its policy or mode (audit included). */
+static __always_inline bool on_bpffs(struct dentry *dentry)
+{
+	return BPF_CORE_READ(dentry, d_sb, s_magic) == BPF_FS_MAGIC;
+}
+
+/* The fixed refusal of a change in `dir` when it is on bpffs (reported), else 0. */
+static __always_inline int engine_state_change(const struct confinement *c, __u32 hook,
+					       const struct path *dir)
+{
+	if (!on_bpffs(dir->dentry))
+		return 0;
+	return refuse(c, hook, address_of(dir->mnt), address_of(dir->dentry), CVLSM_MODE_WRITE,
+		      -EACCES, CVLSM_EVENT_FIXED);
+}
 
 /* The first error of two checks. Both always run: with no error they would anyway, and in
  * audit mode each would-be denial is reported, not only the first. */
@@ -29,6 +47,10 @@ static __always_inline int check_write(__u32 hook, const struct path *path, int 
 
 	if (!current_confinement(&c))
 		return 0;
+	int fixed = engine_state_change(&c, hook, path);
+
+	if (fixed)
+		return account(&c, hook, fixed, true);
 	return account(&c, hook, check_path(&c, hook, path, CVLSM_MODE_WRITE), false);
 }
 
@@ -42,6 +64,10 @@ static __always_inline int check_remove(__u32 hook, const struct path *dir, stru
 
 	if (!current_confinement(&c))
 		return 0;
+	int fixed = engine_state_change(&c, hook, dir);
+
+	if (fixed)
+		return account(&c, hook, fixed, true);
 	int err = first_error(check_path(&c, hook, dir, CVLSM_MODE_WRITE),
 			      check_access(&c, hook, dir->mnt, dentry, CVLSM_MODE_WRITE));
 
@@ -106,6 +132,10 @@ int BPF_PROG(cvlsm_path_link, struct dentry *old_dentry, const struct path *new_
 	if (!current_confinement(&c))
 		return 0;
 	__u32 hook = CVLSM_HOOK_PATH_LINK;
+	int fixed = engine_state_change(&c, hook, new_dir);
+
+	if (fixed)
+		return account(&c, hook, fixed, true);
 	/* A hard link stays on its mount (else EXDEV before this hook). */
 	int err = first_error(
 	    check_path(&c, hook, new_dir, CVLSM_MODE_WRITE),
@@ -124,6 +154,11 @@ static __always_inline int check_rename(const struct path *old_dir, struct dentr
 	if (!current_confinement(&c))
 		return 0;
 	__u32 hook = CVLSM_HOOK_PATH_RENAME;
+	/* A rename stays on its mount: one check covers both directories. */
+	int fixed = engine_state_change(&c, hook, old_dir);
+
+	if (fixed)
+		return account(&c, hook, fixed, true);
 	int err = check_path(&c, hook, old_dir, CVLSM_MODE_WRITE);
 
 	err = first_error(err, check_access(&c, hook, old_dir->mnt, old_dentry, CVLSM_MODE_WRITE));

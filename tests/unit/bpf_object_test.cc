@@ -64,6 +64,7 @@ TEST_F(BpfObjectTest, SharedStructsMatchTheAbiHeader) {
                {{"denied", offsetof(cvlsm_cgroup_stats, denied)},
                 {"events_dropped", offsetof(cvlsm_cgroup_stats, events_dropped)},
                 {"records_dropped", offsetof(cvlsm_cgroup_stats, records_dropped)},
+                {"records_made", offsetof(cvlsm_cgroup_stats, records_made)},
                 {"window_events", offsetof(cvlsm_cgroup_stats, window_events)}});
   ExpectLayout("cvlsm_event", sizeof(cvlsm_event),
                {{"cgroup", offsetof(cvlsm_event, cgroup)},
@@ -77,6 +78,7 @@ TEST_F(BpfObjectTest, SharedStructsMatchTheAbiHeader) {
                 {"path", offsetof(cvlsm_event, path)}});
   ExpectLayout("cvlsm_denial_key", sizeof(cvlsm_denial_key),
                {{"object", offsetof(cvlsm_denial_key, object)},
+                {"ino", offsetof(cvlsm_denial_key, ino)},
                 {"hook", offsetof(cvlsm_denial_key, hook)},
                 {"detail", offsetof(cvlsm_denial_key, detail)},
                 {"flags", offsetof(cvlsm_denial_key, flags)}});

@@ -48,6 +48,18 @@ TEST(ObserveTest, PathComponentsAreJoinedRootFirst) {
 
 TEST(ObserveTest, TheRootItselfIsSlash) { EXPECT_EQ(DecodeEvent(RawEvent({})).path, "/"); }
 
+TEST(ObserveTest, AnObjectNoPathNamesKeepsItsOwnName) {
+  cvlsm_event raw = RawEvent({"memfd:jit"}, CVLSM_EVENT_NO_PATH);
+  raw.hook = CVLSM_HOOK_EXEC;
+  raw.requested = CVLSM_MODE_EXEC;
+  Event event = DecodeEvent(raw);
+  EXPECT_TRUE(event.path.empty()) << "no rule can name it, learn must not try";
+  EXPECT_EQ(event.object_name, "memfd:jit");
+  EXPECT_EQ(DescribeOperation(event), "exec memfd:jit (no path names it) (--x)");
+  EXPECT_EQ(DescribeOperation(DecodeEvent(RawEvent({}, CVLSM_EVENT_NO_PATH))),
+            "open an object no path names (r--)");
+}
+
 TEST(ObserveTest, TruncationIsMarked) {
   Event event = DecodeEvent(RawEvent({"leaf", "deep"}, CVLSM_EVENT_TRUNCATED));
   EXPECT_TRUE(event.truncated);

@@ -30,8 +30,9 @@ static_assert(offsetof(struct cvlsm_global_state, changes) == 16);
 static_assert(offsetof(struct cvlsm_global_state, resolvers_active) == 0);
 static_assert(offsetof(struct cvlsm_global_state, keeper_tgid) == 8);
 static_assert(offsetof(struct cvlsm_global_state, pins_lost) == 12);
+static_assert(offsetof(struct cvlsm_global_state, records_per_cpu) == 20);
 
-static_assert(sizeof(struct cvlsm_cgroup_stats) == 8 * (2 * CVLSM_HOOK_COUNT + 4));
+static_assert(sizeof(struct cvlsm_cgroup_stats) == 8 * (2 * CVLSM_HOOK_COUNT + 5));
 static_assert(offsetof(struct cvlsm_cgroup_stats, denied) == 8 * CVLSM_HOOK_COUNT);
 static_assert(offsetof(struct cvlsm_cgroup_stats, events_dropped) == 16 * CVLSM_HOOK_COUNT);
 
@@ -44,10 +45,11 @@ static_assert(offsetof(struct cvlsm_event, detail) == 56);
 static_assert(offsetof(struct cvlsm_event, path_length) == 60);
 static_assert(offsetof(struct cvlsm_event, path) == 64);
 
-static_assert(sizeof(struct cvlsm_denial_key) == 32);
+static_assert(sizeof(struct cvlsm_denial_key) == 40);
 static_assert(offsetof(struct cvlsm_denial_key, object) == 8);
-static_assert(offsetof(struct cvlsm_denial_key, hook) == 16);
-static_assert(offsetof(struct cvlsm_denial_key, flags) == 28);
+static_assert(offsetof(struct cvlsm_denial_key, ino) == 16);
+static_assert(offsetof(struct cvlsm_denial_key, hook) == 24);
+static_assert(offsetof(struct cvlsm_denial_key, flags) == 36);
 
 static_assert(sizeof(struct cvlsm_denial_record) == 16 + sizeof(struct cvlsm_event));
 static_assert(offsetof(struct cvlsm_denial_record, first) == 16);

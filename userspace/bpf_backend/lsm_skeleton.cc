@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstddef>
@@ -228,6 +229,10 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   if (int err = Calls::Load(raw); err != 0) {
     return ErrnoError(-err, "load the BPF LSM programs", LoadRemedy(-err));
   }
+  // Before any hook runs: each cgroup may fill at most a quarter of the shared denial table
+  // (spread over the CPUs), so no workload can blind the others' records.
+  const int cpus = std::max(1, libbpf_num_possible_cpus());
+  raw->bss->cvlsm_state.records_per_cpu = std::max(64, CVLSM_MAX_DENIAL_RECORDS / 4 / cpus);
   if (int err = Calls::Attach(raw); err != 0) {
     return ErrnoError(-err, "attach the BPF LSM programs",
                       "the kernel needs CONFIG_BPF_LSM=y and 'bpf' in its lsm= boot parameter");

@@ -17,8 +17,8 @@
 namespace cvlsm {
 namespace {
 
-// The components the kernel wrote leaf first, each NUL-terminated, as "/a/b/leaf".
-std::string JoinPath(const cvlsm_event& raw) {
+// The components the kernel wrote leaf first, each NUL-terminated, root first.
+std::vector<std::string> Components(const cvlsm_event& raw) {
   size_t length = std::min<size_t>(raw.path_length, sizeof(raw.path));
   std::vector<std::string> components;
   size_t start = 0;
@@ -28,7 +28,7 @@ std::string JoinPath(const cvlsm_event& raw) {
     start = i + 1;  // bytes after the last NUL are no component
   }
   std::reverse(components.begin(), components.end());
-  return absl::StrCat("/", absl::StrJoin(components, "/"));
+  return components;
 }
 
 // What a hook does to its object, for a sentence: "open", "exec", "mkdir in", ...
@@ -83,11 +83,16 @@ Event DecodeEvent(const cvlsm_event& raw) {
   event.fixed = raw.flags & CVLSM_EVENT_FIXED;
   event.detail = raw.detail;
   event.truncated = raw.flags & CVLSM_EVENT_TRUNCATED;
-  if (raw.path_length > 0 || !event.truncated) {
-    if (raw.hook != CVLSM_HOOK_SYSCALL && raw.hook != CVLSM_HOOK_TASK_KILL &&
-        raw.hook != CVLSM_HOOK_PTRACE && raw.hook != CVLSM_HOOK_BPF) {
-      event.path = JoinPath(raw);
-    }
+  event.no_path = raw.flags & CVLSM_EVENT_NO_PATH;
+  if (raw.hook == CVLSM_HOOK_SYSCALL || raw.hook == CVLSM_HOOK_TASK_KILL ||
+      raw.hook == CVLSM_HOOK_PTRACE || raw.hook == CVLSM_HOOK_BPF) {
+    return event;  // no object
+  }
+  const std::string joined = absl::StrJoin(Components(raw), "/");
+  if (event.no_path) {
+    event.object_name = joined;
+  } else {
+    event.path = absl::StrCat("/", joined);
   }
   return event;
 }
@@ -107,8 +112,10 @@ std::string DescribeOperation(const Event& event) {
     default:
       break;
   }
-  std::string object = event.path.empty() ? "an object no path names"
-                                          : absl::StrCat(event.truncated ? "..." : "", event.path);
+  std::string object = !event.no_path ? absl::StrCat(event.truncated ? "..." : "", event.path)
+                       : event.object_name.empty()
+                           ? std::string("an object no path names")
+                           : absl::StrCat(event.object_name, " (no path names it)");
   if (event.error == EXDEV) {
     return absl::StrCat(Action(event.hook), " ", object, ": would gain ",
                         FormatAccessModes(event.requested), " (refer)");
@@ -162,6 +169,7 @@ std::string FormatEventJson(const Event& event) {
     json["requested"] = FormatAccessModes(event.requested);
     json["path"] = event.path;
     json["path_truncated"] = event.truncated;
+    if (event.no_path) json["object_name"] = event.object_name;
   }
   // Paths are bytes: invalid UTF-8 is replaced rather than failing the line.
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

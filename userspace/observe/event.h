@@ -21,9 +21,13 @@ struct Event {
   bool fixed = false;      // a refusal no policy lifts
   int32_t detail = 0;      // syscall number, or a target pid
   // The object's path from the process's mount namespace root; empty when the refusal
-  // names no object. When `truncated`, leading components are missing.
+  // names no object or no path names it. When `truncated`, leading components are missing.
   std::string path;
   bool truncated = false;
+  // No path names the object (a memfd, a pipe), or there was none: `object_name` is its
+  // own name when it has one ("memfd:jit").
+  bool no_path = false;
+  std::string object_name;
 };
 
 // One distinct denial (cvlsm_denials): how often, and its first occurrence.
