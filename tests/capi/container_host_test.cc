@@ -210,7 +210,7 @@ TEST_F(ContainerHostTest, PathRulesAreEnforcedUnlessTheTierIsSeccomp) {
   EXPECT_EQ(code, enforced ? 1 : 0);
 }
 
-// cvlsm_options_set_audit: on bpf-lsm the refused read runs (and is recorded); elsewhere the
+// cvlsm_options_set_audit: on bpf-lsm a read the policy does not grant runs; elsewhere the
 // container is refused with EOPNOTSUPP rather than enforced as if nothing was asked.
 TEST_F(ContainerHostTest, AuditModeAllowsOnBpfLsmAndIsRefusedElsewhere) {
   const char* tier = std::getenv("CVLSM_EXPECT_TIER");

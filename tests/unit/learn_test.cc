@@ -1,5 +1,7 @@
 // Policy learning: each rule of userspace/learn/policy_learner.h on a described filesystem.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "learn/file_system_view.h"
 #include "learn/policy_learner.h"
 #include "policy/policy_file.h"
 #include "support/cli_runner.h"
@@ -367,6 +370,26 @@ TEST(HostFileSystemViewTest, NamesAndDirectories) {
   EXPECT_TRUE(fs.IsDirectory(dir.path()));
   EXPECT_TRUE(fs.Exists(dangling)) << "the name is there";
   EXPECT_FALSE(fs.IsDirectory(dangling));
+  EXPECT_FALSE(fs.Exists(dir.path() + "/none"));
+}
+
+// What the run made counts as gone (its directory is named instead); what was there before
+// stays, and so does a directory, whose times move with its entries.
+TEST(BeforeRunFileSystemViewTest, WhatTheRunMadeIsGone) {
+  testing::ScratchDir dir;
+  const std::string old_file = dir.WriteFile("old", "x");
+  ASSERT_EQ(::mkdir((dir.path() + "/sub").c_str(), 0700), 0);
+  ::usleep(20000);  // file times are coarse on some filesystems
+  struct timespec start {};
+  ::clock_gettime(CLOCK_REALTIME, &start);
+  ::usleep(20000);
+  const std::string made = dir.WriteFile("made", "y");
+  const BeforeRunFileSystemView fs(start, {dir.path()});
+  EXPECT_TRUE(fs.Exists(old_file));
+  EXPECT_FALSE(fs.Exists(made));
+  EXPECT_TRUE(fs.Exists(dir.path()));
+  EXPECT_TRUE(fs.Exists(dir.path() + "/sub"));
+  EXPECT_TRUE(fs.IsDirectory(dir.path() + "/sub"));
   EXPECT_FALSE(fs.Exists(dir.path() + "/none"));
 }
 

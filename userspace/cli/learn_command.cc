@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -35,7 +36,12 @@ Observations ObservationsOf(const std::vector<Denial>& denials,
       continue;
     }
     if (event.hook == CVLSM_HOOK_SYSCALL) {
-      observations.syscalls.insert(NativeSyscallName(event.detail));
+      std::string name = NativeSyscallName(event.detail);
+      if (name.empty()) {
+        unlearnable.push_back(absl::StrCat(DescribeOperation(event), ": no name for it"));
+      } else {
+        observations.syscalls.insert(std::move(name));
+      }
       continue;
     }
     if (event.error == EXDEV || event.requested == 0) continue;
@@ -55,6 +61,25 @@ Observations ObservationsOf(const std::vector<Denial>& denials,
     observations.syscalls.insert(std::move(name));
   }
   return observations;
+}
+
+// The directories the run was refused making entries in (the refusal names the directory).
+std::set<std::string> CreationDirectories(const std::vector<Denial>& denials) {
+  std::set<std::string> dirs;
+  for (const Denial& denial : denials) {
+    switch (denial.first.hook) {
+      case CVLSM_HOOK_PATH_MKNOD:
+      case CVLSM_HOOK_PATH_MKDIR:
+      case CVLSM_HOOK_PATH_SYMLINK:
+      case CVLSM_HOOK_PATH_LINK:
+      case CVLSM_HOOK_PATH_RENAME:
+        if (!denial.first.path.empty()) dirs.insert(denial.first.path);
+        break;
+      default:
+        break;
+    }
+  }
+  return dirs;
 }
 
 }  // namespace
@@ -95,8 +120,9 @@ int LearnCommand(const LearnOptions& options) {
   learn_options.name = options.name.empty()
                            ? std::filesystem::path(options.command.front()).filename().string()
                            : options.name;
-  absl::StatusOr<PolicyDocument> learned =
-      LearnPolicy(*base, observations, BeforeRunFileSystemView(run_start), learn_options);
+  absl::StatusOr<PolicyDocument> learned = LearnPolicy(
+      *base, observations, BeforeRunFileSystemView(run_start, CreationDirectories(result->denials)),
+      learn_options);
   if (!learned.ok()) return Fail(learned.status());
   for (const std::string& line : unlearnable) {
     learned->comment.push_back(absl::StrCat("not learned: ", line));

@@ -94,15 +94,16 @@ int List(bool json) {
       out.push_back({{"cgroup_id", entry.cgroup_id},
                      {"cgroup", entry.cgroup_path},
                      {"policy", entry.policy_source},
+                     {"mode", entry.audit ? "audit" : "enforce"},
                      {"path_rules", entry.rules}});
     }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
-  std::printf("%-12s %-10s %-24s %s\n", "CGROUP ID", "RULES", "POLICY", "CGROUP");
+  std::printf("%-12s %-8s %-10s %-24s %s\n", "CGROUP ID", "MODE", "RULES", "POLICY", "CGROUP");
   for (const CgroupPolicyListing& entry : *listing) {
-    std::printf("%-12llu %-10zu %-24s %s\n", static_cast<unsigned long long>(entry.cgroup_id),
-                entry.rules,
+    std::printf("%-12llu %-8s %-10zu %-24s %s\n", static_cast<unsigned long long>(entry.cgroup_id),
+                entry.audit ? "audit" : "enforce", entry.rules,
                 entry.policy_source.empty() ? "(no record)" : entry.policy_source.c_str(),
                 entry.cgroup_path.c_str());
   }

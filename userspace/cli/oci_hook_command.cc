@@ -82,7 +82,11 @@ int OciHookCommand(const OciHookOptions&) {
   }
   Log(LogLevel::kInfo, "oci-hook",
       absl::StrCat("container ", state->id, ": ", plan->cgroup_path, " confined to ",
-                   plan->policy_source, ", paths resolved in ", plan->resolution_root));
+                   plan->policy_source,
+                   plan->mode == PolicyMode::kAudit
+                       ? " in audit mode (nothing denied, would-be denials reported)"
+                       : "",
+                   ", paths resolved in ", plan->resolution_root));
   return 0;
 }
 

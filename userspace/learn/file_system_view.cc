@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "learn/learned_rules.h"
+
 namespace cvlsm {
 
 bool HostFileSystemView::Exists(const std::string& path) const {
@@ -21,10 +23,15 @@ bool BeforeRunFileSystemView::Exists(const std::string& path) const {
               &stx) != 0) {
     return false;
   }
+  if (stx.stx_mask & STATX_BTIME) return !SinceRunStart(stx.stx_btime);
+  // A directory's change time moves with every entry made in it: no sign of its birth.
   if (S_ISDIR(stx.stx_mode)) return true;
-  const struct statx_timestamp& made = (stx.stx_mask & STATX_BTIME) ? stx.stx_btime : stx.stx_ctime;
-  return made.tv_sec < run_start_.tv_sec ||
-         (made.tv_sec == run_start_.tv_sec && made.tv_nsec < run_start_.tv_nsec);
+  return !(SinceRunStart(stx.stx_ctime) && creation_dirs_.contains(ParentPath(path)));
+}
+
+bool BeforeRunFileSystemView::SinceRunStart(const struct statx_timestamp& time) const {
+  return time.tv_sec > run_start_.tv_sec ||
+         (time.tv_sec == run_start_.tv_sec && time.tv_nsec >= run_start_.tv_nsec);
 }
 
 bool BeforeRunFileSystemView::IsDirectory(const std::string& path) const {

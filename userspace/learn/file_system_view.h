@@ -2,9 +2,13 @@
 // whether it is a directory. An interface so that tests can describe a filesystem.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include <set>
 #include <string>
+#include <utility>
 
 namespace cvlsm {
 
@@ -25,19 +29,25 @@ class HostFileSystemView final : public FileSystemView {
   bool IsDirectory(const std::string& path) const override;
 };
 
-// The filesystem as the next run of the same command will find it: a non-directory the
-// learning run created is as good as gone (the next run makes it again, perhaps under
-// another name), so learning names it by the directory it was made in. "Created" is a birth
-// time at or after `run_start`; on filesystems without birth times, a change time then
-// (which a file the run only wrote also has: it too is then named by its directory).
+// The filesystem as the next run of the same command will find it: what the learning run
+// created is as good as gone (the next run makes it again, perhaps under another name), so
+// learning names it by the directory it was made in. "Created" is a birth time at or after
+// `run_start`. On filesystems without birth times, a non-directory changed since then in a
+// directory the run created entries in (`creation_dirs`) counts as created too; nothing
+// else does, so a file the run only modified keeps its own rule rather than widening to
+// its directory.
 class BeforeRunFileSystemView final : public FileSystemView {
  public:
-  explicit BeforeRunFileSystemView(const struct timespec& run_start) : run_start_(run_start) {}
+  BeforeRunFileSystemView(const struct timespec& run_start, std::set<std::string> creation_dirs)
+      : run_start_(run_start), creation_dirs_(std::move(creation_dirs)) {}
   bool Exists(const std::string& path) const override;
   bool IsDirectory(const std::string& path) const override;
 
  private:
+  bool SinceRunStart(const struct statx_timestamp& time) const;
+
   struct timespec run_start_;
+  std::set<std::string> creation_dirs_;
 };
 
 }  // namespace cvlsm

@@ -34,6 +34,7 @@ struct CgroupPolicyListing {
   std::string cgroup_path;    // empty when no record says
   std::string policy_source;  // likewise
   size_t rules = 0;
+  bool audit = false;  // audit mode: nothing is denied
 };
 absl::StatusOr<std::vector<CgroupPolicyListing>> ListCgroupPolicies();
 

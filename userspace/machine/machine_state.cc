@@ -167,13 +167,15 @@ bool Reapply(BpfLsmEnforcer& enforcer, const StatePaths& paths, LoadResult& resu
     bool resolved = rules.ok();
     if (!resolved) {
       result.warnings.push_back(absl::StrCat(
-          cgroup, " keeps no path rule (every open fails): ", rules.status().message()));
+          cgroup, " keeps no path rule (every open fails, or in audit mode is reported): ",
+          rules.status().message()));
       rules = ResolvedPathRules{};
     }
     absl::Status status = enforcer.Repin(confined.cgroup_id, *std::move(rules));
     if (!status.ok() && resolved) {
-      result.warnings.push_back(
-          absl::StrCat(cgroup, " keeps no path rule (every open fails): ", status.message()));
+      result.warnings.push_back(absl::StrCat(
+          cgroup, " keeps no path rule (every open fails, or in audit mode is reported): ",
+          status.message()));
       status = enforcer.Repin(confined.cgroup_id, ResolvedPathRules{});
     }
     if (!status.ok()) {
