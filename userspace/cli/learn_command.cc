@@ -103,7 +103,9 @@ int LearnCommand(const LearnOptions& options) {
   absl::StatusOr<WorkloadResult> result =
       RunWorkload(WorkloadRequest{.who = "learn",
                                   .policy = std::move(audited),
-                                  .tier = "bpf-lsm",  // only it reports paths without refusing
+                                  // The strongest tier: audit mode is refused, saying why,
+                                  // where that is not bpf-lsm.
+                                  .tier = "auto",
                                   .command = options.command,
                                   .syscall_audit = &syscalls});
   if (!result.ok()) return Fail(result.status());
