@@ -207,6 +207,9 @@ TEST(CliOptionsTest, MachineCommands) {
     EXPECT_EQ(machine->action, c.action) << c.args[0];
   }
   EXPECT_TRUE(std::get<MachineOptions>(Parse({"unload", "--force"}).command).force);
+  EXPECT_FALSE(std::get<MachineOptions>(Parse({"load"}).command).count_syscall_denials);
+  EXPECT_TRUE(std::get<MachineOptions>(Parse({"load", "--count-syscall-denials"}).command)
+                  .count_syscall_denials);
   EXPECT_TRUE(std::get<MachineOptions>(Parse({"list", "--json"}).command).json);
 }
 

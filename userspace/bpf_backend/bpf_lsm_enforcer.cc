@@ -79,8 +79,8 @@ CgroupEntryFields CgroupEntry(__u32 policy_id, const ResolvedPathRules& rules,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> BpfLsmEnforcer::Create() {
-  absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton = LsmSkeleton::LoadAndAttach();
+absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> BpfLsmEnforcer::Create(const LoadOptions& options) {
+  absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton = LsmSkeleton::LoadAndAttach(options);
   if (!skeleton.ok()) return skeleton.status();
   std::unique_ptr<BpfLsmEnforcer> enforcer(new BpfLsmEnforcer(*std::move(skeleton)));
   if (absl::Status status = enforcer->SelfTest(); !status.ok()) return status;

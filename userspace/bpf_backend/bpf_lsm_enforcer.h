@@ -21,7 +21,7 @@ class BpfLsmEnforcer : public PathEnforcer {
   // Loads and attaches the programs, then proves they run: a canary process in a throwaway
   // enforced cgroup must be refused an open. A kernel that attaches LSM programs without
   // running them (bpf missing from lsm=) fails here instead of claiming protection.
-  static absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Create();
+  static absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Create(const LoadOptions& options = {});
   // Manages programs pinned for the machine (already self-tested when they were loaded):
   // every change holds `shared`'s lock, and the keeper holds the rules' pins, so the
   // confinement does not depend on this process living.

@@ -82,7 +82,8 @@ int HookParameters(const struct btf* vmlinux, const char* hook) {
 // or cannot attach to is not loaded at all (KernelHookSupport::Omitted says what that
 // leaves unenforced).
 template <typename Skel>
-absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support) {
+absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support,
+                                bool count_syscall_denials) {
   int rename_params = support.path_rename_params, bpf_params = support.bpf_params;
   if ((rename_params != 4 && rename_params != 5) || (bpf_params != 3 && bpf_params != 4)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -96,9 +97,10 @@ absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support) {
   bpf_program__set_autoload(skel->progs.cvlsm_bpf_kernel_arg, bpf_params == 4);
   bpf_program__set_autoload(skel->progs.cvlsm_file_truncate, support.file_truncate);
   bpf_program__set_autoload(skel->progs.cvlsm_path_chown, support.struct_params);
-  bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit, support.seccomp_exit_params == 1);
+  bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit,
+                            count_syscall_denials && support.seccomp_exit_params == 1);
   bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit_no_args,
-                            support.seccomp_exit_params == 0);
+                            count_syscall_denials && support.seccomp_exit_params == 0);
   for (const std::string& omitted : support.Omitted()) LogDebug("bpf-lsm", omitted);
   return absl::OkStatus();
 }
@@ -147,9 +149,9 @@ std::vector<std::string> KernelHookSupport::Omitted() const {
   }
   if (!counts_seccomp_refusals()) {
     omitted.push_back(
-        "the syscall filter's refusals are enforced but not counted or reported (the kernel "
-        "cannot trace __secure_computing, or its parameters are new to cv-lsm; arm64 traces "
-        "functions from 6.0)");
+        "the syscall filter's refusals are enforced but cannot be counted or reported "
+        "(load --count-syscall-denials traces __secure_computing: this kernel cannot, or its "
+        "parameters are new to cv-lsm; arm64 traces functions from 6.0)");
   }
   return omitted;
 }
@@ -219,13 +221,16 @@ constexpr char kLinkPinPrefix[] = "link_";  // bpffs refuses names with a dot
 
 template <typename Skel>
 absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
-    const KernelHookSupport& support) {
+    const KernelHookSupport& support, bool count_syscall_denials) {
   using Calls = SkeletonCalls<Skel>;
   Skel* raw = Calls::Open();
   if (!raw) return ErrnoError(errno, "open the embedded BPF object");
   std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(raw, &Calls::Destroy));
 
-  if (absl::Status adapted = AdaptToKernelHooks(raw, support); !adapted.ok()) return adapted;
+  if (absl::Status adapted = AdaptToKernelHooks(raw, support, count_syscall_denials);
+      !adapted.ok()) {
+    return adapted;
+  }
   if (int err = Calls::Load(raw); err != 0) {
     return ErrnoError(-err, "load the BPF LSM programs", LoadRemedy(-err));
   }
@@ -252,7 +257,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
       skeleton->links_.emplace_back(raw->skeleton->progs[i].name, bpf_link__fd(link));
     }
   }
-  skeleton->counts_syscall_denials_ = support.counts_seccomp_refusals();
+  skeleton->counts_syscall_denials_ = count_syscall_denials && support.counts_seccomp_refusals();
   if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
   return skeleton;
 }
@@ -338,24 +343,32 @@ absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach() {
+absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach(
+    const LoadOptions& options) {
   RouteLibbpfLogging();
   absl::StatusOr<KernelHookSupport> support = ReadKernelHookSupport();
   if (!support.ok()) return support.status();
-  auto load = [](const KernelHookSupport& hooks) {
-    return hooks.bpf_loop ? LoadVariant<cvlsm_bpf>(hooks) : LoadVariant<cvlsm_bpf_bounded>(hooks);
+  auto load = [&support](bool count_syscall_denials) {
+    return support->bpf_loop ? LoadVariant<cvlsm_bpf>(*support, count_syscall_denials)
+                             : LoadVariant<cvlsm_bpf_bounded>(*support, count_syscall_denials);
   };
   if (!support->bpf_loop) {
     LogDebug("bpf-lsm", "no bpf_loop() in this kernel: the bounded-walk programs (slower to load)");
   }
-  absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton = load(*support);
-  if (skeleton.ok() || !support->counts_seccomp_refusals()) return skeleton;
+  const bool count = options.count_syscall_denials;
+  if (count && !support->counts_seccomp_refusals()) {
+    LogWarning("bpf-lsm",
+               "syscall denials are not counted: this kernel cannot trace __secure_computing "
+               "(arm64 traces functions from 6.0) or changed its parameters");
+  }
+  absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton =
+      load(count && support->counts_seccomp_refusals());
+  if (skeleton.ok() || !count || !support->counts_seccomp_refusals()) return skeleton;
   // Counting seccomp's refusals traces a kernel function, not an LSM hook: a kernel that
   // changed it must not cost the enforcement. Without it, stats say they are not counted.
-  support->seccomp_exit_params = -1;
-  absl::StatusOr<std::unique_ptr<LsmSkeleton>> without_counter = load(*support);
+  absl::StatusOr<std::unique_ptr<LsmSkeleton>> without_counter = load(false);
   if (!without_counter.ok()) return skeleton;  // the first error: the one that says why
-  LogWarning("bpf-lsm", absl::StrCat("loaded without the seccomp-refusal counter (",
+  LogWarning("bpf-lsm", absl::StrCat("loaded without the syscall-denial counter (",
                                      skeleton.status().message(), ")"));
   return without_counter;
 }

@@ -19,9 +19,17 @@ namespace cvlsm {
 
 struct KernelHookSupport;
 
+struct LoadOptions {
+  // Attach the counter of the seccomp filter's refusals (fexit on __secure_computing). Off
+  // by default: while attached, every syscall of every seccomp-filtered process on the
+  // machine, confined by cv-lsm or not, goes through a BPF trampoline.
+  bool count_syscall_denials = false;
+};
+
 class LsmSkeleton {
  public:
-  static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadAndAttach();
+  static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadAndAttach(
+      const LoadOptions& options = {});
   // The maps and global state of programs another process pinned under `dir` (PinTo).
   static absl::StatusOr<std::unique_ptr<LsmSkeleton>> OpenPinned(const std::string& dir);
   ~LsmSkeleton();
@@ -55,7 +63,8 @@ class LsmSkeleton {
   absl::Status WrapMaps();
   // Opens, adapts to the kernel's hooks, loads and attaches one build of the programs.
   template <typename Skel>
-  static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadVariant(const KernelHookSupport& support);
+  static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadVariant(const KernelHookSupport& support,
+                                                                  bool count_syscall_denials);
 
   void* skel_;  // cvlsm_bpf or cvlsm_bpf_bounded; null when opened from pins
   void (*destroy_)(void*);
@@ -91,7 +100,7 @@ struct KernelHookSupport {
   bool struct_params = false;   // 6.1+ attaches to hooks passing structs by value (chown)
   bool bpf_loop = false;        // 5.17+: the walk loads much faster (cvlsm_bpf, not _bounded)
   // Parameters of __secure_computing where it can be traced (x86_64; arm64 from 6.0): 1
-  // (`sd`), 0 from 6.15; -1 when not. seccomp's refusals are counted and reported where 0/1.
+  // (`sd`), 0 from 6.15; -1 when not. seccomp's refusals can be counted where 0/1.
   int seccomp_exit_params = -1;
   bool counts_seccomp_refusals() const {
     return seccomp_exit_params == 0 || seccomp_exit_params == 1;

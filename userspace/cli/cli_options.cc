@@ -81,6 +81,10 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   std::vector<std::pair<CLI::App*, Action>> machine_cmds;
   CLI::App* load_cmd = app.add_subcommand(
       "load", "Load and pin the BPF LSM programs for the machine, and start the pin keeper");
+  load_cmd->add_flag("--count-syscall-denials", machine.count_syscall_denials,
+                     "Also count and report the syscall filter's refusals (stats, events); "
+                     "costs every seccomp-filtered process on the machine a BPF trampoline "
+                     "per syscall while loaded");
   machine_cmds.emplace_back(load_cmd, Action::kLoad);
   CLI::App* unload_cmd =
       app.add_subcommand("unload", "Remove the pinned programs (lifts every confinement)");

@@ -58,10 +58,11 @@ struct PolicyOptions {
 struct MachineOptions {
   enum class Action { kLoad, kUnload, kApply, kDetach, kList, kKeeper };
   Action action = Action::kList;
-  bool force = false;  // unload: even while cgroups are confined
-  bool json = false;   // list
-  std::string cgroup;  // apply, detach: a cgroup v2 directory
-  std::string policy;  // apply: a preset, or
+  bool force = false;                  // unload: even while cgroups are confined
+  bool count_syscall_denials = false;  // load: attach the seccomp refusal counter
+  bool json = false;                   // list
+  std::string cgroup;                  // apply, detach: a cgroup v2 directory
+  std::string policy;                  // apply: a preset, or
   std::string policy_file;
   std::vector<std::string> allow_paths, deny_paths;
   std::string root;    // apply: resolve rule paths as if this directory were "/"

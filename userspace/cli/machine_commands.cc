@@ -17,8 +17,9 @@ namespace {
 constexpr int kExitFailed = 1;
 constexpr auto Fail = FailCommand;
 
-int Load() {
-  absl::StatusOr<LoadResult> loaded = LoadMachineState("/proc/self/exe");
+int Load(const MachineOptions& options) {
+  absl::StatusOr<LoadResult> loaded = LoadMachineState(
+      "/proc/self/exe", LoadOptions{.count_syscall_denials = options.count_syscall_denials});
   if (!loaded.ok()) return Fail("load", loaded.status());
   if (!loaded->reused) {
     std::printf("cv-lsm: programs loaded, self-tested and pinned at %s; pin keeper pid %d\n",
@@ -122,7 +123,7 @@ int MachineCommand(const MachineOptions& options) {
   using Action = MachineOptions::Action;
   switch (options.action) {
     case Action::kLoad:
-      return Load();
+      return Load(options);
     case Action::kUnload:
       return Unload(options.force);
     case Action::kApply:

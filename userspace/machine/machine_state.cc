@@ -304,7 +304,8 @@ absl::StatusOr<std::unique_ptr<ObjectIdentifier>> RootOpener(const std::string& 
   return std::unique_ptr<ObjectIdentifier>(new RootedPathIdentifier(*std::move(opener)));
 }
 
-absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary) {
+absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary,
+                                            const LoadOptions& options) {
   if (absl::Status status = CheckInitialPidNamespace(); !status.ok()) return status;
   if (absl::Status status = EnsureBpffs(); !status.ok()) return status;
   StatePaths paths = ThisBuildState();
@@ -342,6 +343,12 @@ absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary) {
     result.reused = true;
     absl::StatusOr<std::unique_ptr<LsmSkeleton>> pinned = LsmSkeleton::OpenPinned(paths.pins);
     if (!pinned.ok()) return pinned.status();
+    if (options.count_syscall_denials && !(*pinned)->counts_syscall_denials()) {
+      return absl::FailedPreconditionError(
+          "the programs are loaded already, without the syscall-denial counter, which cannot "
+          "be added to them: cv-lsm unload (it lifts every confinement), then cv-lsm load "
+          "--count-syscall-denials");
+    }
     volatile cvlsm_global_state* state = (*pinned)->state();
     result.keeper_pid = LiveKeeperPid(paths);
     if (result.keeper_pid > 0 && !state->pins_lost &&
@@ -379,7 +386,7 @@ absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary) {
   }
 
   // A fresh load: self-tested programs of this process, then the keeper, then the pins.
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> loaded = BpfLsmEnforcer::Create();
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> loaded = BpfLsmEnforcer::Create(options);
   if (!loaded.ok()) return undo(loaded.status());
   StopKeepers(paths);  // left by a load killed before it pinned anything
   absl::StatusOr<pid_t> keeper = StartKeeper(cv_lsm_binary, paths);

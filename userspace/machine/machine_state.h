@@ -25,8 +25,11 @@ struct LoadResult {
 };
 
 // `cv_lsm_binary` starts the keeper (`<binary> keeper --socket ...`). Must run in the
-// initial pid namespace (the programs recognise the keeper by its pid there).
-absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary);
+// initial pid namespace (the programs recognise the keeper by its pid there). `options` apply
+// to a fresh load; a loaded state that lacks the syscall-denial counter asked for is refused
+// (it cannot be added while loaded).
+absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary,
+                                            const LoadOptions& options = {});
 
 struct UnloadResult {
   std::vector<std::string> removed;  // bpffs directories

@@ -60,7 +60,19 @@ if [ "$tier" != bpf-lsm ]; then
 fi
 
 "$cvlsm" unload --force >/dev/null 2>&1
-check Load "$cvlsm" load
+# By default the seccomp refusal counter is not attached (it costs every filtered process on
+# the machine a trampoline), and stats say so rather than showing zero refusals.
+check LoadDefault "$cvlsm" load
+check NoSeccompTrampoline sh -c "! find /sys/fs/bpf -name 'link_cvlsm_seccomp_exit*' | grep -q ."
+check StatsDefault run_saving "$cvlsm" stats
+check StatsSaysSyscallsNotCounted output_has "syscall denials: NOT counted"
+check StatsSaysHowToCount output_has "load --count-syscall-denials"
+check CounterNotAddedWhileLoaded fails run_saving "$cvlsm" load --count-syscall-denials
+check CounterRefusalSaysWhy output_has "cannot be added"
+check StillLoadedAfterRefusal run_saving "$cvlsm" stats
+"$cvlsm" unload --force >/dev/null 2>&1
+check Load "$cvlsm" load --count-syscall-denials
+check SeccompTrampolineAttached sh -c "find /sys/fs/bpf -name 'link_cvlsm_seccomp_exit*' | grep -q ."
 "$cvlsm" events >/dev/null 2>&1  # drain what earlier suites left in the ring buffer
 
 # --- statistics and events of an enforced policy
