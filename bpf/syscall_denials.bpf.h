@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Syscalls the seccomp filter refused, counted and reported like the LSM hooks' denials.
- * __secure_computing() runs only for tasks that have a filter, so tracing its exit costs
- * nothing to the rest of the machine; it returns -1 when the syscall is skipped, and the
+ * __secure_computing() runs only for tasks that have a filter, but for every such task on
+ * the machine, so this program is attached only on request (cv-lsm load
+ * --count-syscall-denials). The function returns -1 when the syscall is skipped, and the
  * filter's errno is then already in the syscall's return register.
  */
 #ifndef CVLSM_SYSCALL_DENIALS_BPF_H

@@ -64,6 +64,7 @@ class BpfLsmEnforcer : public PathEnforcer {
   absl::StatusOr<CgroupStats> Stats(uint64_t cgroup_id) const;
   std::vector<Denial> RecordedDenials(uint64_t cgroup_id) const override;
   uint64_t DenialsNotRecorded(uint64_t cgroup_id) const override;
+  bool RecordsSyscallDenials() const override { return skeleton_->counts_syscall_denials(); }
 
   // What the path-rules map charges the kernel now (fdinfo "memlock": the memory in use
   // on 6.4 and later, an estimate from the map's limits before).

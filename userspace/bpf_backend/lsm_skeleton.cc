@@ -156,6 +156,17 @@ std::vector<std::string> KernelHookSupport::Omitted() const {
   return omitted;
 }
 
+std::string WhySyscallDenialsAreNotCounted() {
+  absl::StatusOr<KernelHookSupport> hooks = ReadKernelHookSupport();
+  if (hooks.ok() && !hooks->counts_seccomp_refusals()) {
+    return "this kernel cannot trace __secure_computing (arm64 traces functions from 6.0), "
+           "or its parameters are new to cv-lsm";
+  }
+  return "the programs were loaded without the counter, which cannot be added to loaded "
+         "programs: cv-lsm unload (it lifts every confinement), then cv-lsm load "
+         "--count-syscall-denials";
+}
+
 std::string ProgramsBuildId() {
   uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
   auto mix = [&hash](const void* data, size_t size) {

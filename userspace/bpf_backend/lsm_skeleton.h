@@ -110,4 +110,8 @@ struct KernelHookSupport {
 };
 absl::StatusOr<KernelHookSupport> ReadKernelHookSupport();
 
+// Why loaded programs do not count the seccomp filter's refusals, and what would make them:
+// this kernel cannot trace __secure_computing, or they were loaded without the counter.
+std::string WhySyscallDenialsAreNotCounted();
+
 }  // namespace cvlsm

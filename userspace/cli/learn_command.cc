@@ -126,6 +126,7 @@ int LearnCommand(const LearnOptions& options) {
       *base, observations, BeforeRunFileSystemView(run_start, CreationDirectories(result->denials)),
       learn_options);
   if (!learned.ok()) return Fail(learned.status());
+  if (!result->syscall_denials_recorded) unlearnable.push_back(kFixedSyscallRefusalsUnseen);
   for (const std::string& line : unlearnable) {
     learned->comment.push_back(absl::StrCat("not learned: ", line));
     LogWarning("learn", absl::StrCat("not learned: ", line));

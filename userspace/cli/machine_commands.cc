@@ -33,6 +33,10 @@ int Load(const MachineOptions& options) {
     std::printf("cv-lsm: already loaded at %s; pin keeper pid %d\n", loaded->pins.c_str(),
                 static_cast<int>(loaded->keeper_pid));
   }
+  std::printf("cv-lsm: syscall denials %s\n",
+              loaded->counts_syscall_denials
+                  ? "counted and reported"
+                  : "enforced, not counted (load --count-syscall-denials counts them)");
   for (const std::string& warning : loaded->warnings) {
     std::fprintf(stderr, "cv-lsm load: %s\n", warning.c_str());
   }

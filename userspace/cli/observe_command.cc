@@ -41,9 +41,7 @@ absl::StatusOr<std::optional<uint64_t>> ChosenCgroup(const ObserveOptions& optio
 std::string SyscallCounting(const BpfLsmEnforcer& enforcer) {
   return enforcer.skeleton().counts_syscall_denials()
              ? "counted (the seccomp filter's refusals, traced at __secure_computing)"
-             : "NOT counted, only enforced (cv-lsm unload, then cv-lsm load "
-               "--count-syscall-denials counts them; cv-lsm status says whether this kernel "
-               "can)";
+             : absl::StrCat("NOT counted, only enforced (", WhySyscallDenialsAreNotCounted(), ")");
 }
 
 nlohmann::ordered_json DenialJson(const Denial& denial) {

@@ -28,6 +28,9 @@ void PrintAuditReport(const WorkloadResult& result, const CollectingSyscallAudit
     std::fprintf(stderr, "cv-lsm run: audit: %8llu  syscall %s (%d)\n",
                  static_cast<unsigned long long>(count), NativeSyscallName(nr).c_str(), nr);
   }
+  if (!result.syscall_denials_recorded) {
+    std::fprintf(stderr, "cv-lsm run: audit: %s\n", kFixedSyscallRefusalsUnseen);
+  }
 }
 
 }  // namespace

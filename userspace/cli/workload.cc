@@ -120,7 +120,7 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   if (!exit.ok()) return exit.status();
   // Before the scope releases the cgroup, which forgets what was recorded for it.
   return WorkloadResult{*exit, enforcer.RecordedDenials(cgroup_id),
-                        enforcer.DenialsNotRecorded(cgroup_id)};
+                        enforcer.DenialsNotRecorded(cgroup_id), enforcer.RecordsSyscallDenials()};
 }
 
 }  // namespace cvlsm::cli

@@ -30,7 +30,16 @@ struct WorkloadResult {
   // What the programs recorded for the workload's cgroup before it was released.
   std::vector<Denial> denials;
   uint64_t records_dropped = 0;  // denials the programs' table had no room for
+  // Whether `denials` can hold the filter's own refusals (the opt-in syscall counter);
+  // audit mode's would-be refusals come through the WorkloadRequest's sink either way.
+  bool syscall_denials_recorded = false;
 };
+
+// What an audit run without the syscall counter cannot show: the refusals the filter keeps
+// in audit mode too never reach cv-lsm then.
+inline constexpr char kFixedSyscallRefusalsUnseen[] =
+    "the filter's fixed refusals (always-blocked syscalls, TIOCSTI/TIOCLINUX, new namespaces) "
+    "stay enforced but are not listed: cv-lsm load --count-syscall-denials lists them";
 
 // Errors say which step failed (exit code: FailWorkload).
 absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request);

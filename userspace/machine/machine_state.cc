@@ -343,11 +343,11 @@ absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary,
     result.reused = true;
     absl::StatusOr<std::unique_ptr<LsmSkeleton>> pinned = LsmSkeleton::OpenPinned(paths.pins);
     if (!pinned.ok()) return pinned.status();
-    if (options.count_syscall_denials && !(*pinned)->counts_syscall_denials()) {
-      return absl::FailedPreconditionError(
-          "the programs are loaded already, without the syscall-denial counter, which cannot "
-          "be added to them: cv-lsm unload (it lifts every confinement), then cv-lsm load "
-          "--count-syscall-denials");
+    result.counts_syscall_denials = (*pinned)->counts_syscall_denials();
+    // Said, not refused: a dead keeper is still replaced below.
+    if (options.count_syscall_denials && !result.counts_syscall_denials) {
+      result.warnings.push_back(
+          absl::StrCat("syscall denials are not counted: ", WhySyscallDenialsAreNotCounted()));
     }
     volatile cvlsm_global_state* state = (*pinned)->state();
     result.keeper_pid = LiveKeeperPid(paths);
@@ -388,6 +388,12 @@ absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary,
   // A fresh load: self-tested programs of this process, then the keeper, then the pins.
   absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> loaded = BpfLsmEnforcer::Create(options);
   if (!loaded.ok()) return undo(loaded.status());
+  result.counts_syscall_denials = (*loaded)->skeleton().counts_syscall_denials();
+  if (options.count_syscall_denials && !result.counts_syscall_denials) {
+    result.warnings.push_back(
+        "syscall denials are not counted: the counter could not be loaded here (see the "
+        "warning above); the filter enforces them all the same");
+  }
   StopKeepers(paths);  // left by a load killed before it pinned anything
   absl::StatusOr<pid_t> keeper = StartKeeper(cv_lsm_binary, paths);
   if (!keeper.ok()) return undo(keeper.status());

@@ -20,14 +20,15 @@ struct LoadResult {
   bool reused = false;   // this build's state was loaded already
   pid_t keeper_pid = 0;  // the keeper now running
   bool keeper_restarted = false;
-  size_t reapplied = 0;               // policies re-applied under the new keeper
-  std::vector<std::string> warnings;  // cgroups left failing closed, one sentence each
+  bool counts_syscall_denials = false;  // the seccomp refusal counter is attached
+  size_t reapplied = 0;                 // policies re-applied under the new keeper
+  std::vector<std::string> warnings;    // cgroups left failing closed, a counter missing, ...
 };
 
 // `cv_lsm_binary` starts the keeper (`<binary> keeper --socket ...`). Must run in the
 // initial pid namespace (the programs recognise the keeper by its pid there). `options` apply
-// to a fresh load; a loaded state that lacks the syscall-denial counter asked for is refused
-// (it cannot be added while loaded).
+// to a fresh load; a counter asked for but missing is a warning (loaded programs cannot gain
+// it), after the keeper was replaced if it had died.
 absl::StatusOr<LoadResult> LoadMachineState(const std::string& cv_lsm_binary,
                                             const LoadOptions& options = {});
 

@@ -61,6 +61,9 @@ class PathEnforcer {
     (void)cgroup_id;
     return 0;
   }
+  // Whether RecordedDenials holds the seccomp filter's refusals too (an opt-in counter:
+  // LoadOptions::count_syscall_denials).
+  virtual bool RecordsSyscallDenials() const { return false; }
   // Replaces the rules of a confined cgroup while its processes run. An open sees the old
   // policy or the new one, never a mix and never no policy; on error the old one stays.
   // Tiers whose rules cannot change after start refuse, saying so.

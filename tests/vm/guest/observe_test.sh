@@ -62,16 +62,23 @@ fi
 "$cvlsm" unload --force >/dev/null 2>&1
 # By default the seccomp refusal counter is not attached (it costs every filtered process on
 # the machine a trampoline), and stats say so rather than showing zero refusals.
-check LoadDefault "$cvlsm" load
+check LoadDefault run_saving "$cvlsm" load
+check LoadSaysNotCounted output_has "syscall denials enforced, not counted"
 check NoSeccompTrampoline sh -c "! find /sys/fs/bpf -name 'link_cvlsm_seccomp_exit*' | grep -q ."
 check StatsDefault run_saving "$cvlsm" stats
 check StatsSaysSyscallsNotCounted output_has "syscall denials: NOT counted"
 check StatsSaysHowToCount output_has "load --count-syscall-denials"
+# An audit run says what it cannot list without the counter (the filter's fixed refusals).
+check RunAuditWithoutCounter run_saving "$cvlsm" run --audit --policy minimal -- true
+check RunAuditSaysFixedSyscallsUnlisted output_has "are not listed: cv-lsm load --count-syscall-denials"
+# Loaded programs cannot gain the counter: said, with a failing exit, and nothing changed.
 check CounterNotAddedWhileLoaded fails run_saving "$cvlsm" load --count-syscall-denials
-check CounterRefusalSaysWhy output_has "cannot be added"
-check StillLoadedAfterRefusal run_saving "$cvlsm" stats
+check CounterMissingSaysWhy output_has "cannot be added to loaded programs"
+check StillLoadedWithoutCounter run_saving "$cvlsm" stats
+check StillNotCounted output_has "syscall denials: NOT counted"
 "$cvlsm" unload --force >/dev/null 2>&1
-check Load "$cvlsm" load --count-syscall-denials
+check Load run_saving "$cvlsm" load --count-syscall-denials
+check LoadSaysCounted output_has "syscall denials counted and reported"
 check SeccompTrampolineAttached sh -c "find /sys/fs/bpf -name 'link_cvlsm_seccomp_exit*' | grep -q ."
 "$cvlsm" events >/dev/null 2>&1  # drain what earlier suites left in the ring buffer
 
