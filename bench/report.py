@@ -9,9 +9,11 @@ report.py markdown RESULTS_DIR DOCS_DIR
                                    *.jsonl of RESULTS_DIR (one per VM kernel, host.jsonl for
                                    the native syscall-filter run)
 """
+import datetime
 import json
 import math
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -77,7 +79,7 @@ def check(path):
     others = []
     for number, obj in load(path):
         bench = obj["bench"]
-        if bench == "host":
+        if bench in ("host", "host-end"):
             continue
         if bench == "meta":
             metas[obj.get("program")] = obj
@@ -142,7 +144,8 @@ METHOD = [
     "BPF LSM programs are attached), `bpf-lsm` (the process joins a cgroup confined through "
     "`BpfLsmEnforcer`), `landlock` (the same policy as a Landlock ruleset the process applies "
     "to itself), `seccomp` (a preset's syscall filter only: minimal for file_open, build for "
-    "exec, which needs fork and exec).",
+    "exec, which needs fork and exec). The programs are loaded without the opt-in syscall "
+    "counter (`cv-lsm load --count-syscall-denials`), as `cv-lsm load` does by default.",
     "A policy of N rules is one rule allowing the tree the benchmark works in (rwx) and N-1 "
     "decoy rules (r) on other directories; N = 0 means that one rule alone.",
     "Every measurement is a fresh forked child that puts itself under one configuration, "
@@ -155,7 +158,17 @@ METHOD = [
     "`fork` + `execve` + `waitpid` of a static `int main(){return 0;}` at depth d, each "
     "timed; a round's figure is the median.",
     "Reported: the median of the per-round figures (p10 and p90 across rounds in the JSON), "
-    "and its ratio to the `none` median of the same depth and rule count in the same boot.",
+    "and its ratio to the `none` median of the same depth and rule count in the same boot. "
+    "The exec target is judged on the median of all its cells' ratios (depths and rule "
+    "counts), with a 95% bootstrap interval over the cells: an exec runs the same hooks "
+    "whatever the rule count, and a single cell's ratio scatters (each exec timed alone, "
+    "under emulation) by more than the 3% the target allows. It is met when the whole "
+    "interval is at or under 1.03, missed when it is all above, and not shown otherwise. "
+    "(Earlier reports judged the worst cell, which noise alone puts over 1.03.) The table "
+    "shows every cell. The syscall-filter targets compare the costliest preset (binary-tree "
+    "layout) with Docker's cheaper layout: met when it is not above, missed when above by "
+    "more than twice the standard error of the difference (from each median's spread over "
+    "its rounds), not shown otherwise; the instructions run per call, exact, stand beside.",
     "BPF program time: the kernel's own accounting (`bpf_stats_enabled`, via "
     "`BPF_ENABLE_STATS`), run_time_ns / run_cnt of `cvlsm_file_open` (and "
     "`cvlsm_bprm_check_security` for exec): the median over 5 extra children per cell, "
@@ -238,6 +251,89 @@ def policy_op(lines, tier, operation, rules):
     return None
 
 
+def median_standard_error(line):
+    """Of a line's median over its rounds: 1.25 sigma / sqrt(rounds), sigma from p10..p90."""
+    sigma = (line["p90_ns"] - line["p10_ns"]) / 2.563
+    return 1.2533 * sigma / math.sqrt(line["rounds"])
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def median_interval(values, resamples=4000):
+    """The median and a 95% percentile-bootstrap interval (fixed seed: the report is stable)."""
+    rng = random.Random(0)
+    medians = sorted(median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return median(values), medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
+
+
+def line_fit(points):
+    """Least squares: (intercept, slope) of y over x, or None for fewer than two x values."""
+    xs = {x for x, _ in points}
+    if len(xs) < 2:
+        return None
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    slope = (sum((x - mx) * (y - my) for x, y in points)
+             / sum((x - mx) ** 2 for x, _ in points))
+    return my - slope * mx, slope
+
+
+def walk_cost_section(w, series, lines):
+    """What the file_open profile shows: the program's cost and the open's, against depth."""
+    rows = [o for o in lines if o["bench"] == "file_open" and "median_ns" in o]
+    cell = {(o["depth"], o["rules"], o["config"]): o for o in rows}
+    fits = []  # (rules, program fit, added-time fit)
+    unconfined = []
+    for rules in sorted({o["rules"] for o in rows}):
+        prog, added = [], []
+        for depth in sorted({o["depth"] for o in rows}):
+            confined, none = cell.get((depth, rules, "bpf-lsm")), cell.get((depth, rules, "none"))
+            if confined is None or none is None:
+                continue
+            if "bpf_file_open_avg_ns" in confined:
+                prog.append((depth, confined["bpf_file_open_avg_ns"]))
+            if "bpf_file_open_avg_ns" in none:
+                unconfined.append(none["bpf_file_open_avg_ns"])
+            added.append((depth, confined["median_ns"] - none["median_ns"]))
+        prog_fit, added_fit = line_fit(prog), line_fit(added)
+        if prog_fit is not None and added_fit is not None:
+            fits.append((rules, prog_fit, added_fit))
+    if not fits:
+        return
+
+    def span(values, unit):
+        return f"{min(values):.0f} to {max(values):.0f} {unit}"
+
+    w("")
+    w(f"### Where the time goes ({series})")
+    w("")
+    w("A straight line against depth, fitted for each rule count (least squares), of the "
+      "`file_open` program's own time in a confined process and of what a confined "
+      "open+close adds to `none`:")
+    w("")
+    w("| rules | program: fixed | program: per component | open+close added: fixed | "
+      "added per component |")
+    w("|---|---|---|---|---|")
+    for rules, prog_fit, added_fit in fits:
+        w(f"| {rules} | {prog_fit[0]:.0f} ns | {prog_fit[1]:.0f} ns | {added_fit[0]:.0f} ns | "
+          f"{added_fit[1]:.0f} ns |")
+    w("")
+    text = (f"Per path component the program spends {span([f[1][1] for f in fits], 'ns')} "
+            "(one rule lookup in the hash map and the step to the parent); by design the "
+            "lookup costs the same whatever the number of rules (the flatness target above "
+            "says how well that holds).")
+    if unconfined:
+        text += (f" A process outside every enforced cgroup runs the program for "
+                 f"{median(unconfined):.0f} ns (median of the cells; the cgroup lookup, then "
+                 "out).")
+    w(text + " The program figures include the kernel's accounting, two clock reads per "
+      "run, which are slow under emulation; compare them with each other rather than with "
+      "the open+close times. All figures emulated.")
 def verdict(ok):
     return "met" if ok else "**missed**"
 
@@ -263,10 +359,21 @@ def targets_section(w, runs):
               f"{min(flat):.2f}x to {max(flat):.2f}x | {verdict(max(flat) - min(flat) <= 0.05)} |")
         execs = [o for o in lines if o["bench"] == "exec" and o.get("config") == "bpf-lsm"]
         if execs:
+            # An exec's hooks are the same whatever the rule count and nearly so whatever the
+            # depth, and one cell's ratio scatters by more than the target: the verdict is on
+            # the median over all cells, with its bootstrap interval.
+            estimate, low, high = median_interval([o["ratio_to_none"] for o in execs])
             worst = max(execs, key=lambda o: o["ratio_to_none"])
-            w(f"| exec: at most 1.03x | {series} | up to {worst['ratio_to_none']:.2f}x (depth "
-              f"{worst['depth']}, {worst['rules']} rules) | "
-              f"{verdict(worst['ratio_to_none'] <= 1.03)} |")
+            if high <= 1.03:
+                judged = "met"
+            elif low > 1.03:
+                judged = "**missed**"
+            else:
+                judged = "**not shown**: 1.03 is inside the interval"
+            w(f"| exec: at most 1.03x | {series} | median of its {len(execs)} cells "
+              f"{estimate:.3f}x (95% interval {low:.3f} to {high:.3f}; worst cell "
+              f"{worst['ratio_to_none']:.2f}x at depth {worst['depth']}, {worst['rules']} "
+              f"rules) | {judged} |")
         install = policy_op(lines, "bpf-lsm", "install", 10000)
         resolve = policy_op(lines, "bpf-lsm", "resolve", 10000)
         if install is not None:
@@ -293,16 +400,26 @@ def targets_section(w, runs):
                    and o.get("optimize") == "binary-tree"]
         if not docker or not presets:
             continue
-        reference = min(o["overhead_vs_defeat_ns"] for o in docker.values())
+        best_docker = min(docker.values(), key=lambda o: o["overhead_vs_defeat_ns"])
+        reference = best_docker["overhead_vs_defeat_ns"]
         worst = max(presets, key=lambda o: o["overhead_vs_defeat_ns"])
         most_run = max(presets, key=lambda o: o.get("instructions_run", 0))
-        # Timing noise between children is ~10 ns here: a preset within it counts as level.
+        # Two medians of separate children differ by noise alone: twice the standard error
+        # of their difference, estimated from each one's spread over its rounds.
+        noise = 2 * math.hypot(median_standard_error(worst), median_standard_error(best_docker))
+        difference = worst["overhead_vs_defeat_ns"] - reference
+        if difference <= 0:
+            judged = "met"
+        elif difference > noise:
+            judged = "**missed**"
+        else:
+            judged = f"**not shown**: {difference:.0f} ns apart, within this run's noise ({noise:.0f} ns)"
         w(f"| each preset's filter no costlier than Docker's default profile ({workload}, "
           f"filter running: action cache off) | host | worst preset {worst['config']} "
           f"+{worst['overhead_vs_defeat_ns']:.0f} ns vs Docker +{reference:.0f} ns; "
           f"instructions run per call: up to {most_run.get('instructions_run', 0):.0f} vs "
           + ", ".join(f"{o.get('instructions_run', 0):.0f} ({k})" for k, o in sorted(docker.items()))
-          + f" | {verdict(worst['overhead_vs_defeat_ns'] <= reference + 10)} |")
+          + f" | {judged} |")
     w("")
 
 
@@ -406,19 +523,53 @@ def syscall_section(w, lines):
           f"{'' if defeat is None else f'{defeat:+.0f} ns'} |")
 
 
+def run_window(lines):
+    """(start, end) of a series' run from its host lines; end is None for older results."""
+    def parse(line):
+        try:
+            return datetime.datetime.strptime(line.get("date", ""), "%Y-%m-%dT%H%M%SZ")
+        except ValueError:
+            return None
+    start = next((parse(o) for o in lines if o["bench"] == "host"), None)
+    end = next((parse(o) for o in lines if o["bench"] == "host-end"), None)
+    return start, end
+
+
+def overlaps_section(w, runs):
+    """Runs that shared the machine: each guest has one host CPU, but not the machine."""
+    windows = {s: run_window(lines) for s, lines in runs.items()}
+    names = sorted(windows, key=series_key)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (a0, a1), (b0, b1) = windows[a], windows[b]
+            if None in (a0, a1, b0, b1) or max(a0, b0) >= min(a1, b1):
+                continue
+            minutes = (min(a1, b1) - max(a0, b0)).total_seconds() / 60
+            w(f"- **{a} and {b} ran at the same time** for {minutes:.0f} minutes "
+              f"({max(a0, b0):%H:%M} to {min(a1, b1):%H:%M} UTC), one host CPU each (qemu's "
+              "TCG is single-threaded). file_open and exec pair their configurations within "
+              "seconds, so a steady neighbour divides out of their ratios; the real build's "
+              "rounds last minutes each, and a neighbour that started or stopped between "
+              "them skews its ratio.")
+
+
 def machine_section(w, runs):
     w("## Machines")
     w("")
+    overlaps_section(w, runs)
     for series in sorted(runs, key=series_key):
         lines = runs[series]
         host = next((o for o in lines if o["bench"] == "host"), {})
         metas = [o for o in lines if o["bench"] == "meta"]
-        guest = next((o for o in metas if "clocksource" in o), None)
+        guest = next((o for o in metas if "clocksource" in o and o.get("program") != "syscall"),
+                     None)
         where = (f"guest kernel {guest['kernel']} ({guest.get('arch', '?')}), CPU "
                  f"\"{guest.get('cpu', '?')}\" x{guest.get('cpus', '?')} under qemu TCG, "
                  f"clocksource {guest.get('clocksource', '?')}" if guest else "native")
+        start, end = run_window(lines)
+        until = f" to {end:%H:%M:%S} UTC" if start and end else ""
         w(f"- **{series}**: {where}; host {host.get('cpu', '?')}, {host.get('cpus', '?')} "
-          f"CPUs, kernel {host.get('kernel', '?')}; run {host.get('date', '?')}, sizes "
+          f"CPUs, kernel {host.get('kernel', '?')}; run {host.get('date', '?')}{until}, sizes "
           f"{host.get('size', '?')}")
         for m in metas:
             if m.get("program") in BENCHES:
@@ -526,6 +677,7 @@ def markdown(path, docs):
         lines = runs[series]
         w(f"## Kernel {series}")
         grid_section(w, f"file_open ({series})", "file_open", lines)
+        walk_cost_section(w, series, lines)
         grid_section(w, f"exec ({series})", "exec", lines)
         policy_section(w, series, lines)
         build_section(w, series, lines)

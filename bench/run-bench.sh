@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-bench.sh [--smoke|--full] [--kernels 6.1,7.2] [--build DIR] [--no-report]
+# run-bench.sh [--smoke|--full] [--kernels 6.1,7.2] [--build DIR] [--no-report|--docs DIR]
 #              [--open-args|--exec-args|--policy-args|--build-args|--syscall-args "ARGS"]
 #
 # The whole benchmark suite, one command. For each kernel series (default 6.1 and 7.2) it
@@ -11,13 +11,14 @@
 # written from them. Builds nothing: build the cvlsm_bench target first.
 # --kernel SERIES is --kernels with one series; --*-args pass extra flags to one benchmark.
 # --only vm|host runs one half; --out DIR writes into (and reports from) an existing results
-# directory, so the halves of one report can run at different times.
+# directory, so the halves of one report can run at different times. --docs DIR writes the
+# report there instead of docs/ (the smoke test: the report generator cannot rot either).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 usage() { sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-size= kernels=6.1,7.2 build=$repo/build report=1 only= out=
+size= kernels=6.1,7.2 build=$repo/build report=1 only= out= docs=$repo/docs
 open_args= exec_args= policy_args= build_args= syscall_args=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
     --kernel|--kernels) [ $# -ge 2 ] || usage; kernels=$2; shift 2 ;;
     --build) [ $# -ge 2 ] || usage; build=$2; shift 2 ;;
     --no-report) report=; shift ;;
+    --docs) [ $# -ge 2 ] || usage; docs=$2; shift 2 ;;
     --only) [ $# -ge 2 ] || usage; only=$2; shift 2 ;;
     --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
     --open-args) [ $# -ge 2 ] || usage; open_args=$2; shift 2 ;;
@@ -61,6 +63,10 @@ host_line() {
     "$(uname -r)" "$stamp" "${size:-default}" "$1"
 }
 
+# When the series' run ended: the report says which runs overlapped (a neighbour skews
+# long measurements).
+end_line() { printf '{"bench":"host-end","date":"%s"}\n' "$(date -u +%Y-%m-%dT%H%M%SZ)"; }
+
 IFS=, read -r -a series_list <<<"$kernels"
 [ "$only" != host ] || series_list=()
 for series in ${series_list[@]+"${series_list[@]}"}; do
@@ -84,6 +90,7 @@ for series in ${series_list[@]+"${series_list[@]}"}; do
     tr -d '\r' <"$log" | tail -n 30 | sed 's/^/  | /' >&2
     exit 1
   fi
+  end_line >>"$results"
   python3 "$here/report.py" check "$results"
 done
 
@@ -94,11 +101,13 @@ if [ "$only" != vm ]; then
   echo "run-bench: syscall filters natively on $(uname -r)" >&2
   # shellcheck disable=SC2086 # split on purpose
   "$build/bench/cvlsm_syscall_bench" $size $syscall_args >>"$results"
+  end_line >>"$results"
   python3 "$here/report.py" check "$results"
 fi
 
 echo "run-bench: results in $out" >&2
 if [ -n "$report" ]; then
-  python3 "$here/report.py" markdown "$out" "$repo/docs"
-  echo "run-bench: wrote $repo/docs/performance.md and $repo/docs/performance/" >&2
+  mkdir -p "$docs"
+  python3 "$here/report.py" markdown "$out" "$docs"
+  echo "run-bench: wrote $docs/performance.md and $docs/performance/" >&2
 fi
