@@ -71,6 +71,8 @@ check StatsSaysHowToCount output_has "load --count-syscall-denials"
 # An audit run says what it cannot list without the counter (the filter's fixed refusals).
 check RunAuditWithoutCounter run_saving "$cvlsm" run --audit --policy minimal -- true
 check RunAuditSaysFixedSyscallsUnlisted output_has "are not listed: cv-lsm load --count-syscall-denials"
+check LearnWithoutCounter run_saving "$cvlsm" learn --base minimal -o "$work/plain.json" -- true
+check LearnCommentSaysFixedSyscallsUnlisted grep -q "are not listed" "$work/plain.json"
 # Loaded programs cannot gain the counter: said, with a failing exit, and nothing changed.
 check CounterNotAddedWhileLoaded fails run_saving "$cvlsm" load --count-syscall-denials
 check CounterMissingSaysWhy output_has "cannot be added to loaded programs"
