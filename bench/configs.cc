@@ -16,6 +16,9 @@ namespace {
 
 int Index(Config config) { return static_cast<int>(config); }
 
+// The landlock tier keeps rules per cgroup id; the bench's children apply them themselves.
+constexpr uint64_t kLandlockKey = 1;
+
 }  // namespace
 
 absl::string_view ConfigName(Config config) {
@@ -35,21 +38,21 @@ absl::string_view ConfigName(Config config) {
 ConfigSet ConfigSet::Load(PolicyType seccomp_preset) {
   ConfigSet set;
   if (absl::StatusOr<EnforcerChoice> bpf = ChooseEnforcer(TierRequest::kBpfLsm); bpf.ok()) {
-    set.bpf_ = std::move(bpf->enforcer);
+    set.bpf_.emplace(*std::move(bpf));
   } else {
-    set.unavailable_[Index(Config::kBpfLsm)] = std::string(bpf.status().message());
+    set.unavailable_[Index(Config::kBpfLsm)] = ErrorText(bpf.status());
   }
   if (absl::StatusOr<EnforcerChoice> landlock = ChooseEnforcer(TierRequest::kLandlock);
       landlock.ok()) {
-    set.landlock_ = std::move(landlock->enforcer);
+    set.landlock_.emplace(*std::move(landlock));
   } else {
-    set.unavailable_[Index(Config::kLandlock)] = std::string(landlock.status().message());
+    set.unavailable_[Index(Config::kLandlock)] = ErrorText(landlock.status());
   }
   if (absl::StatusOr<SyscallFilter> filter = SyscallFilter::Build(Policy::Preset(seccomp_preset));
       filter.ok()) {
     set.filter_.emplace(*std::move(filter));
   } else {
-    set.unavailable_[Index(Config::kSeccomp)] = std::string(filter.status().message());
+    set.unavailable_[Index(Config::kSeccomp)] = ErrorText(filter.status());
   }
   return set;
 }
@@ -60,6 +63,8 @@ const std::string& ConfigSet::unavailable(Config config) const {
 
 absl::Status ConfigSet::Apply(const Policy& policy) {
   if (absl::Status status = ReleasePolicy(); !status.ok()) return status;
+  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy);
+  if (!rules.ok()) return rules.status();
   if (bpf_) {
     static int generation = 0;
     absl::StatusOr<OwnedCgroup> cgroup =
@@ -67,15 +72,21 @@ absl::Status ConfigSet::Apply(const Policy& policy) {
                             CVLSM_MAX_CGROUP_DEPTH - 1);
     if (!cgroup.ok()) return Annotate(cgroup.status(), "bpf-lsm: cgroup");
     cgroup_.emplace(*std::move(cgroup));
-    if (absl::Status status = bpf_->Confine(cgroup_->id(), policy); !status.ok()) {
+    if (absl::Status status = bpf_->enforcer().Apply(cgroup_->id(), *rules, ApplyOptions{});
+        !status.ok()) {
       return Annotate(status, "bpf-lsm: confine");
     }
     cgroup_procs_ = UniqueFd(::open(cgroup_->procs_file().c_str(), O_WRONLY | O_CLOEXEC));
     if (!cgroup_procs_.valid()) return ErrnoError(errno, "bpf-lsm: open cgroup.procs");
   }
   if (landlock_) {
+    // Landlock confines the processes launched "into" a cgroup id it only uses as a key.
+    if (absl::Status status = landlock_->enforcer().Apply(kLandlockKey, *rules, ApplyOptions{});
+        !status.ok()) {
+      return Annotate(status, "landlock: rules");
+    }
     absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction =
-        landlock_->PrepareChild(policy, SignalScope::kOwnDomain);
+        landlock_->enforcer().RestrictionForProcess(kLandlockKey);
     if (!restriction.ok()) return Annotate(restriction.status(), "landlock: ruleset");
     landlock_restriction_ = *std::move(restriction);
   }
@@ -84,9 +95,10 @@ absl::Status ConfigSet::Apply(const Policy& policy) {
 
 absl::Status ConfigSet::ReleasePolicy() {
   landlock_restriction_.reset();
+  if (landlock_) (void)landlock_->enforcer().Release(kLandlockKey);
   cgroup_procs_.Reset();
   if (!cgroup_) return absl::OkStatus();
-  absl::Status status = bpf_->Release(cgroup_->id());
+  absl::Status status = bpf_->enforcer().Release(cgroup_->id());
   absl::Status removed = cgroup_->Remove();
   cgroup_.reset();
   return status.ok() ? removed : status;

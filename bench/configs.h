@@ -1,7 +1,7 @@
 // The configurations a benchmark compares, and how a forked child puts itself under one:
 //   none      no restriction (BPF LSM programs may be attached: the process is outside every
 //             enforced cgroup);
-//   bpf-lsm   the child joins a cgroup confined through BpfLsmEnforcer;
+//   bpf-lsm   the child joins a cgroup the bpf-lsm tier confines;
 //   landlock  the child applies the Landlock ruleset of the same policy to itself;
 //   seccomp   the child installs the preset's syscall filter (no path rules).
 #pragma once
@@ -15,8 +15,8 @@
 #include "absl/strings/string_view.h"
 #include "cgroup/cgroup.h"
 #include "common/unique_fd.h"
+#include "confinement/tier_choice.h"
 #include "policy/policy.h"
-#include "runtime/enforcer.h"
 #include "seccomp/syscall_filter.h"
 
 namespace cvlsm::bench {
@@ -46,8 +46,8 @@ class ConfigSet {
 
  private:
   std::string unavailable_[4];
-  std::unique_ptr<PathEnforcer> bpf_;
-  std::unique_ptr<PathEnforcer> landlock_;
+  std::optional<EnforcerChoice> bpf_;
+  std::optional<EnforcerChoice> landlock_;
   std::optional<SyscallFilter> filter_;
   // Per applied policy.
   std::optional<OwnedCgroup> cgroup_;

@@ -20,12 +20,14 @@
 #include "absl/strings/str_cat.h"
 #include "bench_options.h"
 #include "bpf_backend/bpf_lsm_enforcer.h"
+#include "bpf_backend/kernel_objects.h"
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
 #include "cvlsm_abi.h"
 #include "json_line.h"
 #include "landlock/landlock_enforcer.h"
 #include "machine_info.h"
+#include "observe/cgroup_reports.h"
 #include "scratch_tree.h"
 #include "stats.h"
 
@@ -49,6 +51,17 @@ double ResidentBytes() {
   }
   std::fclose(status);
   return kib * 1024;
+}
+
+const ApplyOptions kUpdate{.to = ApplyTo::kUpdate};
+
+// The policy's rules as the bpf-lsm tier installs them: opened, then keyed by kernel inode.
+absl::StatusOr<ResolvedPathRules> KernelKeyed(const BpfLsmEnforcer& enforcer,
+                                              const Policy& policy) {
+  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy);
+  if (!rules.ok()) return rules.status();
+  KernelObjects objects(enforcer.programs());
+  return objects.Key(*std::move(rules));
 }
 
 // N rules, each allowing reads below its own directory.
@@ -76,21 +89,23 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
   absl::StatusOr<OwnedCgroup> cgroup = OwnedCgroup::Create(
       "cv-lsm", absl::StrCat("policy-ops-", ::getpid(), "-", round), CVLSM_MAX_CGROUP_DEPTH - 1);
   if (!cgroup.ok()) return Annotate(cgroup.status(), "policy-ops cgroup");
-  absl::StatusOr<uint64_t> map_before = enforcer.RuleMapMemoryBytes();
+  const int rule_map = enforcer.programs().path_rules().fd();
+  absl::StatusOr<uint64_t> map_before = MapMemoryBytes(rule_map);
   double rss_before = ResidentBytes();
 
+  // Resolving: each path opened once, then which inode it is, as the hooks see it.
   double start = NowNs();
-  absl::StatusOr<ResolvedPathRules> rules = enforcer.Resolve(policy);
+  absl::StatusOr<ResolvedPathRules> rules = KernelKeyed(enforcer, policy);
   timings["resolve"].push_back(NowNs() - start);
   if (!rules.ok()) return rules.status();
   ResolvedPathRules installed = *rules;  // kept to build the updates from
 
   start = NowNs();
-  absl::Status status = enforcer.ConfineResolved(cgroup->id(), *std::move(rules));
+  absl::Status status = enforcer.Apply(cgroup->id(), *std::move(rules), ApplyOptions{});
   timings["install"].push_back(NowNs() - start);
   if (!status.ok()) return status;
   if (memory != nullptr) {
-    absl::StatusOr<uint64_t> map_after = enforcer.RuleMapMemoryBytes();
+    absl::StatusOr<uint64_t> map_after = MapMemoryBytes(rule_map);
     memory->valid = map_before.ok() && map_after.ok();
     if (memory->valid) {
       memory->map_bytes_before = static_cast<double>(*map_before);
@@ -115,10 +130,10 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
   Policy one = Policy::Preset(PolicyType::kCustom);
   if (status = one.AddPath(spare, kRead); !status.ok()) return status;
   start = NowNs();
-  absl::StatusOr<ResolvedPathRules> added = enforcer.Resolve(one);
+  absl::StatusOr<ResolvedPathRules> added = KernelKeyed(enforcer, one);
   if (!added.ok()) return added.status();
   plus_one.rules.push_back(added->rules.front());
-  status = enforcer.UpdateResolved(cgroup->id(), std::move(plus_one));
+  status = enforcer.Apply(cgroup->id(), std::move(plus_one), kUpdate);
   timings["update_diff"].push_back(NowNs() - start);
   if (!status.ok()) return status;
 
@@ -126,7 +141,7 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
   ResolvedPathRules changed = installed;
   for (ResolvedPathRule& rule : changed.rules) rule.modes.allow |= kWrite;
   start = NowNs();
-  status = enforcer.UpdateResolved(cgroup->id(), std::move(changed));
+  status = enforcer.Apply(cgroup->id(), std::move(changed), kUpdate);
   timings["replace_all"].push_back(NowNs() - start);
   if (!status.ok()) return status;
 
@@ -137,11 +152,17 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
   return cgroup->Remove();
 }
 
-absl::Status LandlockRound(PathEnforcer& landlock, const Policy& policy, Timings& timings) {
+// Resolving the rules, then building the ruleset a launched process applies to itself.
+absl::Status LandlockRound(Enforcer& landlock, const Policy& policy, Timings& timings) {
+  constexpr uint64_t kCgroup = 1;  // Landlock keeps the rules under it; nothing is confined
   double start = NowNs();
+  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy);
+  absl::Status status = rules.status();
+  if (status.ok()) status = landlock.Apply(kCgroup, *std::move(rules), ApplyOptions{});
   absl::StatusOr<std::unique_ptr<ChildRestriction>> ruleset =
-      landlock.PrepareChild(policy, SignalScope::kOwnDomain);
+      status.ok() ? landlock.RestrictionForProcess(kCgroup) : status;
   timings["ruleset"].push_back(NowNs() - start);
+  (void)landlock.Release(kCgroup);
   return ruleset.status();
 }
 
@@ -196,8 +217,8 @@ absl::Status RunPolicyOps(const BenchOptions& options) {
              .Add("tier", "bpf-lsm")
              .Add("unavailable", created.status().message()));
   }
-  std::unique_ptr<PathEnforcer> landlock;
-  if (absl::StatusOr<std::unique_ptr<PathEnforcer>> created = LandlockEnforcer::Create();
+  std::unique_ptr<Enforcer> landlock;
+  if (absl::StatusOr<std::unique_ptr<Enforcer>> created = LandlockEnforcer::Create();
       created.ok()) {
     landlock = *std::move(created);
   } else {

@@ -34,13 +34,13 @@
 #include "json_line.h"
 #include "machine_info.h"
 #include "policy/policy.h"
-#include "seccomp/bpf_evaluator.h"
-#include "seccomp/oci_compiler.h"
 #include "seccomp/oci_profile.h"
 #include "seccomp/seccomp_program.h"
 #include "seccomp/syscall_filter.h"
 #include "stats.h"
 #include "syscall_workloads.h"
+#include "testing/bpf_evaluator.h"
+#include "testing/oci_compiler.h"
 
 namespace cvlsm::bench {
 namespace {

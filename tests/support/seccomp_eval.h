@@ -7,8 +7,8 @@
 
 #include <cstdint>
 
-#include "seccomp/bpf_evaluator.h"
 #include "seccomp/syscall_filter.h"
+#include "testing/bpf_evaluator.h"
 
 namespace cvlsm {
 

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "common/errors.h"
+
 namespace cvlsm {
 namespace {
 
@@ -113,7 +115,7 @@ TEST(JsonSourceTest, ReadTextFileNamesTheFile) {
   EXPECT_NE(text.status().message().find("opening policy file /nonexistent/p.json"),
             absl::string_view::npos)
       << text.status();
-  EXPECT_NE(text.status().message().find("fix it"), absl::string_view::npos);
+  EXPECT_EQ(RemedyOf(text.status()), "fix it");  // what to do, as data
   absl::StatusOr<std::string> dir = ReadTextFile("/", "policy file", "fix it");
   ASSERT_FALSE(dir.ok());
   EXPECT_NE(dir.status().message().find("directory"), absl::string_view::npos) << dir.status();

@@ -16,8 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
-#include "seccomp/bpf_evaluator.h"
-#include "seccomp/oci_compiler.h"
+#include "testing/bpf_evaluator.h"
+#include "testing/oci_compiler.h"
 
 namespace cvlsm {
 namespace {

@@ -1,6 +1,6 @@
 // The pin keeper's protocol, unprivileged: a keeper in a child process, a client sending it
 // O_PATH descriptors. What it holds is counted in /proc/<keeper>/fd.
-#include "machine/pin_keeper.h"
+#include "pinned/pin_keeper.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/unique_fd.h"
 
 namespace cvlsm {
@@ -139,7 +140,7 @@ TEST_F(PinKeeperTest, SocketIsForItsOwnerOnly) {
 TEST(PinKeeperClientTest, NoKeeperIsAnErrorNamingTheRemedy) {
   absl::StatusOr<PinKeeperClient> client = PinKeeperClient::Connect("/nonexistent/keeper.sock");
   ASSERT_FALSE(client.ok());
-  EXPECT_NE(client.status().message().find("cv-lsm load"), std::string::npos) << client.status();
+  EXPECT_NE(RemedyOf(client.status()).find("cv-lsm load"), std::string::npos) << client.status();
 }
 
 }  // namespace

@@ -16,10 +16,10 @@
 #include "gtest/gtest.h"
 #include "policy/policy.h"
 #include "policy/syscall_names.h"
-#include "seccomp/bpf_evaluator.h"
 #include "seccomp/syscall_audit.h"
 #include "seccomp/syscall_filter.h"
 #include "support/seccomp_eval.h"
+#include "testing/bpf_evaluator.h"
 
 namespace cvlsm {
 namespace {

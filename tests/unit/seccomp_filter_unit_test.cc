@@ -17,9 +17,9 @@
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "policy/policy.h"
-#include "seccomp/bpf_evaluator.h"
 #include "seccomp/syscall_filter.h"
 #include "support/seccomp_eval.h"
+#include "testing/bpf_evaluator.h"
 
 namespace cvlsm {
 

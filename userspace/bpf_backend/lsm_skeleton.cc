@@ -101,7 +101,9 @@ absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support,
                             count_syscall_denials && support.seccomp_exit_params == 1);
   bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit_no_args,
                             count_syscall_denials && support.seccomp_exit_params == 0);
-  for (const std::string& omitted : support.Omitted()) LogDebug("bpf-lsm", omitted);
+  for (const KernelHookSupport::Omission& omitted : support.Omitted()) {
+    LogDebug("bpf-lsm", omitted.what);
+  }
   return absl::OkStatus();
 }
 
@@ -139,19 +141,21 @@ absl::StatusOr<KernelHookSupport> ReadKernelHookSupport() {
   return support;
 }
 
-std::vector<std::string> KernelHookSupport::Omitted() const {
-  std::vector<std::string> omitted;
+std::vector<KernelHookSupport::Omission> KernelHookSupport::Omitted() const {
+  std::vector<Omission> omitted;
   if (!struct_params) {
     omitted.push_back(
-        "chown is not checked against the path rules (kernels before 6.1 cannot attach BPF "
-        "programs to hooks that pass structs by value; the syscall filter and the missing "
-        "capability CAP_CHOWN still stand): use kernel 6.1 or newer");
+        {"chown is not checked against the path rules (kernels before 6.1 cannot attach BPF "
+         "programs to hooks that pass structs by value; the syscall filter and the missing "
+         "capability CAP_CHOWN still stand)",
+         "use kernel 6.1 or newer"});
   }
   if (!counts_seccomp_refusals()) {
     omitted.push_back(
-        "the syscall filter's refusals are enforced but cannot be counted or reported "
-        "(load --count-syscall-denials traces __secure_computing: this kernel cannot, or its "
-        "parameters are new to cv-lsm; arm64 traces functions from 6.0)");
+        {"the syscall filter's refusals are enforced but cannot be counted or reported "
+         "(load --count-syscall-denials traces __secure_computing: this kernel cannot, or its "
+         "parameters are new to cv-lsm; arm64 traces functions from 6.0)",
+         ""});
   }
   return omitted;
 }
@@ -380,7 +384,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach(
   absl::StatusOr<std::unique_ptr<LsmSkeleton>> without_counter = load(false);
   if (!without_counter.ok()) return skeleton;  // the first error: the one that says why
   LogWarning("bpf-lsm", absl::StrCat("loaded without the syscall-denial counter (",
-                                     skeleton.status().message(), ")"));
+                                     ErrorText(skeleton.status()), ")"));
   return without_counter;
 }
 

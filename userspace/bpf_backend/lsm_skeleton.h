@@ -105,8 +105,13 @@ struct KernelHookSupport {
   bool counts_seccomp_refusals() const {
     return seccomp_exit_params == 0 || seccomp_exit_params == 1;
   }
-  // What cannot be enforced here as a result, one clause each (empty: everything).
-  std::vector<std::string> Omitted() const;
+  // What cannot be enforced or reported here as a result (empty: everything can), each
+  // with what would change that (empty when nothing the user can do).
+  struct Omission {
+    std::string what;
+    std::string remedy;
+  };
+  std::vector<Omission> Omitted() const;
 };
 absl::StatusOr<KernelHookSupport> ReadKernelHookSupport();
 

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "chef/containerv.h"
+#include "common/errors.h"
 
 namespace cvlsm::capi {
 namespace {
@@ -45,20 +46,15 @@ void SetLastError(absl::string_view message) noexcept {
 }  // namespace
 
 int ErrnoForStatus(const absl::Status& status) {
-  // ErrnoError writes "(errno N)": the kernel's own answer beats a guess from the code.
-  absl::string_view message = status.message();
-  size_t at = message.rfind("(errno ");
-  if (at != absl::string_view::npos) {
-    absl::string_view rest = message.substr(at + 7);
-    int err = 0;
-    if (absl::SimpleAtoi(rest.substr(0, rest.find(')')), &err) && err > 0) return err;
-  }
+  // The kernel's own answer (ErrnoError) beats a guess from the code.
+  std::optional<int> err = ErrnoOf(status);
+  if (err && *err > 0) return *err;
   return ErrnoForCode(status.code());
 }
 
 int Fail(const absl::Status& status) {
   int err = ErrnoForStatus(status);
-  SetLastError(status.message());
+  SetLastError(ErrorText(status));
   errno = err;
   return -1;
 }

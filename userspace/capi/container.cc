@@ -15,6 +15,7 @@
 #include "capi/root_policy.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "cvlsm_abi.h"
 #include "policy/path_resolution.h"
 
@@ -79,63 +80,49 @@ absl::Status Container::Setup(unsigned cv_caps, const Policy& policy, PolicyMode
     policy_.emplace(*std::move(moved));
   }
   keep_capabilities_ = CapabilitiesFor(cv_caps);
-  // Every rule path must exist before anything is created (as `cv-lsm run` checks).
-  if (absl::Status valid = ResolvePathRules(*policy_).status(); !valid.ok()) return valid;
-
-  absl::StatusOr<std::shared_ptr<SharedEnforcer>> enforcer = SharedEnforcer::Get();
-  if (!enforcer.ok()) return enforcer.status();
-  enforcer_ = *std::move(enforcer);
+  ASSIGN_OR_RETURN(enforcer_, SharedEnforcer::Get());
 
   // "<name>-<pid>": SweepStaleCgroups removes it if this process dies without destroying.
+  // Every rule path is resolved, and must exist, before anything is created.
   static std::atomic<unsigned> sequence{0};
-  SweepStaleCgroups("cv-lsm");
-  absl::StatusOr<OwnedCgroup> cgroup =
-      OwnedCgroup::Create("cv-lsm", absl::StrCat("ctr-", id_, ".", sequence++, "-", ::getpid()),
-                          CVLSM_MAX_CGROUP_DEPTH - 1);
-  if (!cgroup.ok()) return cgroup.status();
-  cgroup_.emplace(*std::move(cgroup));
-  cgroup_id_ = cgroup_->id();
+  ASSIGN_OR_RETURN(
+      ConfinedCgroup workload,
+      ConfinedCgroup::Create(*enforcer_, *policy_,
+                             absl::StrCat("ctr-", id_, ".", sequence++, "-", ::getpid()),
+                             ApplyOptions{.mode = mode, .signals = SignalScope::kUnscoped}));
+  workload_.emplace(std::move(workload));
 
   // Namespaces first (the init joins the cgroup before anything else), then the policy.
   InitOptions init;
   init.root_fs = root_;
   init.hostname = id_;
-  init.cgroup_procs_file = cgroup_->procs_file();
+  init.cgroup_procs_file = workload_->cgroup().procs_file();
   init.new_network = !SharesHostNetwork(cv_caps);
-  absl::StatusOr<std::unique_ptr<ContainerInit>> started = ContainerInit::Start(init);
-  if (!started.ok()) return started.status();
-  init_ = *std::move(started);
-
-  if (absl::Status status = enforcer_->Confine(cgroup_id_, *policy_, mode); !status.ok()) {
-    return status;
-  }
-  confined_ = true;
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(init_, ContainerInit::Start(init));
+  return workload_->Confine();
 }
 
 std::string Container::HostPath(const std::string& path) const {
   return IsProcSelfRule(path) ? path : root_ + path;
 }
 
+bool Container::Confined() const { return workload_ && workload_->confined(); }
+
 absl::Status Container::SetPathRule(const std::string& path, PathModes modes) {
-  if (!confined_) return absl::FailedPreconditionError("the container is destroyed");
+  if (!Confined()) return absl::FailedPreconditionError("the container is destroyed");
   if (absl::Status status = CheckPathRule(path, modes.allow | modes.deny); !status.ok()) {
     return status;
   }
   std::string host_path = HostPath(path);
-  if (absl::Status status = enforcer_->SetPathRule(cgroup_id_, host_path, modes); !status.ok()) {
-    return status;
-  }
+  RETURN_IF_ERROR(enforcer_->SetPathRule(workload_->id(), host_path, modes));
   return policy_->SetPathRule(host_path, modes);
 }
 
 absl::Status Container::RemovePathRule(const std::string& path) {
-  if (!confined_) return absl::FailedPreconditionError("the container is destroyed");
+  if (!Confined()) return absl::FailedPreconditionError("the container is destroyed");
   if (absl::Status status = CheckPathRule(path, kAllModes); !status.ok()) return status;
   std::string host_path = HostPath(path);
-  if (absl::Status status = enforcer_->RemovePathRule(cgroup_id_, host_path); !status.ok()) {
-    return status;
-  }
+  RETURN_IF_ERROR(enforcer_->RemovePathRule(workload_->id(), host_path));
   policy_->RemovePath(host_path);
   return absl::OkStatus();
 }
@@ -156,17 +143,17 @@ absl::StatusOr<pid_t> Container::Spawn(const std::string& path,
   }
 
   // A Landlock ruleset per process (its /proc/self is its own); null on other tiers.
-  absl::StatusOr<std::unique_ptr<ChildRestriction>> restriction = enforcer_->PrepareChild(*policy_);
-  if (!restriction.ok()) return restriction.status();
+  ASSIGN_OR_RETURN(std::unique_ptr<ChildRestriction> restriction,
+                   workload_->RestrictionForProcess());
 
   LaunchSpec spec;
   spec.argv.push_back(path);
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.environment = environment;
   if (spec.environment.empty()) spec.environment.push_back(kDefaultPath);
-  spec.cgroup_procs_file = cgroup_->procs_file();
+  spec.cgroup_procs_file = workload_->cgroup().procs_file();
   spec.policy = &*policy_;
-  spec.restriction = restriction->get();
+  spec.restriction = restriction.get();
   spec.setup = &init_->entry();
   spec.keep_capabilities = keep_capabilities_;
   // The init ties the container's life to this process (not to the calling thread).
@@ -222,23 +209,18 @@ absl::Status Container::Destroy() {
   // The init first: its death makes the kernel kill the whole pid namespace, even a
   // process that left the cgroup; then the cgroup, which kills the rest, forks included.
   if (init_) init_->Kill();
-  if (cgroup_) {
-    result = cgroup_->Remove();
-    if (result.ok() && confined_) {
-      result = enforcer_->Release(cgroup_id_);
-      confined_ = false;
-    }
-    // When the cgroup cannot be removed its confinement stays: a process of it is left.
-  }
+  // Kills the rest, then lifts the confinement; when the cgroup cannot be removed its
+  // confinement stays: a process of it is left.
+  if (workload_) result = workload_->Remove();
   processes_.clear();  // reaps (each destructor kills and waits)
   finished_.clear();
   init_.reset();
-  if (result.ok()) cgroup_.reset();
+  if (result.ok()) workload_.reset();
   return result;
 }
 
 Container::~Container() {
-  if (absl::Status status = Destroy(); !status.ok()) LogWarning("containerv", status.message());
+  if (absl::Status status = Destroy(); !status.ok()) LogWarning("containerv", ErrorText(status));
 }
 
 }  // namespace cvlsm::capi

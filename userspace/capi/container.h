@@ -1,5 +1,5 @@
-// A container as the C API sees it, composed of the library's pieces: an OwnedCgroup, the
-// shared PathEnforcer confining it, a ContainerInit holding its namespaces, and a
+// A container as the C API sees it, composed of the library's pieces: a ConfinedCgroup
+// under the process's shared enforcer, a ContainerInit holding its namespaces, and a
 // ConfinedProcess per spawned process.
 #pragma once
 
@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "capi/container_init.h"
 #include "capi/shared_enforcer.h"
-#include "cgroup/cgroup.h"
+#include "confinement/confined_cgroup.h"
 #include "policy/policy.h"
 #include "runtime/confined_process.h"
 
@@ -42,7 +42,7 @@ class Container {
   // Its exit code, once.
   absl::StatusOr<int> Wait(pid_t pid);
   // Changes one path rule while the container runs (the path as the container names it):
-  // PathEnforcer::SetPathRule / RemovePathRule on its cgroup. Later spawns get it too.
+  // Enforcer::SetPathRule / RemovePathRule on its cgroup. Later spawns get it too.
   absl::Status SetPathRule(const std::string& path, PathModes modes);
   absl::Status RemovePathRule(const std::string& path);
   // Kills everything in the container, then removes its cgroup and lifts its confinement
@@ -54,15 +54,14 @@ class Container {
   absl::Status Setup(unsigned cv_caps, const Policy& policy, PolicyMode mode);
   // Where a path the container names is on the host (below its root filesystem).
   std::string HostPath(const std::string& path) const;
+  bool Confined() const;
 
   std::string id_;
   std::string root_;  // empty: the host's root
   std::optional<Policy> policy_;
   uint64_t keep_capabilities_ = 0;
   std::shared_ptr<SharedEnforcer> enforcer_;
-  std::optional<OwnedCgroup> cgroup_;
-  uint64_t cgroup_id_ = 0;
-  bool confined_ = false;
+  std::optional<ConfinedCgroup> workload_;
   std::unique_ptr<ContainerInit> init_;
   std::map<pid_t, std::unique_ptr<ConfinedProcess>> processes_;
   std::map<pid_t, int> finished_;  // exit codes of CV_SPAWN_WAIT processes, not yet fetched

@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
-#include "runtime/enforcer.h"
+#include "enforcement/enforcer.h"
 
 namespace cvlsm::capi {
 

@@ -1,6 +1,6 @@
-// One path enforcer for every container of the process: the tier is chosen (and for
-// bpf-lsm, the programs loaded and self-tested) once, while at least one container lives;
-// the calls are serialized because the backends are not thread-safe.
+// One enforcer for every container of the process: the tier is chosen (and for bpf-lsm, the
+// programs attached or loaded and self-tested) once, while at least one container lives;
+// every call is serialized, because the tiers are not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -9,30 +9,31 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "policy/policy.h"
-#include "runtime/enforcer.h"
+#include "confinement/tier_choice.h"
+#include "enforcement/enforcer.h"
 
 namespace cvlsm::capi {
 
-class SharedEnforcer {
+class SharedEnforcer : public Enforcer {
  public:
-  // The live one, or a new one from ChooseEnforcer(TierRequest::kAuto).
+  // The live one, or a new one from ChooseEnforcer(TierRequest::kAuto), announced.
   static absl::StatusOr<std::shared_ptr<SharedEnforcer>> Get();
 
-  Tier tier() const { return enforcer_->tier(); }
-  // `mode` kAudit: PathEnforcer::ConfineAudited (bpf-lsm only).
-  absl::Status Confine(uint64_t cgroup_id, const Policy& policy, PolicyMode mode);
-  absl::Status Release(uint64_t cgroup_id);
-  absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes);
-  absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path);
-  // Signals unscoped: see SignalScope.
-  absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy);
+  Tier tier() const override { return tier_; }
+  absl::Status Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+                     const ApplyOptions& options) override;
+  absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(
+      uint64_t cgroup_id) override;
+  absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes) override;
+  absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path) override;
+  absl::Status Release(uint64_t cgroup_id) override;
 
  private:
-  explicit SharedEnforcer(std::unique_ptr<PathEnforcer> enforcer)
-      : enforcer_(std::move(enforcer)) {}
+  explicit SharedEnforcer(EnforcerChoice choice)
+      : choice_(std::move(choice)), tier_(choice_.tier()) {}
   std::mutex mutex_;
-  std::unique_ptr<PathEnforcer> enforcer_;
+  EnforcerChoice choice_;
+  const Tier tier_;
 };
 
 }  // namespace cvlsm::capi

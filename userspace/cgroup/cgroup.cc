@@ -213,7 +213,7 @@ OwnedCgroup& OwnedCgroup::operator=(OwnedCgroup&& other) noexcept {
 }
 
 OwnedCgroup::~OwnedCgroup() {
-  if (absl::Status status = Remove(); !status.ok()) LogWarning("cgroup", status.message());
+  if (absl::Status status = Remove(); !status.ok()) LogWarning("cgroup", ErrorText(status));
 }
 
 absl::Status OwnedCgroup::Remove() {

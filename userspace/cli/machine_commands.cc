@@ -6,10 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/policy_choice.h"
+#include "common/errors.h"
 #include "common/log.h"
-#include "machine/cgroup_policy.h"
-#include "machine/machine_state.h"
-#include "machine/pin_keeper.h"
+#include "pinned/cgroup_policy.h"
+#include "pinned/load.h"
+#include "pinned/pin_keeper.h"
 
 namespace cvlsm::cli {
 namespace {
@@ -18,7 +19,7 @@ constexpr int kExitFailed = 1;
 constexpr auto Fail = FailCommand;
 
 int Load(const MachineOptions& options) {
-  absl::StatusOr<LoadResult> loaded = LoadMachineState(
+  absl::StatusOr<LoadResult> loaded = LoadPinnedPrograms(
       "/proc/self/exe", LoadOptions{.count_syscall_denials = options.count_syscall_denials});
   if (!loaded.ok()) return Fail("load", loaded.status());
   if (!loaded->reused) {
@@ -44,7 +45,7 @@ int Load(const MachineOptions& options) {
 }
 
 int Unload(bool force) {
-  absl::StatusOr<UnloadResult> unloaded = UnloadMachineState(force);
+  absl::StatusOr<UnloadResult> unloaded = UnloadPinnedPrograms(force);
   if (!unloaded.ok()) return Fail("unload", unloaded.status());
   if (unloaded->removed.empty()) {
     std::printf("cv-lsm: nothing was loaded\n");
@@ -118,8 +119,7 @@ int List(bool json) {
 }  // namespace
 
 int FailCommand(absl::string_view command, const absl::Status& status) {
-  std::fprintf(stderr, "cv-lsm %s: %s\n", std::string(command).c_str(),
-               std::string(status.message()).c_str());
+  std::fprintf(stderr, "cv-lsm %s: %s\n", std::string(command).c_str(), ErrorText(status).c_str());
   return kExitFailed;
 }
 

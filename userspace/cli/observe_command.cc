@@ -9,11 +9,12 @@
 #include "bpf_backend/bpf_lsm_enforcer.h"
 #include "cgroup/cgroup.h"
 #include "cli/commands.h"
-#include "machine/cgroup_records.h"
-#include "machine/machine_state.h"
-#include "machine/state_paths.h"
+#include "common/errors.h"
 #include "observe/cgroup_reports.h"
 #include "observe/event_reader.h"
+#include "pinned/cgroup_records.h"
+#include "pinned/pinned_programs.h"
+#include "pinned/state_paths.h"
 
 namespace cvlsm::cli {
 namespace {
@@ -21,12 +22,14 @@ namespace {
 constexpr auto Fail = FailCommand;
 
 absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Pinned() {
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = AttachMachineState();
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = AttachPinnedPrograms();
   if (absl::IsNotFound(enforcer.status())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        enforcer.status().message(),
-        " (stats and events read the programs `cv-lsm load` pins; `cv-lsm run --audit` "
-        "prints its own report without them)"));
+    return WithRemedy(
+        absl::FailedPreconditionError(absl::StrCat(
+            enforcer.status().message(),
+            " (stats and events read the programs `cv-lsm load` pins; `cv-lsm run --audit` "
+            "prints its own report without them)")),
+        RemedyOf(enforcer.status()));
   }
   return enforcer;
 }
@@ -39,7 +42,7 @@ absl::StatusOr<std::optional<uint64_t>> ChosenCgroup(const ObserveOptions& optio
 }
 
 std::string SyscallCounting(const BpfLsmEnforcer& enforcer) {
-  return enforcer.skeleton().counts_syscall_denials()
+  return enforcer.programs().counts_syscall_denials()
              ? "counted (the seccomp filter's refusals, traced at __secure_computing)"
              : absl::StrCat("NOT counted, only enforced (", WhySyscallDenialsAreNotCounted(), ")");
 }
@@ -66,9 +69,10 @@ int Stats(const ObserveOptions& options) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& confinement : confined) {
     if (*only && confinement.cgroup_id != **only) continue;
-    absl::StatusOr<CgroupStats> stats = (*enforcer)->Stats(confinement.cgroup_id);
+    absl::StatusOr<CgroupStats> stats =
+        ReadCgroupStats((*enforcer)->programs(), confinement.cgroup_id);
     if (!stats.ok()) return Fail("stats", stats.status());
-    std::vector<Denial> denials = (*enforcer)->RecordedDenials(confinement.cgroup_id);
+    std::vector<Denial> denials = ReadDenials((*enforcer)->programs(), confinement.cgroup_id);
     if (denials.size() > options.top) denials.resize(options.top);
     std::string path = absl::StrCat("cgroup ", confinement.cgroup_id);
     if (absl::StatusOr<CgroupRecord> record = ReadRecord(paths, confinement.cgroup_id);
@@ -93,7 +97,7 @@ int Stats(const ObserveOptions& options) {
       entry["hooks"] = hooks;
       entry["events_dropped"] = stats->events_dropped;
       entry["denials_not_recorded"] = stats->records_dropped;
-      entry["syscall_denials_counted"] = (*enforcer)->skeleton().counts_syscall_denials();
+      entry["syscall_denials_counted"] = (*enforcer)->programs().counts_syscall_denials();
       nlohmann::ordered_json top = nlohmann::ordered_json::array();
       for (const Denial& denial : denials) top.push_back(DenialJson(denial));
       entry["most_denied"] = top;
@@ -146,7 +150,7 @@ int Events(const ObserveOptions& options) {
     std::fflush(stdout);  // one line at a time for a log shipper reading the pipe
   };
   absl::StatusOr<std::unique_ptr<EventReader>> reader =
-      EventReader::Open((*enforcer)->skeleton().events_fd(), print);
+      EventReader::Open((*enforcer)->programs().events_fd(), print);
   if (!reader.ok()) return Fail("events", reader.status());
   if (!options.follow) {
     absl::StatusOr<int> handled = (*reader)->Poll(0);

@@ -14,10 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "cli/commands.h"
+#include "common/errors.h"
 #include "common/log.h"
-#include "machine/cgroup_policy.h"
 #include "oci/container_state.h"
 #include "oci/hook_plan.h"
+#include "pinned/cgroup_policy.h"
 #include "probe/kernel_probe.h"
 #include "runtime/confined_process.h"
 
@@ -26,7 +27,7 @@ namespace {
 
 int Fail(absl::string_view container_id, const absl::Status& status) {
   std::string line =
-      absl::StrCat("cv-lsm oci-hook: container ", container_id, ": ", status.message());
+      absl::StrCat("cv-lsm oci-hook: container ", container_id, ": ", ErrorText(status));
   // One line: runtimes quote the hook's output in their own error.
   absl::StrReplaceAll({{"\n", " "}}, &line);
   std::fprintf(stderr, "%s\n", line.c_str());
@@ -45,7 +46,7 @@ int OciHookCommand(const OciHookOptions&) {
     absl::StatusOr<size_t> released = ReleaseRemovedCgroups();
     if (!released.ok() && !absl::IsFailedPrecondition(released.status())) {
       LogWarning("oci-hook",
-                 absl::StrCat("container ", state->id, ": ", released.status().message()));
+                 absl::StrCat("container ", state->id, ": ", ErrorText(released.status())));
     }
     return 0;
   }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
+#include "common/errors.h"
 #include "common/log.h"
 #include "policy/policy_file.h"
 #include "runtime/confined_process.h"
@@ -16,7 +17,7 @@ namespace {
 
 // Parse errors already name the file, line and column.
 int Fail(const absl::Status& status) {
-  Log(LogLevel::kError, "policy", status.message());
+  Log(LogLevel::kError, "policy", ErrorText(status));
   return kExitLauncherFailed;
 }
 

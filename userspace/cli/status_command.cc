@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
-#include "machine/machine_state.h"
+#include "pinned/pinned_programs.h"
 #include "probe/kernel_probe.h"
 
 namespace cvlsm::cli {
@@ -39,7 +39,7 @@ std::vector<std::string> Remedies(const KernelReport& report) {
 
 // One sentence on the pinned programs (cv-lsm load): whether they are there, whether their
 // keeper lives (if not, confined cgroups fail closed), and how many cgroups they confine.
-std::string PinnedStateLine(const MachineStateStatus& state) {
+std::string PinnedStateLine(const PinnedStatus& state) {
   std::string line;
   if (!state.readable) {
     line = "unknown (the pinned programs are visible to root only)";
@@ -67,7 +67,7 @@ std::string PinnedStateLine(const MachineStateStatus& state) {
 int StatusCommand(const StatusOptions& options) {
   KernelReport report = ProbeKernel();
   int exit_code = ExitCodeFor(report.tier);
-  MachineStateStatus pinned = ReadMachineState();
+  PinnedStatus pinned = ReadPinnedStatus();
 
   if (options.json) {
     nlohmann::json probes = nlohmann::json::array();

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "common/unique_fd.h"
 #include "landlock/landlock_ruleset.h"
 #include "policy/path_resolution.h"
@@ -74,13 +75,6 @@ class LandlockRestriction : public ChildRestriction {
   uint64_t proc_self_access_;
 };
 
-// What Confine checks (PrepareChild checks the same while it builds the ruleset): only
-// allow rules, and every required rule path exists (the messages name the rule).
-absl::Status ValidatePolicy(const Policy& policy) {
-  if (absl::Status status = landlock::CheckOnlyAllowRules(policy); !status.ok()) return status;
-  return ResolvePathRules(policy).status();
-}
-
 }  // namespace
 
 int LandlockAbiVersion() {
@@ -88,7 +82,7 @@ int LandlockAbiVersion() {
   return abi < 0 ? 0 : abi;
 }
 
-absl::StatusOr<std::unique_ptr<PathEnforcer>> LandlockEnforcer::Create() {
+absl::StatusOr<std::unique_ptr<Enforcer>> LandlockEnforcer::Create() {
   int abi = QueryAbi();
   if (abi == -ENOSYS) {
     return absl::FailedPreconditionError(
@@ -108,39 +102,49 @@ absl::StatusOr<std::unique_ptr<PathEnforcer>> LandlockEnforcer::Create() {
     LogDebug("landlock", absl::StrCat("kernel offers Landlock ABI ", abi, ", using what ABI ",
                                       landlock::kNewestKnownAbi, " knows"));
   }
-  return std::unique_ptr<PathEnforcer>(new LandlockEnforcer(abi));
+  return std::unique_ptr<Enforcer>(new LandlockEnforcer(abi));
 }
 
-// Landlock restricts a process (and what it forks), not a cgroup, and cannot be imposed
-// from outside: cgroup_id is not used. The confinement happens in PrepareChild's
-// restriction; here the policy is only checked so that run fails before anything starts.
-absl::Status LandlockEnforcer::Confine(uint64_t cgroup_id, const Policy& policy) {
-  (void)cgroup_id;
-  return ValidatePolicy(policy);
-}
-
-// A Landlock domain ends with the last process in it: nothing to undo.
-absl::Status LandlockEnforcer::Release(uint64_t cgroup_id) {
-  (void)cgroup_id;
+absl::Status LandlockEnforcer::Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+                                     const ApplyOptions& options) {
+  if (options.mode == PolicyMode::kAudit) return AuditNeedsBpfLsm(tier());
+  bool confined = confined_.contains(cgroup_id);
+  if (confined && options.to == ApplyTo::kNewConfinement) {
+    return absl::AlreadyExistsError(absl::StrCat("cgroup ", cgroup_id, " is already confined"));
+  }
+  if (confined || options.to == ApplyTo::kUpdate) return FixedRulesError();
+  RETURN_IF_ERROR(landlock::CheckOnlyAllowRules(rules));
+  for (const ResolvedPathRule& rule : rules.rules) {
+    if (!rule.object.pin || !rule.object.pin->valid()) {
+      return absl::InternalError(
+          absl::StrCat("path rule '", rule.path, "' was resolved without holding its object open"));
+    }
+  }
+  confined_.emplace(cgroup_id, Confined{std::move(rules), options.signals});
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::PrepareChild(
-    const Policy& policy, SignalScope signals) {
-  if (absl::Status status = landlock::CheckOnlyAllowRules(policy); !status.ok()) return status;
+absl::Status LandlockEnforcer::Release(uint64_t cgroup_id) {
+  confined_.erase(cgroup_id);
+  return absl::OkStatus();
+}
 
+absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::RestrictionForProcess(
+    uint64_t cgroup_id) {
+  auto it = confined_.find(cgroup_id);
+  if (it == confined_.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cgroup ", cgroup_id, " is not confined: apply its policy first"));
+  }
+  const Confined& confined = it->second;
   landlock::SizedRulesetAttr attr = landlock::RulesetAttrFor(abi_);
-  if (signals == SignalScope::kUnscoped) attr.attr.scoped &= ~landlock::kScopeSignal;
+  if (confined.signals == SignalScope::kUnscoped) attr.attr.scoped &= ~landlock::kScopeSignal;
   UniqueFd ruleset(CreateRuleset(&attr.attr, attr.size, 0));
   if (!ruleset.valid()) return ErrnoError(errno, "create the Landlock ruleset");
 
-  // One resolution: missing preset paths skipped, rules on one object merged, each object
-  // held open for landlock_add_rule.
-  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy, OpenPathIdentifier());
-  if (!rules.ok()) return rules.status();
   uint64_t proc_self_access =
-      landlock::AccessForModes(rules->proc_self_modes, /*directory=*/true, abi_);
-  for (const ResolvedPathRule& rule : rules->rules) {
+      landlock::AccessForModes(confined.rules.proc_self_modes, /*directory=*/true, abi_);
+  for (const ResolvedPathRule& rule : confined.rules.rules) {
     int fd = rule.object.pin->get();
     struct stat st {};
     if (::fstat(fd, &st) != 0) {

@@ -1,31 +1,46 @@
-// The landlock tier: path rules become a Landlock ruleset that the confined command applies
-// to itself before exec (best effort across ABI 1 to the running kernel's).
+// The landlock tier: path rules become a Landlock ruleset that each process launched into
+// the confined cgroup applies to itself before exec (best effort across ABI 1 to the
+// running kernel's). Landlock confines processes, not cgroups: a process already running,
+// or one that joins the cgroup by itself, is not confined by it.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "runtime/enforcer.h"
+#include "enforcement/enforcer.h"
 
 namespace cvlsm {
 
 // The Landlock ABI the running kernel offers (0 when Landlock is absent or disabled).
 int LandlockAbiVersion();
 
-class LandlockEnforcer : public PathEnforcer {
+class LandlockEnforcer : public Enforcer {
  public:
   // Fails, saying why and what to do, when the kernel offers no Landlock.
-  static absl::StatusOr<std::unique_ptr<PathEnforcer>> Create();
+  static absl::StatusOr<std::unique_ptr<Enforcer>> Create();
 
   Tier tier() const override { return Tier::kLandlock; }
-  absl::Status Confine(uint64_t cgroup_id, const Policy& policy) override;
+  // Checks that the tier can enforce the rules (no deny rules, no audit mode) and keeps
+  // them, with their pins, for the processes launched into the cgroup. An update is refused:
+  // a process's ruleset cannot change once it applied it.
+  absl::Status Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+                     const ApplyOptions& options) override;
+  // A ruleset of its own for each process: its /proc/self rule names that process's entry.
+  absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(
+      uint64_t cgroup_id) override;
+  // A Landlock domain ends with the last process in it: only the kept rules go.
   absl::Status Release(uint64_t cgroup_id) override;
-  absl::StatusOr<std::unique_ptr<ChildRestriction>> PrepareChild(const Policy& policy,
-                                                                 SignalScope signals) override;
 
  private:
   explicit LandlockEnforcer(int abi) : abi_(abi) {}
+  struct Confined {
+    ResolvedPathRules rules;  // each object held open (pin) for landlock_add_rule
+    SignalScope signals;
+  };
   int abi_;
+  std::map<uint64_t, Confined> confined_;
 };
 
 }  // namespace cvlsm

@@ -47,11 +47,11 @@ uint64_t AccessForModes(AccessModes modes, bool directory, int abi) {
   return access & HandledAccessFs(abi);
 }
 
-absl::Status CheckOnlyAllowRules(const Policy& policy) {
-  for (const auto& [path, modes] : policy.paths()) {
-    if (modes.deny == 0) continue;
+absl::Status CheckOnlyAllowRules(const ResolvedPathRules& rules) {
+  for (const ResolvedPathRule& rule : rules.rules) {
+    if (rule.modes.deny == 0) continue;
     return absl::FailedPreconditionError(absl::StrCat(
-        "deny rule '", path, ":", FormatAccessModes(modes.deny),
+        "deny rule '", rule.path, ":", FormatAccessModes(rule.modes.deny),
         "' cannot be enforced by the landlock tier: Landlock can only grant access, not take "
         "modes away below an allowed directory; use the bpf-lsm tier (--mode bpf-lsm) or drop "
         "the rule"));

@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "policy/access_mode.h"
-#include "policy/policy.h"
+#include "policy/path_resolution.h"
 
 namespace cvlsm::landlock {
 
@@ -73,6 +73,6 @@ uint64_t AccessForModes(AccessModes modes, bool directory, int abi);
 
 // Landlock only grants: a deny rule cannot take modes away below an allowed directory.
 // Fails naming the first deny rule.
-absl::Status CheckOnlyAllowRules(const Policy& policy);
+absl::Status CheckOnlyAllowRules(const ResolvedPathRules& rules);
 
 }  // namespace cvlsm::landlock

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/errors.h"
 #include "learn/learned_rules.h"
 
 namespace cvlsm {
@@ -33,7 +34,7 @@ std::string Described(const std::string& path, AccessModes modes) {
 absl::StatusOr<std::string> CanonicalPath(const ObservedAccess& access) {
   if (absl::Status status = CheckPathRule(access.path, access.modes); !status.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("observed access cannot be learned: ", status.message()));
+        absl::StrCat("observed access cannot be learned: ", ErrorText(status)));
   }
   if (access.path == "/") return access.path;
   absl::string_view path = access.path;
@@ -126,7 +127,7 @@ absl::StatusOr<PolicyDocument> LearnPolicy(PolicyType base, const Observations& 
     if (policy.syscalls().contains(name)) continue;
     if (absl::Status status = policy.AddSyscall(name); !status.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("observed syscall cannot be learned: ", status.message()));
+          absl::StrCat("observed syscall cannot be learned: ", ErrorText(status)));
     }
     added_syscalls.push_back(name);
   }

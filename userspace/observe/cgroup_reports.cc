@@ -5,8 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <functional>
+#include <fstream>
+#include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/errors.h"
 
 namespace cvlsm {
@@ -42,13 +47,13 @@ uint64_t CgroupStats::denied() const {
   return sum;
 }
 
-absl::StatusOr<CgroupStats> ReadCgroupStats(int stats_fd, uint64_t cgroup) {
+absl::StatusOr<CgroupStats> ReadCgroupStats(const LsmSkeleton& programs, uint64_t cgroup) {
   absl::StatusOr<size_t> cpus = PossibleCpus();
   if (!cpus.ok()) return cpus.status();
   // A per-CPU map hands out one value per possible CPU (each rounded to 8 bytes: ours is).
   static_assert(sizeof(cvlsm_cgroup_stats) % 8 == 0);
   std::vector<cvlsm_cgroup_stats> per_cpu(*cpus);
-  if (bpf_map_lookup_elem(stats_fd, &cgroup, per_cpu.data()) != 0) {
+  if (bpf_map_lookup_elem(programs.stats_fd(), &cgroup, per_cpu.data()) != 0) {
     if (errno == ENOENT) {
       return absl::NotFoundError(absl::StrCat("no statistics for cgroup ", cgroup));
     }
@@ -67,17 +72,8 @@ absl::StatusOr<CgroupStats> ReadCgroupStats(int stats_fd, uint64_t cgroup) {
   return stats;
 }
 
-absl::Status ResetCgroupStats(int stats_fd, uint64_t cgroup) {
-  absl::StatusOr<size_t> cpus = PossibleCpus();
-  if (!cpus.ok()) return cpus.status();
-  std::vector<cvlsm_cgroup_stats> zero(*cpus);
-  if (bpf_map_update_elem(stats_fd, &cgroup, zero.data(), BPF_ANY) != 0) {
-    return ErrnoError(errno, absl::StrCat("create the statistics of cgroup ", cgroup));
-  }
-  return absl::OkStatus();
-}
-
-std::vector<Denial> ReadDenials(const DenialTable& table, std::optional<uint64_t> cgroup) {
+std::vector<Denial> ReadDenials(const LsmSkeleton& programs, std::optional<uint64_t> cgroup) {
+  const auto& table = programs.denials();
   std::vector<Denial> denials;
   for (const cvlsm_denial_key& key : table.Keys()) {
     if (cgroup && key.cgroup != *cgroup) continue;
@@ -91,36 +87,23 @@ std::vector<Denial> ReadDenials(const DenialTable& table, std::optional<uint64_t
   return denials;
 }
 
-namespace {
-
-// Deletes the stats entries and denial records of the cgroups `forget` says.
-void ForgetReportsOf(int stats_fd, const DenialTable& table,
-                     const std::function<bool(uint64_t cgroup)>& forget) {
-  std::vector<uint64_t> stale_stats;
-  uint64_t key = 0, next = 0;
-  for (int err = bpf_map_get_next_key(stats_fd, nullptr, &next); err == 0;
-       err = bpf_map_get_next_key(stats_fd, &key, &next)) {
-    key = next;
-    if (forget(key)) stale_stats.push_back(key);
-  }
-  for (uint64_t cgroup : stale_stats) (void)bpf_map_delete_elem(stats_fd, &cgroup);
-  std::vector<cvlsm_denial_key> stale_records;
-  for (const cvlsm_denial_key& record : table.Keys()) {
-    if (forget(record.cgroup)) stale_records.push_back(record);
-  }
-  (void)table.DeleteBatch(stale_records);
+uint64_t DenialsNotRecorded(const LsmSkeleton& programs, uint64_t cgroup) {
+  absl::StatusOr<CgroupStats> stats = ReadCgroupStats(programs, cgroup);
+  return stats.ok() ? stats->records_dropped : 0;
 }
 
-}  // namespace
-
-void ForgetCgroupReports(int stats_fd, const DenialTable& table, uint64_t cgroup) {
-  ForgetReportsOf(stats_fd, table, [cgroup](uint64_t other) { return other == cgroup; });
-}
-
-void ForgetReportsExcept(int stats_fd, const DenialTable& table,
-                         const std::set<uint64_t>& confined) {
-  ForgetReportsOf(stats_fd, table,
-                  [&confined](uint64_t cgroup) { return !confined.contains(cgroup); });
+absl::StatusOr<uint64_t> MapMemoryBytes(int map_fd) {
+  std::ifstream fdinfo(absl::StrCat("/proc/self/fdinfo/", map_fd));
+  std::string line;
+  while (std::getline(fdinfo, line)) {
+    uint64_t bytes = 0;
+    if (absl::StartsWith(line, "memlock:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(absl::string_view(line).substr(8)), &bytes)) {
+      return bytes;
+    }
+  }
+  return absl::UnavailableError(
+      absl::StrCat("no memlock line in /proc/self/fdinfo/", map_fd, " (kernel too old?)"));
 }
 
 }  // namespace cvlsm

@@ -5,13 +5,12 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "bpf_backend/typed_map.h"
+#include "bpf_backend/lsm_skeleton.h"
 #include "cvlsm_abi.h"
 #include "observe/event.h"
 
@@ -35,20 +34,16 @@ struct CgroupStats {
 };
 
 // The cgroup's counts summed over every CPU; NotFound when the programs keep none for it.
-absl::StatusOr<CgroupStats> ReadCgroupStats(int stats_fd, uint64_t cgroup);
-// Zero counts for a cgroup about to be confined (the programs only count into an entry).
-absl::Status ResetCgroupStats(int stats_fd, uint64_t cgroup);
-
-using DenialTable = TypedMap<cvlsm_denial_key, cvlsm_denial_record>;
+absl::StatusOr<CgroupStats> ReadCgroupStats(const LsmSkeleton& programs, uint64_t cgroup);
 
 // The recorded denials, of one cgroup or of all, most frequent first.
-std::vector<Denial> ReadDenials(const DenialTable& table, std::optional<uint64_t> cgroup);
+std::vector<Denial> ReadDenials(const LsmSkeleton& programs, std::optional<uint64_t> cgroup);
 
-// Drops a released cgroup's counts and denial records (best effort: nothing else reads
-// them once its entry is gone).
-void ForgetCgroupReports(int stats_fd, const DenialTable& table, uint64_t cgroup);
-// The same for every cgroup not in `confined`.
-void ForgetReportsExcept(int stats_fd, const DenialTable& table,
-                         const std::set<uint64_t>& confined);
+// How many denials of the cgroup the table had no room for (ReadDenials is then partial).
+uint64_t DenialsNotRecorded(const LsmSkeleton& programs, uint64_t cgroup);
+
+// What a map charges the kernel now (fdinfo "memlock": the memory in use on 6.4 and later,
+// an estimate from the map's limits before).
+absl::StatusOr<uint64_t> MapMemoryBytes(int map_fd);
 
 }  // namespace cvlsm

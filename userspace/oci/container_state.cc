@@ -121,10 +121,9 @@ absl::StatusOr<ContainerState> ReadContainerState(int fd, absl::string_view sour
   }
   absl::StatusOr<ContainerState> state = ParseContainerState(text, source_name);
   if (!state.ok()) {
-    return absl::Status(state.status().code(),
-                        absl::StrCat(state.status().message(),
-                                     "; cv-lsm oci-hook reads the container state an OCI "
-                                     "runtime writes to a hook's stdin"));
+    return WithRemedy(state.status(),
+                      "cv-lsm oci-hook reads the container state an OCI runtime writes to a "
+                      "hook's stdin");
   }
   return state;
 }

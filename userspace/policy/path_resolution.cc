@@ -66,6 +66,15 @@ absl::StatusOr<ObjectId> RootedPathIdentifier::Identify(const std::string& path)
   return IdentityOf(st, std::move(pin));
 }
 
+absl::StatusOr<ObjectIdentifier*> OpenerForRoot(const std::string& root,
+                                                std::unique_ptr<ObjectIdentifier>& holder) {
+  if (root.empty() || root == "/") return &OpenPathIdentifier();
+  absl::StatusOr<RootedPathIdentifier> rooted = RootedPathIdentifier::Open(root);
+  if (!rooted.ok()) return rooted.status();
+  holder = std::make_unique<RootedPathIdentifier>(*std::move(rooted));
+  return holder.get();
+}
+
 bool IsProcSelfRule(const std::string& path) {
   return path == "/proc/self" || path == "/proc/thread-self";
 }
@@ -83,7 +92,6 @@ ObjectIdentifier& StatIdentifier() {
 absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
                                                    ObjectIdentifier& identifier) {
   ResolvedPathRules resolved;
-  std::map<std::pair<uint64_t, uint64_t>, size_t> index_by_object;
   if (identifier.PinsObjects()) {
     if (absl::Status room = EnsureDescriptorRoom(policy.paths().size()); !room.ok()) return room;
   }
@@ -100,23 +108,34 @@ absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
         LogDebug("policy", absl::StrCat("preset path ", path, " does not exist here: skipped"));
         continue;
       }
-      return absl::Status(
-          object.status().code(),
-          absl::StrCat("path rule '", path, "' cannot be resolved: ", object.status().message(),
-                       missing ? "; create the path or remove the rule" : ""));
+      return WithRemedy(
+          Annotate(object.status(), absl::StrCat("path rule '", path, "' cannot be resolved")),
+          missing ? "create the path or remove the rule" : RemedyOf(object.status()));
     }
-    auto key = std::make_pair(object->space, object->key);
-    auto [it, inserted] = index_by_object.emplace(key, resolved.rules.size());
-    if (inserted) {
-      resolved.rules.push_back({path, *std::move(object), modes});
-    } else {
-      PathModes& merged = resolved.rules[it->second].modes;
-      merged.allow |= modes.allow;
-      merged.deny |= modes.deny;
-    }
-    if (modes.deny) resolved.has_deny_rules = true;
+    resolved.rules.push_back({path, *std::move(object), modes});
   }
-  return resolved;
+  return MergeRulesOnSameObject(std::move(resolved));
+}
+
+ResolvedPathRules MergeRulesOnSameObject(ResolvedPathRules rules) {
+  ResolvedPathRules merged;
+  merged.proc_self_modes = rules.proc_self_modes;
+  merged.keyed_by_kernel_inode = rules.keyed_by_kernel_inode;
+  std::map<std::pair<uint64_t, uint64_t>, size_t> index_by_object;
+  for (ResolvedPathRule& rule : rules.rules) {
+    auto [it, inserted] = index_by_object.emplace(
+        std::make_pair(rule.object.space, rule.object.key), merged.rules.size());
+    if (rule.modes.deny) merged.has_deny_rules = true;
+    if (inserted) {
+      merged.rules.push_back(std::move(rule));
+      continue;
+    }
+    PathModes& modes = merged.rules[it->second].modes;
+    modes.allow |= rule.modes.allow;
+    modes.deny |= rule.modes.deny;
+    modes.required |= rule.modes.required;
+  }
+  return merged;
 }
 
 }  // namespace cvlsm

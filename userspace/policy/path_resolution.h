@@ -33,8 +33,9 @@ struct ResolvedPathRules {
   std::vector<ResolvedPathRule> rules;
   AccessModes proc_self_modes = 0;  // /proc/self: the confined process's own entry
   bool has_deny_rules = false;
-  // Audit mode: would-be denials are reported and allowed (bpf-lsm only).
-  bool audit = false;
+  // The objects' keys are kernel inode addresses (bpf_backend/kernel_objects.h), not the
+  // identity the resolving ObjectIdentifier gave them.
+  bool keyed_by_kernel_inode = false;
 };
 
 // Tells which filesystem object a path reaches (symlinks followed). Errors carry the errno.
@@ -74,13 +75,24 @@ class RootedPathIdentifier : public ObjectIdentifier {
   std::string root_name_;
 };
 
+// What opens rule paths as seen from `root`: OpenPathIdentifier() for "" or "/" (the
+// caller's own view), else a RootedPathIdentifier. `holder` keeps the rooted one.
+absl::StatusOr<ObjectIdentifier*> OpenerForRoot(const std::string& root,
+                                                std::unique_ptr<ObjectIdentifier>& holder);
+
 // /proc/self and /proc/thread-self: rules on the confined process's own entry, which no
 // object in the manager's view stands for.
 bool IsProcSelfRule(const std::string& path);
 
-// Fails naming the rule path when a required path does not exist or cannot be read;
-// missing preset paths are skipped.
-absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
-                                                   ObjectIdentifier& identifier = StatIdentifier());
+// The one resolution of a policy's rule paths, done before anything is created: each path
+// opened by `identifier` (with OpenPathIdentifier, an O_PATH pin per object that the tiers
+// use from then on), rules on one object merged. Fails naming the rule path when a required
+// path does not exist or cannot be read; missing preset paths are skipped.
+absl::StatusOr<ResolvedPathRules> ResolvePathRules(
+    const Policy& policy, ObjectIdentifier& identifier = OpenPathIdentifier());
+
+// Rules that name the same object (by ObjectId space and key) merged into one: the first
+// rule's path, the union of the modes.
+ResolvedPathRules MergeRulesOnSameObject(ResolvedPathRules rules);
 
 }  // namespace cvlsm

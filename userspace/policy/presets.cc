@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "absl/strings/string_view.h"
+#include "common/errors.h"
 #include "common/log.h"
 #include "policy/policy.h"
 
@@ -288,7 +289,7 @@ void AddPresetSyscalls(Policy& policy, Names names) {
   for (absl::string_view name : names) {
     // The lists are ours: a name libseccomp rejects is a bug in this file, not user input.
     if (absl::Status status = policy.AddSyscall(name); !status.ok()) {
-      LogWarning("policy", status.message());
+      LogWarning("policy", ErrorText(status));
     }
   }
 }

@@ -125,26 +125,24 @@ KernelReport ProbeKernel(EnforcementFeatures& features) {
   // The trial load is the real thing: the same object, attached and self-tested, then the
   // tiers chosen exactly as `run` chooses them.
   absl::StatusOr<EnforcerChoice> choice = ChooseEnforcer(TierRequest::kAuto, features);
-  bool bpf_lsm = choice.ok() && choice->enforcer->tier() == Tier::kBpfLsm;
-  std::string why = choice.ok() ? choice->reason : std::string(choice.status().message());
-  // Errors end with "; <what to do>" (common/errors.h): that part is the remedy.
-  size_t remedy_at = why.find("; ");
-  report.probes.push_back(
-      {"bpf_lsm_programs", bpf_lsm,
-       bpf_lsm ? "loaded, attached and self-tested (a canary was refused)" : why,
-       bpf_lsm || remedy_at == std::string::npos ? "" : why.substr(remedy_at + 2)});
+  bool bpf_lsm = choice.ok() && choice->tier() == Tier::kBpfLsm;
+  absl::Status why_not = choice.ok() ? choice->bpf_lsm_unavailable : choice.status();
+  report.probes.push_back({"bpf_lsm_programs", bpf_lsm,
+                           bpf_lsm ? "loaded, attached and self-tested (a canary was refused)"
+                                   : std::string(why_not.message()),
+                           bpf_lsm ? "" : RemedyOf(why_not)});
   if (bpf_lsm) {
     absl::StatusOr<KernelHookSupport> hooks = ReadKernelHookSupport();
-    std::vector<std::string> omitted =
-        hooks.ok() ? hooks->Omitted()
-                   : std::vector<std::string>{std::string(hooks.status().message())};
+    std::vector<std::string> omitted;
     std::string remedy;
-    for (std::string& clause : omitted) {
-      size_t colon = clause.rfind(": ");
-      if (colon != std::string::npos) {
-        remedy = clause.substr(colon + 2);
-        clause.resize(colon);
-      }
+    if (!hooks.ok()) {
+      omitted.push_back(std::string(hooks.status().message()));
+      remedy = RemedyOf(hooks.status());
+    }
+    for (const KernelHookSupport::Omission& omission :
+         hooks.ok() ? hooks->Omitted() : std::vector<KernelHookSupport::Omission>{}) {
+      omitted.push_back(omission.what);
+      if (!omission.remedy.empty()) remedy = omission.remedy;
     }
     report.probes.push_back({"bpf_lsm_hooks", omitted.empty(),
                              omitted.empty()
@@ -153,7 +151,7 @@ KernelReport ProbeKernel(EnforcementFeatures& features) {
                              remedy});
   }
   if (choice.ok()) {
-    report.tier = choice->enforcer->tier();
+    report.tier = choice->tier();
     report.tier_reason = choice->reason;
   } else {
     report.tier_reason = std::string(choice.status().message());

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/enforcer.h"
+#include "confinement/tier_choice.h"
 
 namespace cvlsm {
 

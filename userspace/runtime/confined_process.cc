@@ -104,7 +104,9 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name, const char* 
     std::string candidate = absl::StrCat(dir, "/", name);
     if (is_executable(candidate)) return candidate;
   }
-  return absl::NotFoundError(absl::StrCat("command not found: ", name, " (searched ", search, ")"));
+  return WithKind(
+      absl::NotFoundError(absl::StrCat("command not found: ", name, " (searched ", search, ")")),
+      ErrorKind::kCommandNotFound);
 }
 
 // Shell convention: 128+N when killed by signal N.

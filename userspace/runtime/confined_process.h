@@ -12,8 +12,8 @@
 
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
+#include "enforcement/enforcer.h"
 #include "policy/policy.h"
-#include "runtime/enforcer.h"
 #include "runtime/listener_handoff.h"
 #include "seccomp/audit_listener.h"
 #include "seccomp/syscall_audit.h"

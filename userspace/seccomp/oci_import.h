@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "policy/policy_file.h"
-#include "seccomp/oci_compiler.h"
 #include "seccomp/oci_profile.h"
+#include "seccomp/oci_target.h"
 
 namespace cvlsm {
 

@@ -346,7 +346,7 @@ absl::StatusOr<OciSeccompProfile> ParseOciSeccompProfile(absl::string_view json,
   absl::StatusOr<JsonSource> source =
       JsonSource::Parse(json, source_name, {.reject_duplicate_keys = false});
   if (!source.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("seccomp profile ", source.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("seccomp profile ", ErrorText(source.status())));
   }
   return Reader(*source).Profile(source->root());
 }

@@ -21,6 +21,7 @@
 #include "bpf_backend/bpf_lsm_enforcer.h"
 #include "cgroup/cgroup.h"
 #include "support/cli_runner.h"
+#include "support/policy_calls.h"
 #include "vm/guest/tier_expectations.h"
 
 namespace cvlsm {
@@ -257,7 +258,7 @@ TEST_F(LsmEnforcementTest, ChildCgroupOfTheEnforcedOneIsStillConfined) {
   ASSERT_TRUE(cgroup.ok()) << cgroup.status();
   Policy policy = Policy::Preset(PolicyType::kCustom);
   ASSERT_TRUE(policy.AddPath(allowed_.path(), kRead).ok());
-  ASSERT_TRUE((*enforcer)->Confine(cgroup->id(), policy).ok());
+  ASSERT_TRUE(testing::Confine(**enforcer, cgroup->id(), policy).ok());
 
   // Two levels below the enforced cgroup, as a container's own sub-cgroups would be.
   std::string nested = cgroup->path() + "/a/b";
@@ -293,8 +294,9 @@ TEST_F(LsmEnforcementTest, ReleasedCgroupIsNoLongerConfined) {
   auto cgroup = OwnedCgroup::Create("cv-lsm", "release-test", CVLSM_MAX_CGROUP_DEPTH - 1);
   ASSERT_TRUE(cgroup.ok());
   Policy empty = Policy::Preset(PolicyType::kCustom);
-  ASSERT_TRUE((*enforcer)->Confine(cgroup->id(), empty).ok());
-  EXPECT_EQ((*enforcer)->Confine(cgroup->id(), empty).code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(testing::Confine(**enforcer, cgroup->id(), empty).ok());
+  EXPECT_EQ(testing::Confine(**enforcer, cgroup->id(), empty).code(),
+            absl::StatusCode::kAlreadyExists);
   ASSERT_TRUE((*enforcer)->Release(cgroup->id()).ok());
   int procs = ::open(cgroup->procs_file().c_str(), O_WRONLY | O_CLOEXEC);
   pid_t child = ::fork();

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "machine/state_paths.h"
+#include "pinned/state_paths.h"
 #include "policy/policy_file.h"
 
 namespace cvlsm {

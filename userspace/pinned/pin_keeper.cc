@@ -1,4 +1,4 @@
-#include "machine/pin_keeper.h"
+#include "pinned/pin_keeper.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -137,7 +137,7 @@ int RunPinKeeper(const std::string& socket_path, int ready_fd) {
   // Room for every rule's pin (the rule map's size), as far as the limits allow; a keeper
   // without the privilege to raise them refuses pins past them (EMFILE) instead.
   if (absl::Status room = EnsureDescriptorRoom(CVLSM_MAX_PATH_RULES); !room.ok()) {
-    LogDebug("keeper", room.message());
+    LogDebug("keeper", ErrorText(room));
   }
   absl::StatusOr<sockaddr_un> address = SocketAddress(socket_path);
   if (!address.ok()) return 1;

@@ -32,9 +32,21 @@ std::vector<std::string> PinnedBuilds();
 std::vector<std::string> UnfinishedPins();
 std::string UnfinishedPinsOfThisProcess();  // where a load pins before its rename
 std::string PinsParent();                   // /sys/fs/bpf/cv-lsm
+std::string RuntimeParent();                // /run/cv-lsm
 
-// Mounts bpffs at /sys/fs/bpf when something else (or nothing) is there.
-absl::Status EnsureBpffs();
+// Mounts bpffs at /sys/fs/bpf when something else (or nothing) is there; says whether it
+// did, so that a failed command can undo it (UnmountBpffs).
+absl::StatusOr<bool> EnsureBpffs();
+void UnmountBpffs();
+
+// Unpins everything in a pinned-state directory, links first (the programs detach), then
+// removes it.
+void RemovePins(const std::string& dir);
+// Removes a build's runtime files but its lock (a manager may be waiting on it).
+void RemoveRuntimeDir(const StatePaths& paths);
+
+// Creates a directory (0700) unless it exists.
+absl::Status MakeDirectory(const std::string& path);
 
 // An exclusive flock on a file, released when destroyed (or when the process dies).
 class FileLock : public ManagerLock {

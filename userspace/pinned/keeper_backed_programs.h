@@ -8,8 +8,8 @@
 
 #include "bpf_backend/lsm_skeleton.h"
 #include "bpf_backend/shared_programs.h"
-#include "machine/pin_keeper.h"
-#include "machine/state_paths.h"
+#include "pinned/pin_keeper.h"
+#include "pinned/state_paths.h"
 
 namespace cvlsm {
 

@@ -1,4 +1,4 @@
-#include "machine/state_paths.h"
+#include "pinned/state_paths.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,6 +7,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/match.h"
@@ -24,6 +25,8 @@ constexpr char kUnfinishedPrefix[] = "loading-";  // no dot: bpffs refuses those
 }  // namespace
 
 std::string PinsParent() { return absl::StrCat(kBpffs, "/cv-lsm"); }
+
+std::string RuntimeParent() { return kRunParent; }
 
 StatePaths StatePathsOf(const std::string& build_id) {
   return StatePaths{build_id, absl::StrCat(PinsParent(), "/", build_id),
@@ -52,14 +55,38 @@ std::string UnfinishedPinsOfThisProcess() {
   return absl::StrCat(PinsParent(), "/", kUnfinishedPrefix, ::getpid());
 }
 
-absl::Status EnsureBpffs() {
+absl::StatusOr<bool> EnsureBpffs() {
   struct statfs fs {};
-  if (::statfs(kBpffs, &fs) == 0 && static_cast<long>(fs.f_type) == kBpffsMagic) {
-    return absl::OkStatus();
-  }
+  if (::statfs(kBpffs, &fs) == 0 && static_cast<long>(fs.f_type) == kBpffsMagic) return false;
   if (::mount("bpf", kBpffs, "bpf", 0, "mode=0700") != 0) {
     return ErrnoError(errno, absl::StrCat("mount bpffs at ", kBpffs),
                       "pinning needs bpffs; in a container, mount the host's /sys/fs/bpf");
+  }
+  return true;
+}
+
+void UnmountBpffs() { (void)::umount2(kBpffs, MNT_DETACH); }
+
+void RemovePins(const std::string& dir) {
+  std::vector<std::string> names = DirectoryEntries(dir);
+  std::stable_partition(names.begin(), names.end(),
+                        [](const std::string& name) { return absl::StartsWith(name, "link_"); });
+  for (const std::string& name : names) ::unlink(absl::StrCat(dir, "/", name).c_str());
+  ::rmdir(dir.c_str());
+}
+
+void RemoveRuntimeDir(const StatePaths& paths) {
+  for (const std::string& name : DirectoryEntries(paths.records())) {
+    ::unlink(absl::StrCat(paths.records(), "/", name).c_str());
+  }
+  ::rmdir(paths.records().c_str());
+  ::unlink(paths.keeper_socket().c_str());
+  ::unlink(paths.keeper_pid().c_str());
+}
+
+absl::Status MakeDirectory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoError(errno, absl::StrCat("create ", path));
   }
   return absl::OkStatus();
 }

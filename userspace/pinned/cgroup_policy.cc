@@ -1,4 +1,4 @@
-#include "machine/cgroup_policy.h"
+#include "pinned/cgroup_policy.h"
 
 #include <sys/vfs.h>
 
@@ -10,9 +10,11 @@
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
 #include "cvlsm_abi.h"
-#include "machine/cgroup_records.h"
-#include "machine/machine_state.h"
-#include "machine/state_paths.h"
+#include "common/status_macros.h"
+#include "pinned/cgroup_records.h"
+#include "pinned/garbage.h"
+#include "pinned/pinned_programs.h"
+#include "pinned/state_paths.h"
 
 namespace cvlsm {
 namespace {
@@ -39,23 +41,25 @@ struct LockedPrograms {
   std::unique_ptr<BpfLsmEnforcer> enforcer;
 };
 
-absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Attached(bool lock_held = false) {
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = AttachMachineState(lock_held);
+absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Attached(
+    KeeperBackedPrograms::Mode mode = KeeperBackedPrograms::Mode::kNormal) {
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = AttachPinnedPrograms(mode);
   if (absl::IsNotFound(enforcer.status())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        enforcer.status().message(),
-        " (policies on existing cgroups need the programs pinned, which needs the bpf-lsm "
-        "tier: cv-lsm status says whether this kernel has it)"));
+    return WithRemedy(
+        absl::FailedPreconditionError(absl::StrCat(
+            enforcer.status().message(),
+            " (policies on existing cgroups need the programs pinned, which needs the bpf-lsm "
+            "tier: cv-lsm status says whether this kernel has it)")),
+        RemedyOf(enforcer.status()));
   }
   return enforcer;
 }
 
 absl::StatusOr<LockedPrograms> AttachedForChange(const StatePaths& paths) {
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = Attached(/*lock_held=*/true);
-  if (!enforcer.ok()) return enforcer.status();
-  absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths.lock());
-  if (!lock.ok()) return lock.status();
-  return LockedPrograms{*std::move(lock), *std::move(enforcer)};
+  ASSIGN_OR_RETURN(std::unique_ptr<BpfLsmEnforcer> enforcer,
+                   Attached(KeeperBackedPrograms::Mode::kLockHeld));
+  ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, FileLock::Acquire(paths.lock()));
+  return LockedPrograms{std::move(lock), std::move(enforcer)};
 }
 
 // One policy confining another's cgroup from inside would replace it there (the hooks take
@@ -99,10 +103,12 @@ absl::Status CheckNotNested(const std::string& cgroup_path, uint64_t cgroup_id,
   return absl::OkStatus();
 }
 
-// Releases removed cgroups in the maps and the keeper, then their records.
+// Releases removed cgroups in the maps and the keeper, then their records. The caller holds
+// the lock.
 absl::StatusOr<size_t> CollectRemoved(BpfLsmEnforcer& enforcer, const StatePaths& paths) {
-  absl::StatusOr<size_t> collected = enforcer.CollectGarbage(CgroupExists);
-  if (!collected.ok()) return collected;
+  KeeperBackedPrograms keeper(paths, enforcer.programs().state(),
+                              KeeperBackedPrograms::Mode::kLockHeld);
+  ASSIGN_OR_RETURN(size_t collected, CollectGarbage(enforcer, keeper, CgroupExists));
   PruneRecords(paths, CgroupExists);
   return collected;
 }
@@ -136,11 +142,13 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
                       request.resolution_root, request.policy};
   if (absl::Status status = WriteRecord(paths, record); !status.ok()) return status;
   absl::Status applied = [&]() -> absl::Status {
-    absl::StatusOr<std::unique_ptr<ObjectIdentifier>> rooted = RootOpener(request.resolution_root);
-    if (!rooted.ok()) return rooted.status();
-    return enforcer->Apply(*cgroup_id, request.policy.policy,
-                           *rooted ? **rooted : OpenPathIdentifier(), request.from_next_exec,
-                           request.policy.mode == PolicyMode::kAudit);
+    std::unique_ptr<ObjectIdentifier> rooted;
+    ASSIGN_OR_RETURN(ObjectIdentifier * opener, OpenerForRoot(request.resolution_root, rooted));
+    ASSIGN_OR_RETURN(ResolvedPathRules rules, ResolvePathRules(request.policy.policy, *opener));
+    return enforcer->Apply(*cgroup_id, std::move(rules),
+                           ApplyOptions{.to = ApplyTo::kConfineOrUpdate,
+                                        .mode = request.policy.mode,
+                                        .from_next_exec = request.from_next_exec});
   }();
   if (!applied.ok()) {
     if (previous.ok()) {
@@ -168,9 +176,9 @@ absl::StatusOr<bool> DetachCgroupPolicy(const std::string& cgroup_path) {
 }
 
 absl::StatusOr<size_t> ReleaseRemovedCgroups() {
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = Attached();
-  if (!enforcer.ok()) return enforcer.status();
-  return CollectRemoved(**enforcer, ThisBuildState());
+  StatePaths paths = ThisBuildState();
+  ASSIGN_OR_RETURN(LockedPrograms programs, AttachedForChange(paths));
+  return CollectRemoved(*programs.enforcer, paths);
 }
 
 absl::StatusOr<std::vector<CgroupPolicyListing>> ListCgroupPolicies() {

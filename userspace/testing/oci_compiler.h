@@ -1,6 +1,7 @@
 // Compiles an OCI / Docker seccomp profile to a classic BPF program the way Docker's stack
 // does (moby selects the entries, runc hands them to libseccomp), so a forked child can
-// install it like cv-lsm's own filter.
+// install it like cv-lsm's own filter. Test and bench support: the tests compare cv-lsm's
+// import of a profile with the filter Docker would install, the bench times both.
 #pragma once
 
 #include <string>
@@ -8,35 +9,10 @@
 
 #include "absl/status/statusor.h"
 #include "seccomp/oci_profile.h"
+#include "seccomp/oci_target.h"
 #include "seccomp/seccomp_program.h"
 
 namespace cvlsm {
-
-// The capabilities Docker gives a container by default ("CAP_CHOWN", ...).
-std::vector<std::string> DockerDefaultCapabilities();
-
-// This machine's architecture in the names profiles use for includes/excludes ("amd64",
-// "arm64", ...); empty where cv-lsm does not know it.
-std::string NativeOciArch();
-
-// The running kernel's "<kernel>.<major>".
-OciKernelVersion RunningKernelVersion();
-
-// The container a profile is applied to: what the entries' includes/excludes test.
-struct OciTarget {
-  // The container's bounding set: decides the entries' includes/excludes "caps".
-  std::vector<std::string> capabilities = DockerDefaultCapabilities();
-  std::string arch = NativeOciArch();
-  OciKernelVersion kernel = RunningKernelVersion();
-};
-
-// moby's selection: whether the entry applies to the target (its excludes match nothing,
-// its includes everything).
-bool OciEntrySelected(const OciSyscallEntry& entry, const OciTarget& target);
-
-// The archMap name of a Go architecture name ("amd64" -> "SCMP_ARCH_X86_64"); empty when
-// unknown.
-absl::string_view OciScmpArch(absl::string_view go_arch);
 
 struct OciCompileOptions : OciTarget {
   // libseccomp's default is kPriority; runc switches to kBinaryTree for profiles of more than

@@ -1,4 +1,4 @@
-#include "machine/keeper_backed_programs.h"
+#include "pinned/keeper_backed_programs.h"
 
 #include "absl/strings/str_cat.h"
 

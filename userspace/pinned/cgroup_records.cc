@@ -1,4 +1,4 @@
-#include "machine/cgroup_records.h"
+#include "pinned/cgroup_records.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "seccomp/bpf_evaluator.h"
+#include "testing/bpf_evaluator.h"
 
 #include <cstddef>
 #include <cstring>

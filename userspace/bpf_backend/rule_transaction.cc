@@ -1,0 +1,140 @@
+#include "bpf_backend/rule_transaction.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "bpf_backend/report_entries.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+
+namespace cvlsm {
+
+cvlsm_rule_key RuleKey(__u32 policy_id, uint64_t inode) {
+  return cvlsm_rule_key{.policy_id = policy_id, .reserved = 0, .inode = inode};
+}
+
+cvlsm_rule_value RuleValue(const PathModes& modes) {
+  return cvlsm_rule_value{.allow = modes.allow, .deny = modes.deny};
+}
+
+void DropPins(SharedPrograms* shared, __u32 policy_id) {
+  if (shared == nullptr) return;
+  if (absl::Status status = shared->DropPins(policy_id); !status.ok()) {
+    LogWarning("bpf-lsm", absl::StrCat("the keeper keeps the pins of policy ", policy_id,
+                                       " until the next clean-up: ", ErrorText(status)));
+  }
+}
+
+void DropPin(SharedPrograms* shared, __u32 policy_id, uint64_t object_key) {
+  if (shared == nullptr) return;
+  if (absl::Status status = shared->DropPin(policy_id, object_key); !status.ok()) {
+    LogWarning("bpf-lsm", absl::StrCat("the keeper keeps a pin of policy ", policy_id,
+                                       " until the next clean-up: ", ErrorText(status)));
+  }
+}
+
+RuleTransaction::~RuleTransaction() {
+  for (auto step = undo_.rbegin(); step != undo_.rend(); ++step) (*step)();
+}
+
+absl::Status RuleTransaction::KeepPinsOfNewPolicy(__u32 policy_id,
+                                                  const std::vector<ResolvedPathRule>& rules) {
+  if (shared_ == nullptr || rules.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(
+      Annotate(shared_->KeepPins(policy_id, rules), "hand the rules' pins to the keeper"));
+  undo_.push_back([shared = shared_, policy_id] { DropPins(shared, policy_id); });
+  return absl::OkStatus();
+}
+
+absl::Status RuleTransaction::KeepPin(__u32 policy_id, const ResolvedPathRule& rule,
+                                      bool new_object) {
+  if (shared_ == nullptr) return absl::OkStatus();
+  RETURN_IF_ERROR(
+      Annotate(shared_->KeepPins(policy_id, {rule}), "hand the rule's pin to the keeper"));
+  if (new_object) {
+    undo_.push_back(
+        [shared = shared_, policy_id, key = rule.object.key] { DropPin(shared, policy_id, key); });
+  }
+  return absl::OkStatus();
+}
+
+// One batch: a syscall per rule was most of the time for large policies (bench/).
+absl::Status RuleTransaction::InstallRules(__u32 policy_id,
+                                           const std::vector<ResolvedPathRule>& rules) {
+  std::vector<cvlsm_rule_key> keys;
+  std::vector<cvlsm_rule_value> values;
+  keys.reserve(rules.size());
+  values.reserve(rules.size());
+  for (const ResolvedPathRule& rule : rules) {
+    keys.push_back(RuleKey(policy_id, rule.object.key));
+    values.push_back(RuleValue(rule.modes));
+  }
+  size_t written = 0;
+  absl::Status status = programs_.path_rules().UpdateBatch(keys, values, &written);
+  keys.resize(written);  // only what was written: the rest would each fail with ENOENT
+  undo_.push_back(
+      [this, keys = std::move(keys)] { (void)programs_.path_rules().DeleteBatch(keys); });
+  if (status.ok()) return status;
+  return Annotate(status, written < rules.size()
+                              ? absl::StrCat("install the rule for ", rules[written].path)
+                              : std::string("install the rules"));
+}
+
+absl::Status RuleTransaction::SetRule(__u32 policy_id, const ResolvedPathRule& rule) {
+  cvlsm_rule_key key = RuleKey(policy_id, rule.object.key);
+  cvlsm_rule_value before{};
+  bool existed = programs_.path_rules().Lookup(key, &before);
+  RETURN_IF_ERROR(Annotate(programs_.path_rules().Update(key, RuleValue(rule.modes)),
+                           absl::StrCat("set the rule for ", rule.path)));
+  undo_.push_back([this, key, before, existed] {
+    if (existed) {
+      (void)programs_.path_rules().Update(key, before);
+    } else {
+      (void)programs_.path_rules().Delete(key);
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status RuleTransaction::RemoveRule(__u32 policy_id, const ResolvedPathRule& rule) {
+  cvlsm_rule_key key = RuleKey(policy_id, rule.object.key);
+  RETURN_IF_ERROR(Annotate(programs_.path_rules().Delete(key),
+                           absl::StrCat("remove the rule for ", rule.path)));
+  undo_.push_back([this, key, value = RuleValue(rule.modes)] {
+    (void)programs_.path_rules().Update(key, value);
+  });
+  return absl::OkStatus();
+}
+
+absl::Status RuleTransaction::ResetReports(uint64_t cgroup_id) {
+  RETURN_IF_ERROR(ResetCgroupReports(programs_, cgroup_id));
+  undo_.push_back([this, cgroup_id] { ForgetCgroupReports(programs_, cgroup_id); });
+  return absl::OkStatus();
+}
+
+absl::Status RuleTransaction::WaitForExec(uint64_t cgroup_id) {
+  RETURN_IF_ERROR(Annotate(programs_.exec_waits().Update(cgroup_id, 1),
+                           "make the policy wait for the cgroup's first exec"));
+  undo_.push_back([this, cgroup_id] { (void)programs_.exec_waits().Delete(cgroup_id); });
+  return absl::OkStatus();
+}
+
+absl::Status RuleTransaction::PutCgroupEntry(uint64_t cgroup_id, const cvlsm_cgroup_policy& entry,
+                                             __u64 flags) {
+  cvlsm_cgroup_policy before{};
+  bool existed = programs_.cgroups().Lookup(cgroup_id, &before);
+  RETURN_IF_ERROR(Annotate(programs_.cgroups().Update(cgroup_id, entry, flags),
+                           flags == BPF_NOEXIST ? "register the cgroup with the LSM programs"
+                                                : "rewrite the cgroup's entry"));
+  undo_.push_back([this, cgroup_id, before, existed] {
+    if (existed) {
+      (void)programs_.cgroups().Update(cgroup_id, before, BPF_EXIST);
+    } else {
+      (void)programs_.cgroups().Delete(cgroup_id);
+    }
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace cvlsm

@@ -1,0 +1,86 @@
+#include "enforcement/enforcer.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace cvlsm {
+namespace {
+
+class SyscallOnlyEnforcer : public Enforcer {
+ public:
+  Tier tier() const override { return Tier::kSeccomp; }
+  // Nothing to put in force: the rules were resolved (every required path exists) by the
+  // caller, which says that path rules are not enforced here.
+  absl::Status Apply(uint64_t, ResolvedPathRules, const ApplyOptions& options) override {
+    if (options.mode == PolicyMode::kAudit) return AuditNeedsBpfLsm(tier());
+    return absl::OkStatus();
+  }
+  // Nothing to change, but a rule that names a missing path is still wrong.
+  absl::Status SetPathRule(uint64_t, const std::string& path, PathModes modes) override {
+    RETURN_IF_ERROR(CheckPathRule(path, modes.allow | modes.deny));
+    return StatIdentifier().Identify(path).status();
+  }
+  absl::Status RemovePathRule(uint64_t, const std::string& path) override {
+    return CheckPathRule(path, kAllModes);
+  }
+  absl::Status Release(uint64_t) override { return absl::OkStatus(); }
+};
+
+}  // namespace
+
+absl::string_view TierName(Tier tier) {
+  switch (tier) {
+    case Tier::kBpfLsm:
+      return "bpf-lsm";
+    case Tier::kLandlock:
+      return "landlock";
+    case Tier::kSeccomp:
+      return "seccomp";
+  }
+  return "unknown";
+}
+
+absl::string_view TierEnforces(Tier tier) {
+  switch (tier) {
+    case Tier::kBpfLsm:
+      return "syscall allow-list (seccomp) and path/exec rules for every process of the "
+             "cgroup and its descendants (BPF LSM), changeable while it runs";
+    case Tier::kLandlock:
+      return "syscall allow-list (seccomp) and path/exec rules for the command and its "
+             "descendants (Landlock); no deny rules, fixed at start, follows the process "
+             "tree rather than the cgroup; signals out of it refused from Landlock ABI 6";
+    case Tier::kSeccomp:
+      return "syscall allow-list (seccomp) only: path rules are NOT enforced";
+  }
+  return "";
+}
+
+absl::Status AuditNeedsBpfLsm(Tier tier) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "audit mode needs the bpf-lsm tier, and this is tier ", TierName(tier),
+      ": it cannot report an access without refusing it (cv-lsm status says what bpf-lsm "
+      "needs here)"));
+}
+
+absl::Status Enforcer::FixedRulesError() const {
+  return absl::FailedPreconditionError(
+      absl::StrCat("the ", TierName(tier()),
+                   " tier cannot change the rules of running processes (they are fixed when the "
+                   "command starts); restart the command, or use the bpf-lsm tier"));
+}
+
+absl::StatusOr<std::unique_ptr<ChildRestriction>> Enforcer::RestrictionForProcess(uint64_t) {
+  return std::unique_ptr<ChildRestriction>();
+}
+
+absl::Status Enforcer::SetPathRule(uint64_t, const std::string&, PathModes) {
+  return FixedRulesError();
+}
+
+absl::Status Enforcer::RemovePathRule(uint64_t, const std::string&) { return FixedRulesError(); }
+
+std::unique_ptr<Enforcer> MakeSyscallOnlyEnforcer() {
+  return std::make_unique<SyscallOnlyEnforcer>();
+}
+
+}  // namespace cvlsm
