@@ -19,6 +19,7 @@
 #include "bpf_backend/abi_check.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "cvlsm_bpf.skel.h"
 #include "cvlsm_bpf_bounded.skel.h"
 
@@ -242,10 +243,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   if (!raw) return ErrnoError(errno, "open the embedded BPF object");
   std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(raw, &Calls::Destroy));
 
-  if (absl::Status adapted = AdaptToKernelHooks(raw, support, count_syscall_denials);
-      !adapted.ok()) {
-    return adapted;
-  }
+  RETURN_IF_ERROR(AdaptToKernelHooks(raw, support, count_syscall_denials));
   if (int err = Calls::Load(raw); err != 0) {
     return ErrnoError(-err, "load the BPF LSM programs", LoadRemedy(-err));
   }
@@ -273,7 +271,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
     }
   }
   skeleton->counts_syscall_denials_ = count_syscall_denials && support.counts_seccomp_refusals();
-  if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
+  RETURN_IF_ERROR(skeleton->WrapMaps());
   return skeleton;
 }
 
@@ -316,7 +314,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
     *fd = opened.get();
     skeleton->owned_fds_.push_back(std::move(opened));
   }
-  if (absl::Status wrapped = skeleton->WrapMaps(); !wrapped.ok()) return wrapped;
+  RETURN_IF_ERROR(skeleton->WrapMaps());
   skeleton->counts_syscall_denials_ =
       ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit").c_str(), F_OK) == 0 ||
       ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit_no_args").c_str(),
@@ -361,24 +359,23 @@ absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
 absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach(
     const LoadOptions& options) {
   RouteLibbpfLogging();
-  absl::StatusOr<KernelHookSupport> support = ReadKernelHookSupport();
-  if (!support.ok()) return support.status();
+  ASSIGN_OR_RETURN(KernelHookSupport support, ReadKernelHookSupport());
   auto load = [&support](bool count_syscall_denials) {
-    return support->bpf_loop ? LoadVariant<cvlsm_bpf>(*support, count_syscall_denials)
-                             : LoadVariant<cvlsm_bpf_bounded>(*support, count_syscall_denials);
+    return support.bpf_loop ? LoadVariant<cvlsm_bpf>(support, count_syscall_denials)
+                            : LoadVariant<cvlsm_bpf_bounded>(support, count_syscall_denials);
   };
-  if (!support->bpf_loop) {
+  if (!support.bpf_loop) {
     LogDebug("bpf-lsm", "no bpf_loop() in this kernel: the bounded-walk programs (slower to load)");
   }
   const bool count = options.count_syscall_denials;
-  if (count && !support->counts_seccomp_refusals()) {
+  if (count && !support.counts_seccomp_refusals()) {
     LogWarning("bpf-lsm",
                "syscall denials are not counted: this kernel cannot trace __secure_computing "
                "(arm64 traces functions from 6.0) or changed its parameters");
   }
   absl::StatusOr<std::unique_ptr<LsmSkeleton>> skeleton =
-      load(count && support->counts_seccomp_refusals());
-  if (skeleton.ok() || !count || !support->counts_seccomp_refusals()) return skeleton;
+      load(count && support.counts_seccomp_refusals());
+  if (skeleton.ok() || !count || !support.counts_seccomp_refusals()) return skeleton;
   // Counting seccomp's refusals traces a kernel function, not an LSM hook: a kernel that
   // changed it must not cost the enforcement. Without it, stats say they are not counted.
   absl::StatusOr<std::unique_ptr<LsmSkeleton>> without_counter = load(false);

@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<Container>> Container::Create(absl::string_view r
         "([A-Za-z0-9._-], at most ", kMaxIdLength, " characters)"));
   }
   // On failure the destructor undoes whatever Setup got to.
-  if (absl::Status status = container->Setup(cv_caps, policy, mode); !status.ok()) return status;
+  RETURN_IF_ERROR(container->Setup(cv_caps, policy, mode));
   return container;
 }
 
@@ -75,9 +75,8 @@ absl::Status Container::Setup(unsigned cv_caps, const Policy& policy, PolicyMode
   if (root_.empty()) {
     policy_.emplace(policy);
   } else {
-    absl::StatusOr<Policy> moved = PolicyInRoot(policy, root_);
-    if (!moved.ok()) return moved.status();
-    policy_.emplace(*std::move(moved));
+    ASSIGN_OR_RETURN(Policy moved, PolicyInRoot(policy, root_));
+    policy_.emplace(std::move(moved));
   }
   keep_capabilities_ = CapabilitiesFor(cv_caps);
   ASSIGN_OR_RETURN(enforcer_, SharedEnforcer::Get());
@@ -110,9 +109,7 @@ bool Container::Confined() const { return workload_ && workload_->confined(); }
 
 absl::Status Container::SetPathRule(const std::string& path, PathModes modes) {
   if (!Confined()) return absl::FailedPreconditionError("the container is destroyed");
-  if (absl::Status status = CheckPathRule(path, modes.allow | modes.deny); !status.ok()) {
-    return status;
-  }
+  RETURN_IF_ERROR(CheckPathRule(path, modes.allow | modes.deny));
   std::string host_path = HostPath(path);
   RETURN_IF_ERROR(enforcer_->SetPathRule(workload_->id(), host_path, modes));
   return policy_->SetPathRule(host_path, modes);
@@ -120,7 +117,7 @@ absl::Status Container::SetPathRule(const std::string& path, PathModes modes) {
 
 absl::Status Container::RemovePathRule(const std::string& path) {
   if (!Confined()) return absl::FailedPreconditionError("the container is destroyed");
-  if (absl::Status status = CheckPathRule(path, kAllModes); !status.ok()) return status;
+  RETURN_IF_ERROR(CheckPathRule(path, kAllModes));
   std::string host_path = HostPath(path);
   RETURN_IF_ERROR(enforcer_->RemovePathRule(workload_->id(), host_path));
   policy_->RemovePath(host_path);
@@ -169,9 +166,8 @@ absl::StatusOr<pid_t> Container::Spawn(const std::string& path,
   if (!process.ok()) return process.status();
   pid_t pid = (*process)->pid();
   if (wait) {
-    absl::StatusOr<ExitResult> result = (*process)->Wait();
-    if (!result.ok()) return result.status();
-    finished_[pid] = result->exit_code;
+    ASSIGN_OR_RETURN(ExitResult result, (*process)->Wait());
+    finished_[pid] = result.exit_code;
     return pid;
   }
   processes_[pid] = *std::move(process);
@@ -198,10 +194,9 @@ absl::StatusOr<int> Container::Wait(pid_t pid) {
   if (it == processes_.end()) {
     return ErrnoError(ESRCH, absl::StrCat("wait: ", pid, " is not a waitable process of ", id_));
   }
-  absl::StatusOr<ExitResult> result = it->second->Wait();
-  if (!result.ok()) return result.status();
+  ASSIGN_OR_RETURN(ExitResult result, it->second->Wait());
   processes_.erase(it);
-  return result->exit_code;
+  return result.exit_code;
 }
 
 absl::Status Container::Destroy() {

@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "runtime/capabilities.h"
 
 namespace cvlsm::capi {
@@ -247,7 +248,7 @@ absl::StatusOr<std::unique_ptr<ContainerInit>> ContainerInit::Start(const InitOp
                           {"net", &init->entry_.net_},
                           {"mnt", &init->entry_.mnt_},
                           {"pid", &init->pid_ns_}}) {
-    if (absl::Status status = open_ns(name, *fd); !status.ok()) return status;
+    RETURN_IF_ERROR(open_ns(name, *fd));
   }
   return init;
 }

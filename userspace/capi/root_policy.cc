@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "policy/path_resolution.h"
 
 namespace cvlsm::capi {
@@ -10,7 +11,7 @@ namespace cvlsm::capi {
 absl::StatusOr<Policy> PolicyInRoot(const Policy& policy, const std::string& root) {
   Policy moved = Policy::Preset(PolicyType::kCustom);
   for (const std::string& name : policy.syscalls()) {
-    if (absl::Status status = moved.AddSyscall(name); !status.ok()) return status;
+    RETURN_IF_ERROR(moved.AddSyscall(name));
   }
   for (const auto& [path, modes] : policy.paths()) {
     bool proc_self = IsProcSelfRule(path);
@@ -18,10 +19,10 @@ absl::StatusOr<Policy> PolicyInRoot(const Policy& policy, const std::string& roo
     struct stat st {};
     if (!proc_self && !modes.required && ::stat(target.c_str(), &st) != 0) continue;
     if (modes.allow != 0) {
-      if (absl::Status status = moved.AddPath(target, modes.allow); !status.ok()) return status;
+      RETURN_IF_ERROR(moved.AddPath(target, modes.allow));
     }
     if (modes.deny != 0) {
-      if (absl::Status status = moved.DenyPath(target, modes.deny); !status.ok()) return status;
+      RETURN_IF_ERROR(moved.DenyPath(target, modes.deny));
     }
   }
   return moved;

@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "common/unique_fd.h"
 
 namespace cvlsm {
@@ -68,7 +69,7 @@ int KillTree(const std::string& dir) {
 
 absl::Status RemoveTree(const std::string& dir) {
   for (const std::string& child : ChildCgroups(dir)) {
-    if (absl::Status status = RemoveTree(child); !status.ok()) return status;
+    RETURN_IF_ERROR(RemoveTree(child));
   }
   if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) {
     return ErrnoError(errno, absl::StrCat("remove cgroup ", dir));
@@ -173,9 +174,8 @@ absl::Status LimitNesting(const std::string& cgroup_dir, int max_depth) {
 
 absl::StatusOr<OwnedCgroup> OwnedCgroup::Create(const std::string& group, const std::string& name,
                                                 int max_descendant_depth) {
-  absl::StatusOr<std::string> root = FindCgroup2Mount();
-  if (!root.ok()) return root.status();
-  std::string group_dir = absl::StrCat(*root, "/", group);
+  ASSIGN_OR_RETURN(std::string root, FindCgroup2Mount());
+  std::string group_dir = absl::StrCat(root, "/", group);
   if (::mkdir(group_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return ErrnoError(errno, absl::StrCat("create cgroup ", group_dir),
                       "cv-lsm needs root (or a delegated cgroup v2 subtree)");

@@ -10,6 +10,7 @@
 #include "cgroup/cgroup.h"
 #include "cli/commands.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "observe/cgroup_reports.h"
 #include "observe/event_reader.h"
 #include "pinned/cgroup_records.h"
@@ -36,9 +37,8 @@ absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> Pinned() {
 
 absl::StatusOr<std::optional<uint64_t>> ChosenCgroup(const ObserveOptions& options) {
   if (options.cgroup.empty()) return std::optional<uint64_t>();
-  absl::StatusOr<uint64_t> id = CgroupIdOf(options.cgroup);
-  if (!id.ok()) return id.status();
-  return std::optional<uint64_t>(*id);
+  ASSIGN_OR_RETURN(uint64_t id, CgroupIdOf(options.cgroup));
+  return std::optional<uint64_t>(id);
 }
 
 std::string SyscallCounting(const BpfLsmEnforcer& enforcer) {

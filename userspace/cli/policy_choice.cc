@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/cli_options.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "policy/policy_file.h"
 
 namespace cvlsm::cli {
@@ -11,11 +12,10 @@ namespace {
 // The policy file's, or the preset's; --allow, --deny and --allow-syscall add to either.
 absl::StatusOr<PolicyDocument> BaseDocument(const PolicyChoice& options) {
   if (options.file.empty()) {
-    absl::StatusOr<PolicyType> type = ParsePolicyType(options.preset);
-    if (!type.ok()) return type.status();
+    ASSIGN_OR_RETURN(PolicyType type, ParsePolicyType(options.preset));
     PolicyDocument document;
     document.name = options.preset;
-    document.policy = Policy::Preset(*type);
+    document.policy = Policy::Preset(type);
     return document;
   }
   return LoadPolicyFile(options.file);
@@ -24,10 +24,9 @@ absl::StatusOr<PolicyDocument> BaseDocument(const PolicyChoice& options) {
 }  // namespace
 
 absl::StatusOr<PolicyDocument> BuildPolicy(const PolicyChoice& options) {
-  absl::StatusOr<PolicyDocument> document = BaseDocument(options);
-  if (!document.ok()) return document.status();
-  if (options.audit) document->mode = PolicyMode::kAudit;
-  Policy& policy = document->policy;
+  ASSIGN_OR_RETURN(PolicyDocument document, BaseDocument(options));
+  if (options.audit) document.mode = PolicyMode::kAudit;
+  Policy& policy = document.policy;
   for (bool deny : {false, true}) {
     for (const std::string& rule : deny ? options.deny_paths : options.allow_paths) {
       auto parts = SplitPathRule(rule);
@@ -42,7 +41,7 @@ absl::StatusOr<PolicyDocument> BuildPolicy(const PolicyChoice& options) {
     }
   }
   for (const std::string& name : options.allow_syscalls) {
-    if (absl::Status status = policy.AddSyscall(name); !status.ok()) return status;
+    RETURN_IF_ERROR(policy.AddSyscall(name));
   }
   return document;
 }

@@ -4,6 +4,7 @@
 #include "bpf_backend/bpf_lsm_enforcer.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "landlock/landlock_enforcer.h"
 #include "pinned/pinned_programs.h"
 
@@ -37,9 +38,8 @@ class SystemEnforcementFeatures : public EnforcementFeatures {
     return Loaded(*std::move(own));
   }
   absl::StatusOr<LoadedTier> LoadLandlock() override {
-    absl::StatusOr<std::unique_ptr<Enforcer>> landlock = LandlockEnforcer::Create();
-    if (!landlock.ok()) return landlock.status();
-    return LoadedTier{*std::move(landlock)};
+    ASSIGN_OR_RETURN(std::unique_ptr<Enforcer> landlock, LandlockEnforcer::Create());
+    return LoadedTier{std::move(landlock)};
   }
 
  private:

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "learn/learned_rules.h"
 
 namespace cvlsm {
@@ -146,23 +147,22 @@ absl::StatusOr<PolicyDocument> LearnPolicy(PolicyType base, const Observations& 
       process_entries[access.path] |= access.modes;
       continue;
     }
-    absl::StatusOr<std::string> path = CanonicalPath(access);
-    if (!path.ok()) return path.status();
+    ASSIGN_OR_RETURN(std::string path, CanonicalPath(access));
     // Presets have no deny rules, so the modes they do not grant are what an allow adds.
-    const AccessModes needed = access.modes & ~policy.GrantedModes(*path);
+    const AccessModes needed = access.modes & ~policy.GrantedModes(path);
     if (needed == 0) continue;
-    if (*path == "/") {
-      root_only[*path] |= needed;
-    } else if (file_system.Exists(*path)) {
-      LearnedRule& rule = rules[*path];
+    if (path == "/") {
+      root_only[path] |= needed;
+    } else if (file_system.Exists(path)) {
+      LearnedRule& rule = rules[path];
       rule.modes |= needed;
-      rule.observed.insert(*path);
-    } else if (std::string dir = NearestExistingDirectory(*path, file_system); dir == "/") {
-      root_only[*path] |= needed;
+      rule.observed.insert(path);
+    } else if (std::string dir = NearestExistingDirectory(path, file_system); dir == "/") {
+      root_only[path] |= needed;
     } else {
       LearnedRule& rule = rules[dir];
       rule.modes |= needed;
-      rule.removed.insert(*path);
+      rule.removed.insert(path);
     }
   }
   Collapse(rules, options.collapse_threshold, options.never_collapse);
@@ -174,7 +174,7 @@ absl::StatusOr<PolicyDocument> LearnPolicy(PolicyType base, const Observations& 
         absl::StrCat("syscalls added: ", absl::StrJoin(added_syscalls, ", ")));
   }
   for (const auto& [path, rule] : rules) {
-    if (absl::Status status = policy.AddPath(path, rule.modes); !status.ok()) return status;
+    RETURN_IF_ERROR(policy.AddPath(path, rule.modes));
     document.comment.push_back(RuleLine(path, rule));
   }
   if (added_syscalls.empty() && rules.empty()) {

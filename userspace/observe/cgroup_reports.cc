@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 
 namespace cvlsm {
 namespace {
@@ -48,11 +49,10 @@ uint64_t CgroupStats::denied() const {
 }
 
 absl::StatusOr<CgroupStats> ReadCgroupStats(const LsmSkeleton& programs, uint64_t cgroup) {
-  absl::StatusOr<size_t> cpus = PossibleCpus();
-  if (!cpus.ok()) return cpus.status();
+  ASSIGN_OR_RETURN(size_t cpus, PossibleCpus());
   // A per-CPU map hands out one value per possible CPU (each rounded to 8 bytes: ours is).
   static_assert(sizeof(cvlsm_cgroup_stats) % 8 == 0);
-  std::vector<cvlsm_cgroup_stats> per_cpu(*cpus);
+  std::vector<cvlsm_cgroup_stats> per_cpu(cpus);
   if (bpf_map_lookup_elem(programs.stats_fd(), &cgroup, per_cpu.data()) != 0) {
     if (errno == ENOENT) {
       return absl::NotFoundError(absl::StrCat("no statistics for cgroup ", cgroup));

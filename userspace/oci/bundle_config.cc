@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "json/json_source.h"
 
 namespace cvlsm {
@@ -12,20 +13,19 @@ absl::StatusOr<std::string> ParseBundleRootPath(absl::string_view config_text,
                                                 absl::string_view source_name,
                                                 const std::string& bundle) {
   using Pointer = nlohmann::json::json_pointer;
-  absl::StatusOr<JsonSource> source = JsonSource::Parse(config_text, source_name);
-  if (!source.ok()) return source.status();
-  const nlohmann::json& root = source->root();
+  ASSIGN_OR_RETURN(JsonSource source, JsonSource::Parse(config_text, source_name));
+  const nlohmann::json& root = source.root();
   const Pointer at("/root/path");
   if (!root.is_object() || !root.contains("root") || !root["root"].is_object() ||
       !root["root"].contains("path")) {
-    return source->ErrorAt(at,
-                           "root.path is missing: the hook resolves the policy's paths in "
-                           "the container's root filesystem, which root.path names");
+    return source.ErrorAt(at,
+                          "root.path is missing: the hook resolves the policy's paths in "
+                          "the container's root filesystem, which root.path names");
   }
   const nlohmann::json& path = root["root"]["path"];
   if (!path.is_string() || path.get_ref<const std::string&>().empty()) {
-    return source->ErrorAt(at, absl::StrCat("root.path: expected a non-empty string, got ",
-                                            path.is_string() ? "\"\"" : JsonTypeName(path)));
+    return source.ErrorAt(at, absl::StrCat("root.path: expected a non-empty string, got ",
+                                           path.is_string() ? "\"\"" : JsonTypeName(path)));
   }
   // Joined, not normalized: the kernel resolves it later, in the container's mount namespace,
   // where a lexical ".." could mean something else.

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "json/json_source.h"
 
 namespace cvlsm {
@@ -32,9 +33,8 @@ class StateReader {
     for (auto [key, field] :
          {std::pair{"ociVersion", &state.oci_version}, std::pair{"id", &state.id},
           std::pair{"status", &state.status}, std::pair{"bundle", &state.bundle}}) {
-      absl::StatusOr<std::string> text = RequiredString(root, key);
-      if (!text.ok()) return text.status();
-      *field = *text;
+      ASSIGN_OR_RETURN(std::string text, RequiredString(root, key));
+      *field = text;
     }
     if (state.bundle.front() != '/') {
       return source_.ErrorAt(
@@ -91,9 +91,8 @@ class StateReader {
 
 absl::StatusOr<ContainerState> ParseContainerState(absl::string_view text,
                                                    absl::string_view source_name) {
-  absl::StatusOr<JsonSource> source = JsonSource::Parse(text, source_name);
-  if (!source.ok()) return source.status();
-  return StateReader(*source).Read();
+  ASSIGN_OR_RETURN(JsonSource source, JsonSource::Parse(text, source_name));
+  return StateReader(source).Read();
 }
 
 absl::StatusOr<ContainerState> ReadContainerState(int fd, absl::string_view source_name) {

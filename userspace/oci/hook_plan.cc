@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "json/json_source.h"
 #include "oci/annotated_policy.h"
 #include "oci/bundle_config.h"
@@ -33,39 +34,32 @@ absl::StatusOr<HookPlan> PlanHook(const ContainerState& state, const HookEnviron
   }
   if (sandbox && !workload) return plan;
 
-  absl::StatusOr<AnnotatedPolicy> policy = LoadAnnotatedPolicy(annotation->second, state.bundle);
-  if (!policy.ok()) return policy.status();
+  ASSIGN_OR_RETURN(AnnotatedPolicy policy, LoadAnnotatedPolicy(annotation->second, state.bundle));
   if (state.pid <= 0) {
     return absl::InvalidArgumentError(
         "the container state has no pid; run cv-lsm oci-hook as a createRuntime (or prestart) "
         "hook, where the container's process exists");
   }
 
-  absl::StatusOr<std::string> mount = env.cgroup2_mount.empty()
+  ASSIGN_OR_RETURN(std::string mount, env.cgroup2_mount.empty()
                                           ? FindCgroup2Mount()
-                                          : absl::StatusOr<std::string>(env.cgroup2_mount);
-  if (!mount.ok()) return mount.status();
-  absl::StatusOr<std::string> cgroup = ProcessCgroup(env.proc, state.pid);
-  if (!cgroup.ok()) return cgroup.status();
+                                          : absl::StatusOr<std::string>(env.cgroup2_mount));
+  ASSIGN_OR_RETURN(std::string cgroup, ProcessCgroup(env.proc, state.pid));
   const std::string self_file = env.proc + "/self/cgroup";
-  absl::StatusOr<std::string> self_text = ReadTextFile(self_file, "cgroup file", "");
-  if (!self_text.ok()) return self_text.status();
-  absl::StatusOr<std::string> self = ParseUnifiedCgroup(*self_text);
+  ASSIGN_OR_RETURN(std::string self_text, ReadTextFile(self_file, "cgroup file", ""));
+  absl::StatusOr<std::string> self = ParseUnifiedCgroup(self_text);
   if (!self.ok()) return Annotate(self.status(), self_file);
-  absl::StatusOr<std::string> dir = ContainerCgroupDir(*mount, *cgroup, *self);
-  if (!dir.ok()) return dir.status();
+  ASSIGN_OR_RETURN(std::string dir, ContainerCgroupDir(mount, cgroup, *self));
 
-  absl::StatusOr<std::string> rootfs = BundleRootPath(state.bundle);
-  if (!rootfs.ok()) return rootfs.status();
-  absl::StatusOr<std::string> root = ContainerResolutionRoot(env.proc, state.pid, *rootfs);
-  if (!root.ok()) return root.status();
+  ASSIGN_OR_RETURN(std::string rootfs, BundleRootPath(state.bundle));
+  ASSIGN_OR_RETURN(std::string root, ContainerResolutionRoot(env.proc, state.pid, rootfs));
 
   plan.confine = true;
-  plan.cgroup_path = *std::move(dir);
-  plan.policy = std::move(policy->policy);
-  plan.policy_source = std::move(policy->source);
-  plan.mode = policy->mode;
-  plan.resolution_root = *std::move(root);
+  plan.cgroup_path = std::move(dir);
+  plan.policy = std::move(policy.policy);
+  plan.policy_source = std::move(policy.source);
+  plan.mode = policy.mode;
+  plan.resolution_root = std::move(root);
   return plan;
 }
 

@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
-#include "cvlsm_abi.h"
 #include "common/status_macros.h"
+#include "cvlsm_abi.h"
 #include "pinned/cgroup_records.h"
 #include "pinned/garbage.h"
 #include "pinned/pinned_programs.h"
@@ -74,10 +74,9 @@ absl::Status CheckNotNested(const std::string& cgroup_path, uint64_t cgroup_id,
     }
     return false;
   };
-  absl::StatusOr<std::string> mount = FindCgroup2Mount();
-  if (!mount.ok()) return mount.status();
+  ASSIGN_OR_RETURN(std::string mount, FindCgroup2Mount());
   std::string dir = cgroup_path;
-  while (dir.size() > mount->size() && dir.rfind('/') != std::string::npos) {
+  while (dir.size() > mount.size() && dir.rfind('/') != std::string::npos) {
     dir.resize(dir.rfind('/'));
     if (absl::StatusOr<uint64_t> id = CgroupIdOf(dir); id.ok() && confined_other(*id)) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -116,36 +115,28 @@ absl::StatusOr<size_t> CollectRemoved(BpfLsmEnforcer& enforcer, const StatePaths
 }  // namespace
 
 absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
-  absl::StatusOr<uint64_t> cgroup_id = CgroupV2Id(request.cgroup_path);
-  if (!cgroup_id.ok()) return cgroup_id.status();
+  ASSIGN_OR_RETURN(uint64_t cgroup_id, CgroupV2Id(request.cgroup_path));
   StatePaths paths = ThisBuildState();
-  absl::StatusOr<LockedPrograms> programs = AttachedForChange(paths);
-  if (!programs.ok()) return programs.status();
-  BpfLsmEnforcer* enforcer = programs->enforcer.get();
-  if (absl::Status status = LimitNesting(request.cgroup_path, CVLSM_MAX_CGROUP_DEPTH - 1);
-      !status.ok()) {
-    return status;
-  }
+  ASSIGN_OR_RETURN(LockedPrograms programs, AttachedForChange(paths));
+  BpfLsmEnforcer* enforcer = programs.enforcer.get();
+  RETURN_IF_ERROR(LimitNesting(request.cgroup_path, CVLSM_MAX_CGROUP_DEPTH - 1));
   // Cgroups removed since the last change release their rules here, so nothing grows with
   // the number of containers a machine has seen.
   if (absl::StatusOr<size_t> collected = CollectRemoved(*enforcer, paths); !collected.ok()) {
     return Annotate(collected.status(), "release the rules of removed cgroups");
   }
-  if (absl::Status status = CheckNotNested(request.cgroup_path, *cgroup_id, enforcer->List());
-      !status.ok()) {
-    return status;
-  }
+  RETURN_IF_ERROR(CheckNotNested(request.cgroup_path, cgroup_id, enforcer->List()));
 
   // The record first: a keeper that dies later finds every confined cgroup's policy.
-  absl::StatusOr<CgroupRecord> previous = ReadRecord(paths, *cgroup_id);
-  CgroupRecord record{*cgroup_id, request.cgroup_path, request.policy_source,
+  absl::StatusOr<CgroupRecord> previous = ReadRecord(paths, cgroup_id);
+  CgroupRecord record{cgroup_id, request.cgroup_path, request.policy_source,
                       request.resolution_root, request.policy};
-  if (absl::Status status = WriteRecord(paths, record); !status.ok()) return status;
+  RETURN_IF_ERROR(WriteRecord(paths, record));
   absl::Status applied = [&]() -> absl::Status {
     std::unique_ptr<ObjectIdentifier> rooted;
     ASSIGN_OR_RETURN(ObjectIdentifier * opener, OpenerForRoot(request.resolution_root, rooted));
     ASSIGN_OR_RETURN(ResolvedPathRules rules, ResolvePathRules(request.policy.policy, *opener));
-    return enforcer->Apply(*cgroup_id, std::move(rules),
+    return enforcer->Apply(cgroup_id, std::move(rules),
                            ApplyOptions{.to = ApplyTo::kConfineOrUpdate,
                                         .mode = request.policy.mode,
                                         .from_next_exec = request.from_next_exec});
@@ -154,24 +145,22 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
     if (previous.ok()) {
       (void)WriteRecord(paths, *previous);
     } else {
-      RemoveRecord(paths, *cgroup_id);
+      RemoveRecord(paths, cgroup_id);
     }
   }
   return applied;
 }
 
 absl::StatusOr<bool> DetachCgroupPolicy(const std::string& cgroup_path) {
-  absl::StatusOr<uint64_t> cgroup_id = CgroupV2Id(cgroup_path);
-  if (!cgroup_id.ok()) return cgroup_id.status();
+  ASSIGN_OR_RETURN(uint64_t cgroup_id, CgroupV2Id(cgroup_path));
   StatePaths paths = ThisBuildState();
-  absl::StatusOr<LockedPrograms> programs = AttachedForChange(paths);
-  if (!programs.ok()) return programs.status();
+  ASSIGN_OR_RETURN(LockedPrograms programs, AttachedForChange(paths));
   bool confined = false;
-  for (const auto& confinement : programs->enforcer->List()) {
-    confined |= confinement.cgroup_id == *cgroup_id;
+  for (const auto& confinement : programs.enforcer->List()) {
+    confined |= confinement.cgroup_id == cgroup_id;
   }
-  if (absl::Status status = programs->enforcer->Release(*cgroup_id); !status.ok()) return status;
-  RemoveRecord(paths, *cgroup_id);
+  RETURN_IF_ERROR(programs.enforcer->Release(cgroup_id));
+  RemoveRecord(paths, cgroup_id);
   return confined;
 }
 
@@ -182,11 +171,10 @@ absl::StatusOr<size_t> ReleaseRemovedCgroups() {
 }
 
 absl::StatusOr<std::vector<CgroupPolicyListing>> ListCgroupPolicies() {
-  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> enforcer = Attached();
-  if (!enforcer.ok()) return enforcer.status();
+  ASSIGN_OR_RETURN(std::unique_ptr<BpfLsmEnforcer> enforcer, Attached());
   StatePaths paths = ThisBuildState();
   std::vector<CgroupPolicyListing> listing;
-  for (const auto& confinement : (*enforcer)->List()) {
+  for (const auto& confinement : enforcer->List()) {
     CgroupPolicyListing entry{confinement.cgroup_id, "", "", confinement.rules, confinement.audit};
     if (absl::StatusOr<CgroupRecord> record = ReadRecord(paths, confinement.cgroup_id);
         record.ok()) {

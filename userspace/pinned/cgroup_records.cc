@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "common/directory.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 
 namespace cvlsm {
 namespace {
@@ -24,13 +25,12 @@ std::string RecordPath(const StatePaths& paths, uint64_t cgroup_id) {
 }  // namespace
 
 absl::Status WriteRecord(const StatePaths& paths, const CgroupRecord& record) {
-  absl::StatusOr<std::string> policy = SerializePolicy(record.policy, PolicyFileForm::kExpanded);
-  if (!policy.ok()) return policy.status();
+  ASSIGN_OR_RETURN(std::string policy, SerializePolicy(record.policy, PolicyFileForm::kExpanded));
   nlohmann::json json = {{"cgroup_id", record.cgroup_id},
                          {"cgroup", record.cgroup_path},
                          {"policy_source", record.policy_source},
                          {"resolution_root", record.resolution_root},
-                         {"policy", *policy}};
+                         {"policy", policy}};
   if (::mkdir(paths.records().c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoError(errno, absl::StrCat("create ", paths.records()));
   }
@@ -60,14 +60,13 @@ absl::StatusOr<CgroupRecord> ReadRecord(const StatePaths& paths, uint64_t cgroup
       !json["policy"].is_string()) {
     return absl::DataLossError(absl::StrCat(path, ": not a cgroup record"));
   }
-  absl::StatusOr<PolicyDocument> policy = ParsePolicyText(json["policy"].get<std::string>(), path);
-  if (!policy.ok()) return policy.status();
+  ASSIGN_OR_RETURN(PolicyDocument policy, ParsePolicyText(json["policy"].get<std::string>(), path));
   CgroupRecord record;
   record.cgroup_id = cgroup_id;
   record.cgroup_path = json.value("cgroup", "");
   record.policy_source = json.value("policy_source", "");
   record.resolution_root = json.value("resolution_root", "");
-  record.policy = *std::move(policy);
+  record.policy = std::move(policy);
   return record;
 }
 

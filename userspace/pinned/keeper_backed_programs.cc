@@ -1,14 +1,14 @@
 #include "pinned/keeper_backed_programs.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace cvlsm {
 
 absl::StatusOr<std::unique_ptr<ManagerLock>> KeeperBackedPrograms::LockForChange() {
   if (mode_ != Mode::kNormal) return std::unique_ptr<ManagerLock>();
-  absl::StatusOr<std::unique_ptr<FileLock>> lock = FileLock::Acquire(paths_.lock());
-  if (!lock.ok()) return lock.status();
-  return std::unique_ptr<ManagerLock>(std::move(*lock));
+  ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, FileLock::Acquire(paths_.lock()));
+  return std::unique_ptr<ManagerLock>(std::move(lock));
 }
 
 absl::StatusOr<PinKeeperClient*> KeeperBackedPrograms::Keeper() {
@@ -18,9 +18,8 @@ absl::StatusOr<PinKeeperClient*> KeeperBackedPrograms::Keeper() {
         "load to start a new keeper and re-apply the recorded policies");
   }
   if (!keeper_) {
-    absl::StatusOr<PinKeeperClient> client = PinKeeperClient::Connect(paths_.keeper_socket());
-    if (!client.ok()) return client.status();
-    keeper_.emplace(*std::move(client));
+    ASSIGN_OR_RETURN(PinKeeperClient client, PinKeeperClient::Connect(paths_.keeper_socket()));
+    keeper_.emplace(std::move(client));
   }
   return &*keeper_;
 }
@@ -35,27 +34,23 @@ absl::Status KeeperBackedPrograms::KeepPins(uint32_t policy_id,
     }
     pins.emplace_back(rule.object.key, rule.object.pin->get());
   }
-  absl::StatusOr<PinKeeperClient*> keeper = Keeper();
-  if (!keeper.ok()) return keeper.status();
-  return (*keeper)->Keep(policy_id, pins);
+  ASSIGN_OR_RETURN(PinKeeperClient * keeper, Keeper());
+  return keeper->Keep(policy_id, pins);
 }
 
 absl::Status KeeperBackedPrograms::DropPin(uint32_t policy_id, uint64_t object_key) {
-  absl::StatusOr<PinKeeperClient*> keeper = Keeper();
-  if (!keeper.ok()) return keeper.status();
-  return (*keeper)->Drop(policy_id, object_key);
+  ASSIGN_OR_RETURN(PinKeeperClient * keeper, Keeper());
+  return keeper->Drop(policy_id, object_key);
 }
 
 absl::Status KeeperBackedPrograms::DropPins(uint32_t policy_id) {
-  absl::StatusOr<PinKeeperClient*> keeper = Keeper();
-  if (!keeper.ok()) return keeper.status();
-  return (*keeper)->DropPolicy(policy_id);
+  ASSIGN_OR_RETURN(PinKeeperClient * keeper, Keeper());
+  return keeper->DropPolicy(policy_id);
 }
 
 absl::Status KeeperBackedPrograms::RetainOnly(const std::vector<uint32_t>& policy_ids) {
-  absl::StatusOr<PinKeeperClient*> keeper = Keeper();
-  if (!keeper.ok()) return keeper.status();
-  return (*keeper)->RetainOnly(policy_ids);
+  ASSIGN_OR_RETURN(PinKeeperClient * keeper, Keeper());
+  return keeper->RetainOnly(policy_ids);
 }
 
 }  // namespace cvlsm

@@ -19,6 +19,7 @@
 #include "common/errors.h"
 #include "common/fd_limit.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "cvlsm_abi.h"
 
 namespace cvlsm {
@@ -185,12 +186,10 @@ int RunPinKeeper(const std::string& socket_path, int ready_fd) {
 }
 
 absl::StatusOr<PinKeeperClient> PinKeeperClient::Connect(const std::string& socket_path) {
-  absl::StatusOr<sockaddr_un> address = SocketAddress(socket_path);
-  if (!address.ok()) return address.status();
+  ASSIGN_OR_RETURN(sockaddr_un address, SocketAddress(socket_path));
   UniqueFd socket(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!socket.valid()) return ErrnoError(errno, "create a socket for the pin keeper");
-  if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof(*address)) !=
-      0) {
+  if (::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
     return ErrnoError(errno, absl::StrCat("reach the pin keeper at ", socket_path),
                       "it is not running: cv-lsm load starts it again (and re-applies the "
                       "policies, which fail closed meanwhile)");
@@ -249,7 +248,7 @@ absl::Status PinKeeperClient::Keep(uint32_t policy_id,
       keys.push_back(pins[i].first);
       fds.push_back(pins[i].second);
     }
-    if (absl::Status status = Call(kKeep, policy_id, keys, fds); !status.ok()) return status;
+    RETURN_IF_ERROR(Call(kKeep, policy_id, keys, fds));
   }
   return absl::OkStatus();
 }

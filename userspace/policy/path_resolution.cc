@@ -13,6 +13,7 @@
 #include "common/fd_limit.h"
 #include "common/log.h"
 #include "common/open_in_root.h"
+#include "common/status_macros.h"
 
 namespace cvlsm {
 
@@ -56,9 +57,8 @@ absl::StatusOr<RootedPathIdentifier> RootedPathIdentifier::Open(const std::strin
 }
 
 absl::StatusOr<ObjectId> RootedPathIdentifier::Identify(const std::string& path) {
-  absl::StatusOr<UniqueFd> opened = OpenInRoot(root_.get(), path, O_PATH, root_name_);
-  if (!opened.ok()) return opened.status();
-  auto pin = std::make_shared<UniqueFd>(*std::move(opened));
+  ASSIGN_OR_RETURN(UniqueFd opened, OpenInRoot(root_.get(), path, O_PATH, root_name_));
+  auto pin = std::make_shared<UniqueFd>(std::move(opened));
   struct stat st {};
   if (::fstat(pin->get(), &st) != 0) {
     return ErrnoError(errno, absl::StrCat("stat ", path, " in ", root_name_));
@@ -69,9 +69,8 @@ absl::StatusOr<ObjectId> RootedPathIdentifier::Identify(const std::string& path)
 absl::StatusOr<ObjectIdentifier*> OpenerForRoot(const std::string& root,
                                                 std::unique_ptr<ObjectIdentifier>& holder) {
   if (root.empty() || root == "/") return &OpenPathIdentifier();
-  absl::StatusOr<RootedPathIdentifier> rooted = RootedPathIdentifier::Open(root);
-  if (!rooted.ok()) return rooted.status();
-  holder = std::make_unique<RootedPathIdentifier>(*std::move(rooted));
+  ASSIGN_OR_RETURN(RootedPathIdentifier rooted, RootedPathIdentifier::Open(root));
+  holder = std::make_unique<RootedPathIdentifier>(std::move(rooted));
   return holder.get();
 }
 
@@ -93,7 +92,7 @@ absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
                                                    ObjectIdentifier& identifier) {
   ResolvedPathRules resolved;
   if (identifier.PinsObjects()) {
-    if (absl::Status room = EnsureDescriptorRoom(policy.paths().size()); !room.ok()) return room;
+    RETURN_IF_ERROR(EnsureDescriptorRoom(policy.paths().size()));
   }
 
   for (const auto& [path, modes] : policy.paths()) {

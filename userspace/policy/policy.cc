@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "policy/syscall_names.h"
 
 namespace cvlsm {
@@ -42,7 +43,7 @@ absl::string_view PolicyModeName(PolicyMode mode) {
 }
 
 absl::Status Policy::AddSyscall(absl::string_view name) {
-  if (absl::Status status = CheckSyscallName(name); !status.ok()) return status;
+  RETURN_IF_ERROR(CheckSyscallName(name));
   syscalls_.emplace(name);
   return absl::OkStatus();
 }
@@ -75,7 +76,7 @@ absl::Status CheckPathRule(absl::string_view path, AccessModes modes) {
 }
 
 absl::Status Policy::AddRule(absl::string_view path, AccessModes modes, bool deny) {
-  if (absl::Status status = CheckPathRule(path, modes); !status.ok()) return status;
+  RETURN_IF_ERROR(CheckPathRule(path, modes));
   PathModes& rule = paths_[std::string(path)];
   (deny ? rule.deny : rule.allow) |= modes;
   rule.required = true;
@@ -91,9 +92,7 @@ absl::Status Policy::DenyPath(absl::string_view path, AccessModes modes) {
 }
 
 absl::Status Policy::AddPathRule(absl::string_view path, const PathModes& rule) {
-  if (absl::Status status = CheckPathRule(path, rule.allow | rule.deny); !status.ok()) {
-    return status;
-  }
+  RETURN_IF_ERROR(CheckPathRule(path, rule.allow | rule.deny));
   auto [it, inserted] = paths_.try_emplace(std::string(path), rule);
   if (!inserted) {
     it->second.allow |= rule.allow;
@@ -104,9 +103,7 @@ absl::Status Policy::AddPathRule(absl::string_view path, const PathModes& rule) 
 }
 
 absl::Status Policy::SetPathRule(absl::string_view path, const PathModes& rule) {
-  if (absl::Status status = CheckPathRule(path, rule.allow | rule.deny); !status.ok()) {
-    return status;
-  }
+  RETURN_IF_ERROR(CheckPathRule(path, rule.allow | rule.deny));
   paths_[std::string(path)] = rule;
   return absl::OkStatus();
 }

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "json/json_source.h"
 
 namespace cvlsm {
@@ -58,47 +59,41 @@ class Reader {
       return Error(
           top, absl::StrCat("expected a cv-lsm policy (a JSON object), got ", JsonTypeName(root)));
     }
-    if (absl::Status s = CheckVersion(root, top); !s.ok()) return s;
-    if (absl::Status s = CheckKeys(root, top, kTopKeys); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckVersion(root, top));
+    RETURN_IF_ERROR(CheckKeys(root, top, kTopKeys));
 
     PolicyDocument document;
     if (const Json* name = Find(root, "name"); name != nullptr) {
-      absl::StatusOr<std::string> text = NonEmptyString(*name, top.Key("name"));
-      if (!text.ok()) return text.status();
-      document.name = *text;
+      ASSIGN_OR_RETURN(std::string text, NonEmptyString(*name, top.Key("name")));
+      document.name = text;
     }
     PolicyType base = PolicyType::kCustom;
     if (const Json* value = Find(root, "base"); value != nullptr) {
-      absl::StatusOr<std::string> text = NonEmptyString(*value, top.Key("base"));
-      if (!text.ok()) return text.status();
-      absl::StatusOr<PolicyType> type = ParsePolicyType(*text);
+      ASSIGN_OR_RETURN(std::string text, NonEmptyString(*value, top.Key("base")));
+      absl::StatusOr<PolicyType> type = ParsePolicyType(text);
       if (!type.ok()) {
         return Error(top.Key("base"),
-                     absl::StrCat("unknown base policy ", Quoted(*text), ": expected one of ",
+                     absl::StrCat("unknown base policy ", Quoted(text), ": expected one of ",
                                   QuotedList({"minimal", "build", "network", "custom"})));
       }
       base = *type;
     }
     document.policy = Policy::Preset(base);
     if (const Json* value = Find(root, "mode"); value != nullptr) {
-      absl::StatusOr<std::string> text = NonEmptyString(*value, top.Key("mode"));
-      if (!text.ok()) return text.status();
-      absl::StatusOr<PolicyMode> mode = ParsePolicyMode(*text);
+      ASSIGN_OR_RETURN(std::string text, NonEmptyString(*value, top.Key("mode")));
+      absl::StatusOr<PolicyMode> mode = ParsePolicyMode(text);
       if (!mode.ok()) return Error(top.Key("mode"), mode.status().message());
       document.mode = *mode;
     }
     if (const Json* value = Find(root, "comment"); value != nullptr) {
-      absl::StatusOr<std::vector<std::string>> lines = Comment(*value, top.Key("comment"));
-      if (!lines.ok()) return lines.status();
-      document.comment = *std::move(lines);
+      ASSIGN_OR_RETURN(std::vector<std::string> lines, Comment(*value, top.Key("comment")));
+      document.comment = std::move(lines);
     }
     if (const Json* value = Find(root, "syscalls"); value != nullptr) {
-      if (absl::Status s = Syscalls(*value, top.Key("syscalls"), document.policy); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(Syscalls(*value, top.Key("syscalls"), document.policy));
     }
     if (const Json* value = Find(root, "paths"); value != nullptr) {
-      if (absl::Status s = Paths(*value, top.Key("paths"), document.policy); !s.ok()) return s;
+      RETURN_IF_ERROR(Paths(*value, top.Key("paths"), document.policy));
     }
     return document;
   }
@@ -180,9 +175,8 @@ class Reader {
   absl::Status Syscalls(const Json& list, const Place& at, Policy& policy) const {
     if (!list.is_array()) return Expected(at, "an array of syscall names", list);
     for (size_t i = 0; i < list.size(); ++i) {
-      absl::StatusOr<std::string> name = NonEmptyString(list[i], at.Index(i));
-      if (!name.ok()) return name.status();
-      if (absl::Status s = policy.AddSyscall(*name); !s.ok()) {
+      ASSIGN_OR_RETURN(std::string name, NonEmptyString(list[i], at.Index(i)));
+      if (absl::Status s = policy.AddSyscall(name); !s.ok()) {
         return Error(at.Index(i), s.message());
       }
     }
@@ -208,18 +202,15 @@ class Reader {
       if (!rule.is_object()) {
         return Expected(here, "a path rule such as {\"path\": \"/data\", \"allow\": \"r\"}", rule);
       }
-      if (absl::Status s = CheckKeys(rule, here, kPathKeys); !s.ok()) return s;
+      RETURN_IF_ERROR(CheckKeys(rule, here, kPathKeys));
       const Json* path = Find(rule, "path");
       if (path == nullptr) return Error(here, "missing \"path\": expected an absolute path");
-      absl::StatusOr<std::string> text = NonEmptyString(*path, here.Key("path"));
-      if (!text.ok()) return text.status();
+      ASSIGN_OR_RETURN(std::string text, NonEmptyString(*path, here.Key("path")));
       PathModes modes;
-      absl::StatusOr<AccessModes> allow = Modes(rule, "allow", here);
-      if (!allow.ok()) return allow.status();
-      absl::StatusOr<AccessModes> deny = Modes(rule, "deny", here);
-      if (!deny.ok()) return deny.status();
-      modes.allow = *allow;
-      modes.deny = *deny;
+      ASSIGN_OR_RETURN(AccessModes allow, Modes(rule, "allow", here));
+      ASSIGN_OR_RETURN(AccessModes deny, Modes(rule, "deny", here));
+      modes.allow = allow;
+      modes.deny = deny;
       if (modes.allow == 0 && modes.deny == 0) {
         return Error(here, "expected \"allow\" or \"deny\" (or both) with the rule's modes");
       }
@@ -229,7 +220,7 @@ class Reader {
         }
         modes.required = !optional->get<bool>();
       }
-      if (absl::Status s = policy.AddPathRule(*text, modes); !s.ok()) {
+      if (absl::Status s = policy.AddPathRule(text, modes); !s.ok()) {
         return Error(here.Key("path"), s.message());
       }
     }
@@ -260,11 +251,10 @@ absl::StatusOr<std::string> JsonString(absl::string_view text, absl::string_view
 }
 
 absl::StatusOr<std::string> PathRuleText(const std::string& path, const PathModes& modes) {
-  absl::StatusOr<std::string> quoted = JsonString(path, absl::StrCat("path '", path, "'"),
+  ASSIGN_OR_RETURN(std::string quoted, JsonString(path, absl::StrCat("path '", path, "'"),
                                                   "name it by a UTF-8 path (e.g. a parent "
-                                                  "directory)");
-  if (!quoted.ok()) return quoted.status();
-  std::string text = absl::StrCat("{\"path\": ", *quoted);
+                                                  "directory)"));
+  std::string text = absl::StrCat("{\"path\": ", quoted);
   if (modes.allow != 0) absl::StrAppend(&text, ", \"allow\": ", Quoted(ModeLetters(modes.allow)));
   if (modes.deny != 0) absl::StrAppend(&text, ", \"deny\": ", Quoted(ModeLetters(modes.deny)));
   if (!modes.required) absl::StrAppend(&text, ", \"optional\": true");
@@ -281,9 +271,8 @@ std::string ArrayText(const std::vector<std::string>& items) {
 
 absl::StatusOr<PolicyDocument> ParsePolicyText(absl::string_view text,
                                                absl::string_view source_name) {
-  absl::StatusOr<JsonSource> source = JsonSource::Parse(text, source_name);
-  if (!source.ok()) return source.status();
-  return Reader(*source).Document();
+  ASSIGN_OR_RETURN(JsonSource source, JsonSource::Parse(text, source_name));
+  return Reader(source).Document();
 }
 
 absl::StatusOr<PolicyDocument> LoadPolicyFile(const std::string& path) {
@@ -301,9 +290,8 @@ absl::StatusOr<std::string> SerializePolicy(const PolicyDocument& document, Poli
   std::vector<std::string> syscalls;
   for (const std::string& name : policy.syscalls()) {
     if (!all && base.syscalls().contains(name)) continue;
-    absl::StatusOr<std::string> quoted = JsonString(name, "a syscall name");
-    if (!quoted.ok()) return quoted.status();
-    syscalls.push_back(*std::move(quoted));
+    ASSIGN_OR_RETURN(std::string quoted, JsonString(name, "a syscall name"));
+    syscalls.push_back(std::move(quoted));
   }
   // A rule the preset has unchanged is the preset's; a changed one is written whole (allow
   // and deny only grow, so parsing it onto the preset gives it back).
@@ -311,16 +299,14 @@ absl::StatusOr<std::string> SerializePolicy(const PolicyDocument& document, Poli
   for (const auto& [path, modes] : policy.paths()) {
     auto in_base = base.paths().find(path);
     if (!all && in_base != base.paths().end() && in_base->second == modes) continue;
-    absl::StatusOr<std::string> rule = PathRuleText(path, modes);
-    if (!rule.ok()) return rule.status();
-    paths.push_back(*std::move(rule));
+    ASSIGN_OR_RETURN(std::string rule, PathRuleText(path, modes));
+    paths.push_back(std::move(rule));
   }
 
   std::string text = absl::StrCat("{\n  \"", kVersionKey, "\": ", kPolicyFileVersion, ",\n");
   if (!document.name.empty()) {
-    absl::StatusOr<std::string> name = JsonString(document.name, "the policy name");
-    if (!name.ok()) return name.status();
-    absl::StrAppend(&text, "  \"name\": ", *name, ",\n");
+    ASSIGN_OR_RETURN(std::string name, JsonString(document.name, "the policy name"));
+    absl::StrAppend(&text, "  \"name\": ", name, ",\n");
   }
   absl::StrAppend(&text, "  \"base\": ", Quoted(PolicyTypeName(policy.type())), ",\n",
                   "  \"mode\": ", Quoted(PolicyModeName(document.mode)), ",\n");
@@ -328,9 +314,8 @@ absl::StatusOr<std::string> SerializePolicy(const PolicyDocument& document, Poli
   if (!document.comment.empty()) {
     std::vector<std::string> lines;
     for (const std::string& line : document.comment) {
-      absl::StatusOr<std::string> quoted = JsonString(line, "a comment line");
-      if (!quoted.ok()) return quoted.status();
-      lines.push_back(*std::move(quoted));
+      ASSIGN_OR_RETURN(std::string quoted, JsonString(line, "a comment line"));
+      lines.push_back(std::move(quoted));
     }
     absl::StrAppend(&text, "  \"comment\": ", ArrayText(lines), ",\n");
   }
@@ -341,8 +326,7 @@ absl::StatusOr<std::string> SerializePolicy(const PolicyDocument& document, Poli
 
 absl::Status SavePolicyFile(const PolicyDocument& document, const std::string& path,
                             PolicyFileForm form) {
-  absl::StatusOr<std::string> text = SerializePolicy(document, form);
-  if (!text.ok()) return text.status();
+  ASSIGN_OR_RETURN(std::string text, SerializePolicy(document, form));
   // Written next to the target and renamed over it: readers see the old file or the new one.
   const std::string temporary = absl::StrCat(path, ".tmp.", ::getpid());
   {
@@ -351,7 +335,7 @@ absl::Status SavePolicyFile(const PolicyDocument& document, const std::string& p
       return ErrnoError(errno, absl::StrCat("creating policy file ", temporary),
                         "check that the directory exists and is writable");
     }
-    out << *text;
+    out << text;
     out.close();
     if (!out) {
       const int err = errno;

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "runtime/capabilities.h"
 
 extern char** environ;
@@ -125,8 +126,8 @@ ExitResult FromWaitStatus(int status) {
 
 absl::StatusOr<std::unique_ptr<ConfinedProcess>> ConfinedProcess::Start(const LaunchSpec& spec) {
   std::unique_ptr<ConfinedProcess> process(new ConfinedProcess());
-  if (absl::Status status = process->Prepare(spec); !status.ok()) return status;
-  if (absl::Status status = process->Fork(); !status.ok()) return status;
+  RETURN_IF_ERROR(process->Prepare(spec));
+  RETURN_IF_ERROR(process->Fork());
   return process;
 }
 
@@ -142,9 +143,8 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   for (const std::string& entry : env_storage_) {
     if (entry.rfind("PATH=", 0) == 0) path_env = entry.c_str() + 5;
   }
-  absl::StatusOr<std::string> exec_path = FindExecutable(spec.argv[0], path_env);
-  if (!exec_path.ok()) return exec_path.status();
-  exec_path_ = *std::move(exec_path);
+  ASSIGN_OR_RETURN(std::string exec_path, FindExecutable(spec.argv[0], path_env));
+  exec_path_ = std::move(exec_path);
 
   argv_storage_ = spec.argv;
   for (std::string& arg : argv_storage_) argv_.push_back(arg.data());
@@ -161,9 +161,8 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
     if (absl::Status status = CheckSyscallAuditSupport(); !status.ok()) {
       return Annotate(status, "syscall audit mode");
     }
-    absl::StatusOr<std::unique_ptr<ListenerHandoff>> handoff = ListenerHandoff::Create();
-    if (!handoff.ok()) return handoff.status();
-    handoff_ = *std::move(handoff);
+    ASSIGN_OR_RETURN(std::unique_ptr<ListenerHandoff> handoff, ListenerHandoff::Create());
+    handoff_ = std::move(handoff);
     audit_sink_ = spec.audit;
     options.audit = true;
     options.listener_handoff_socket = handoff_->child_socket();
@@ -238,12 +237,11 @@ absl::Status ConfinedProcess::Fork() {
 
   // Before the report: from the handoff on, the child may wait for answers to notifications.
   if (handoff_) {
-    absl::StatusOr<UniqueFd> listener = handoff_->Receive();
-    if (!listener.ok()) return listener.status();
+    ASSIGN_OR_RETURN(UniqueFd listener, handoff_->Receive());
     handoff_.reset();
-    if (listener->valid()) {
+    if (listener.valid()) {
       absl::StatusOr<std::unique_ptr<SyscallAuditListener>> served =
-          SyscallAuditListener::Start(*std::move(listener), *audit_sink_);
+          SyscallAuditListener::Start(std::move(listener), *audit_sink_);
       if (!served.ok()) return Annotate(served.status(), "serve the syscall audit listener");
       audit_listener_ = *std::move(served);
     }

@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 
 namespace cvlsm {
 namespace {
@@ -166,8 +167,7 @@ absl::Status CheckSyscallAuditSupport() {
 absl::StatusOr<std::unique_ptr<SyscallAuditListener>> SyscallAuditListener::Start(
     UniqueFd listener, SyscallAuditSink& sink) {
   if (!listener.valid()) return absl::InvalidArgumentError("no seccomp listener to serve");
-  absl::StatusOr<seccomp_notif_sizes> sizes = NotifSizes();
-  if (!sizes.ok()) return sizes.status();
+  ASSIGN_OR_RETURN(seccomp_notif_sizes sizes, NotifSizes());
   std::unique_ptr<SyscallAuditListener> self(new SyscallAuditListener());
   self->stop_.Reset(::eventfd(0, EFD_CLOEXEC));
   if (!self->stop_.valid()) return ErrnoError(errno, "eventfd for the audit listener");
@@ -177,7 +177,7 @@ absl::StatusOr<std::unique_ptr<SyscallAuditListener>> SyscallAuditListener::Star
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   absl::StatusOr<std::thread> thread =
-      StartThread(Serve, std::move(listener), self->stop_.get(), std::ref(sink), *sizes);
+      StartThread(Serve, std::move(listener), self->stop_.get(), std::ref(sink), sizes);
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (!thread.ok()) return Annotate(thread.status(), "the audit listener");
   self->thread_ = *std::move(thread);

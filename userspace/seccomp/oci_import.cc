@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
 #include "policy/syscall_names.h"
 #include "seccomp/syscall_filter.h"
 
@@ -81,7 +82,7 @@ class Importer {
 
   absl::Status Run(OciImport& out) {
     Policy& policy = out.document.policy;
-    if (absl::Status s = DefaultAction(); !s.ok()) return s;
+    RETURN_IF_ERROR(DefaultAction());
     ProfileLevelFields();
     for (size_t i = 0; i < profile_.syscalls.size(); ++i) Entry(i, policy);
     Summaries(policy);
@@ -281,7 +282,7 @@ absl::StatusOr<OciImport> ImportOciProfile(const OciSeccompProfile& profile, abs
   }
   OciImport out;
   out.document.name = std::string(name);
-  if (absl::Status s = Importer(profile, target).Run(out); !s.ok()) return s;
+  RETURN_IF_ERROR(Importer(profile, target).Run(out));
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "json/json_source.h"
 
 namespace cvlsm {
@@ -140,7 +141,7 @@ class Reader {
     if (value == nullptr) return absl::OkStatus();
     uint64_t number = 0;
     // The action's data field is 16 bits wide.
-    if (absl::Status s = Unsigned(*value, Path(path, key), 0xffff, number); !s.ok()) return s;
+    RETURN_IF_ERROR(Unsigned(*value, Path(path, key), 0xffff, number));
     out = static_cast<uint32_t>(number);
     return absl::OkStatus();
   }
@@ -148,7 +149,7 @@ class Reader {
   absl::Status Action(const Json& object, const char* key, absl::string_view path,
                       OciAction& out) const {
     std::string name;
-    if (absl::Status s = String(object, key, path, name); !s.ok()) return s;
+    RETURN_IF_ERROR(String(object, key, path, name));
     for (const auto& [action, action_name] : kActions) {
       if (action_name == name) {
         out = action;
@@ -164,7 +165,7 @@ class Reader {
   absl::Status KernelVersion(const Json& object, absl::string_view path,
                              std::optional<OciKernelVersion>& out) const {
     std::string text;
-    if (absl::Status s = String(object, "minKernel", path, text); !s.ok()) return s;
+    RETURN_IF_ERROR(String(object, "minKernel", path, text));
     if (text.empty()) return absl::OkStatus();
     const std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
     OciKernelVersion version;
@@ -186,8 +187,8 @@ class Reader {
     const std::string here = Path(path, key);
     if (!value->is_object()) return Expected(here, "an object", *value);
     NoteUnknown(*value, here, {"caps", "arches", "minKernel"}, ignored);
-    if (absl::Status s = Strings(*value, "caps", here, out.caps); !s.ok()) return s;
-    if (absl::Status s = Strings(*value, "arches", here, out.arches); !s.ok()) return s;
+    RETURN_IF_ERROR(Strings(*value, "caps", here, out.caps));
+    RETURN_IF_ERROR(Strings(*value, "arches", here, out.arches));
     return KernelVersion(*value, here, out.min_kernel);
   }
 
@@ -198,21 +199,16 @@ class Reader {
     const Json* index = Field(value, "index");
     if (index == nullptr) return Error(Path(path, "index"), "missing; expected 0 to 5");
     uint64_t number = 0;
-    if (absl::Status s = Unsigned(*index, Path(path, "index"), 5, number); !s.ok()) return s;
+    RETURN_IF_ERROR(Unsigned(*index, Path(path, "index"), 5, number));
     out.index = static_cast<uint32_t>(number);
     if (const Json* v = Field(value, "value"); v != nullptr) {
-      if (absl::Status s = Unsigned(*v, Path(path, "value"), UINT64_MAX, out.value); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(Unsigned(*v, Path(path, "value"), UINT64_MAX, out.value));
     }
     if (const Json* v = Field(value, "valueTwo"); v != nullptr) {
-      if (absl::Status s = Unsigned(*v, Path(path, "valueTwo"), UINT64_MAX, out.value_two);
-          !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(Unsigned(*v, Path(path, "valueTwo"), UINT64_MAX, out.value_two));
     }
     std::string op;
-    if (absl::Status s = String(value, "op", path, op); !s.ok()) return s;
+    RETURN_IF_ERROR(String(value, "op", path, op));
     for (const auto& [e, name] : kOps) {
       if (name == op) {
         out.op = e;
@@ -231,8 +227,8 @@ class Reader {
                 {"names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes"},
                 ignored);
     std::string name;
-    if (absl::Status s = String(value, "name", path, name); !s.ok()) return s;
-    if (absl::Status s = Strings(value, "names", path, out.names); !s.ok()) return s;
+    RETURN_IF_ERROR(String(value, "name", path, name));
+    RETURN_IF_ERROR(Strings(value, "names", path, out.names));
     if (!name.empty()) {
       if (!out.names.empty()) {
         return Error(path, "both 'name' and 'names' are set; use one of them");
@@ -240,23 +236,18 @@ class Reader {
       out.names.push_back(name);
     }
     if (out.names.empty()) return Error(path, "no syscall: expected 'names' (or 'name')");
-    if (absl::Status s = Action(value, "action", path, out.action); !s.ok()) return s;
-    if (absl::Status s = Errno(value, "errnoRet", path, out.errno_ret); !s.ok()) return s;
-    if (absl::Status s = String(value, "comment", path, out.comment); !s.ok()) return s;
+    RETURN_IF_ERROR(Action(value, "action", path, out.action));
+    RETURN_IF_ERROR(Errno(value, "errnoRet", path, out.errno_ret));
+    RETURN_IF_ERROR(String(value, "comment", path, out.comment));
     if (const Json* args = Field(value, "args"); args != nullptr) {
       if (!args->is_array()) return Expected(Path(path, "args"), "an array", *args);
       for (size_t i = 0; i < args->size(); ++i) {
         OciSeccompArg arg;
-        if (absl::Status s = Arg((*args)[i], absl::StrCat(path, ".args[", i, "]"), arg, ignored);
-            !s.ok()) {
-          return s;
-        }
+        RETURN_IF_ERROR(Arg((*args)[i], absl::StrCat(path, ".args[", i, "]"), arg, ignored));
         out.args.push_back(arg);
       }
     }
-    if (absl::Status s = Conditions(value, "includes", path, out.includes, ignored); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(Conditions(value, "includes", path, out.includes, ignored));
     return Conditions(value, "excludes", path, out.excludes, ignored);
   }
 
@@ -272,15 +263,9 @@ class Reader {
                    "missing; expected e.g. \"SCMP_ACT_ERRNO\" (a profile without one means "
                    "'no filter' to Docker, which is nothing to import)");
     }
-    if (absl::Status s = Action(root, "defaultAction", "", profile.default_action); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = Errno(root, "defaultErrnoRet", "", profile.default_errno_ret); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = Strings(root, "architectures", "", profile.architectures); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(Action(root, "defaultAction", "", profile.default_action));
+    RETURN_IF_ERROR(Errno(root, "defaultErrnoRet", "", profile.default_errno_ret));
+    RETURN_IF_ERROR(Strings(root, "architectures", "", profile.architectures));
     if (const Json* map = Field(root, "archMap"); map != nullptr) {
       if (!map->is_array()) return Expected("archMap", "an array", *map);
       for (size_t i = 0; i < map->size(); ++i) {
@@ -289,38 +274,26 @@ class Reader {
         if (!item.is_object()) return Expected(path, "an object", item);
         NoteUnknown(item, path, {"architecture", "subArchitectures"}, profile.ignored_fields);
         OciArchMapEntry entry;
-        if (absl::Status s = String(item, "architecture", path, entry.architecture); !s.ok()) {
-          return s;
-        }
+        RETURN_IF_ERROR(String(item, "architecture", path, entry.architecture));
         if (entry.architecture.empty()) {
           return Error(Path(path, "architecture"), "missing; expected e.g. \"SCMP_ARCH_X86_64\"");
         }
-        if (absl::Status s = Strings(item, "subArchitectures", path, entry.sub_architectures);
-            !s.ok()) {
-          return s;
-        }
+        RETURN_IF_ERROR(Strings(item, "subArchitectures", path, entry.sub_architectures));
         profile.arch_map.push_back(std::move(entry));
       }
     }
     if (!profile.architectures.empty() && !profile.arch_map.empty()) {
       return Error("architectures", "both 'architectures' and 'archMap' are set; use one of them");
     }
-    if (absl::Status s = Strings(root, "flags", "", profile.flags); !s.ok()) return s;
-    if (absl::Status s = String(root, "listenerPath", "", profile.listener_path); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = String(root, "listenerMetadata", "", profile.listener_metadata); !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(Strings(root, "flags", "", profile.flags));
+    RETURN_IF_ERROR(String(root, "listenerPath", "", profile.listener_path));
+    RETURN_IF_ERROR(String(root, "listenerMetadata", "", profile.listener_metadata));
     if (const Json* syscalls = Field(root, "syscalls"); syscalls != nullptr) {
       if (!syscalls->is_array()) return Expected("syscalls", "an array", *syscalls);
       for (size_t i = 0; i < syscalls->size(); ++i) {
         OciSyscallEntry entry;
-        if (absl::Status s = Entry((*syscalls)[i], absl::StrCat("syscalls[", i, "]"), entry,
-                                   profile.ignored_fields);
-            !s.ok()) {
-          return s;
-        }
+        RETURN_IF_ERROR(Entry((*syscalls)[i], absl::StrCat("syscalls[", i, "]"), entry,
+                              profile.ignored_fields));
         profile.syscalls.push_back(std::move(entry));
       }
     }
@@ -352,10 +325,10 @@ absl::StatusOr<OciSeccompProfile> ParseOciSeccompProfile(absl::string_view json,
 }
 
 absl::StatusOr<OciSeccompProfile> LoadOciSeccompProfile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadTextFile(
-      path, "seccomp profile", "pass the path of an OCI/Docker seccomp profile (JSON)");
-  if (!text.ok()) return text.status();
-  return ParseOciSeccompProfile(*text, path);
+  ASSIGN_OR_RETURN(std::string text,
+                   ReadTextFile(path, "seccomp profile",
+                                "pass the path of an OCI/Docker seccomp profile (JSON)"));
+  return ParseOciSeccompProfile(text, path);
 }
 
 }  // namespace cvlsm

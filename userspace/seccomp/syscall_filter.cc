@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/status_macros.h"
 #include "seccomp/libseccomp_context.h"
 
 namespace cvlsm {
@@ -164,45 +165,33 @@ absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy,
     const std::string name(entry.name);
     const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name.c_str());
     if (nr < 0) continue;  // Not a syscall of this architecture.
-    if (absl::Status s = AddRule(ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM)", nr, name, {});
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(AddRule(ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM)", nr, name, {}));
   }
   // What the enforce filter refuses by arguments stays refused too: the terminal injection
   // ioctls (the launcher's own terminal is a root shell's), and new namespaces, one rule per
   // flag bit ("flags & NS != 0" is not a comparison libseccomp has). Conditional rules sit
   // beside the policy's own conditional allows.
   for (uint32_t command : kRefusedIoctls) {
-    if (absl::Status s = AddRule(
-            ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM) (cmd)", SCMP_SYS(ioctl), "ioctl",
-            {scmp_arg_cmp{
-                .arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xffffffff, .datum_b = command}});
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(AddRule(
+        ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM) (cmd)", SCMP_SYS(ioctl), "ioctl",
+        {scmp_arg_cmp{
+            .arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xffffffff, .datum_b = command}}));
   }
   for (auto [nr, name, flags] :
        {std::tuple{SCMP_SYS(clone), "clone", kCloneNamespaceFlags},
         std::tuple{SCMP_SYS(unshare), "unshare", kUnshareNamespaceFlags}}) {
     for (uint64_t bit = 1; bit != 0 && bit <= flags; bit <<= 1) {
       if (!(flags & bit)) continue;
-      if (absl::Status s = AddRule(
-              ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM) (namespace flag)", nr, name,
-              {scmp_arg_cmp{.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = bit, .datum_b = bit}});
-          !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(AddRule(
+          ctx, SCMP_ACT_ERRNO(EPERM), "errno(EPERM) (namespace flag)", nr, name,
+          {scmp_arg_cmp{.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = bit, .datum_b = bit}}));
     }
   }
   // clone3's flags are out of the filter's reach: ENOSYS sends glibc to the checked clone
   // (already so when the policy allows clone).
   if (!policy.syscalls().contains("clone") && !policy.syscalls().contains("clone3")) {
-    if (absl::Status s =
-            AddRule(ctx, SCMP_ACT_ERRNO(ENOSYS), "errno(ENOSYS)", SCMP_SYS(clone3), "clone3", {});
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(
+        AddRule(ctx, SCMP_ACT_ERRNO(ENOSYS), "errno(ENOSYS)", SCMP_SYS(clone3), "clone3", {}));
   }
   // A conditional rule next to an allowed sendmsg would be dropped by libseccomp anyway.
   if (options.listener_handoff_socket < 0 || policy.syscalls().contains("sendmsg")) {
@@ -239,22 +228,16 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
   scmp_filter_ctx ctx = owned_ctx.get();
 
   // The launcher sets no_new_privs itself (the policy decides), and we only export.
-  if (absl::Status s = SetScmpAttribute(ctx, SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP");
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(SetScmpAttribute(ctx, SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP"));
   // Other ABIs would reach the same kernel with different numbers. Only the native arch is
   // in the filter, and on x86_64 libseccomp also sends x32 numbers (nr >= 0x40000000, same
   // AUDIT_ARCH as x86_64) to this action: the exported BPF does `if nr >= 0x40000000 &&
   // nr != -1 -> KILL_PROCESS` right after the arch check (read from the 2.5.4 output; the
   // unit test runs the program on i386 and x32 inputs, the host test makes real x32 calls
   // and int $0x80 ones where the kernel has IA32 emulation).
-  if (absl::Status s = SetScmpAttribute(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS,
-                                        "SCMP_FLTATR_ACT_BADARCH");
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = SetScmpOptimize(ctx, options.optimize); !s.ok()) return s;
+  RETURN_IF_ERROR(SetScmpAttribute(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS,
+                                   "SCMP_FLTATR_ACT_BADARCH"));
+  RETURN_IF_ERROR(SetScmpOptimize(ctx, options.optimize));
 
   SyscallFilter filter;
   filter.audit_ = options.audit;
@@ -286,31 +269,22 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
   // for more than that. Without either, clone3 gets the default EPERM like any other
   // refused syscall (glibc does not fall back then, and clone would be refused anyway).
   if (allow_clone) {
-    if (absl::Status s = AddNoNamespaceRule(ctx, SCMP_SYS(clone), "clone", kCloneNamespaceFlags);
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s =
-            AddRule(ctx, SCMP_ACT_ERRNO(ENOSYS), "errno(ENOSYS)", SCMP_SYS(clone3), "clone3", {});
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(AddNoNamespaceRule(ctx, SCMP_SYS(clone), "clone", kCloneNamespaceFlags));
+    RETURN_IF_ERROR(
+        AddRule(ctx, SCMP_ACT_ERRNO(ENOSYS), "errno(ENOSYS)", SCMP_SYS(clone3), "clone3", {}));
   }
 
   // Only when execve is not allowed outright: a conditional rule next to the unconditional
   // one would be dropped by libseccomp anyway.
   if (options.launch_exec_path != 0 && !policy.syscalls().contains("execve")) {
-    if (absl::Status s = AddRule(
-            ctx, SCMP_ACT_ALLOW, "allow (launch path only)", SCMP_SYS(execve), "execve",
-            {scmp_arg_cmp{
-                .arg = 0, .op = SCMP_CMP_EQ, .datum_a = options.launch_exec_path, .datum_b = 0}});
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(AddRule(
+        ctx, SCMP_ACT_ALLOW, "allow (launch path only)", SCMP_SYS(execve), "execve",
+        {scmp_arg_cmp{
+            .arg = 0, .op = SCMP_CMP_EQ, .datum_a = options.launch_exec_path, .datum_b = 0}}));
   }
 
   if (options.audit) {
-    if (absl::Status s = AddAuditRules(ctx, policy, options); !s.ok()) return s;
+    RETURN_IF_ERROR(AddAuditRules(ctx, policy, options));
   }
 
   absl::StatusOr<SeccompProgram> program =

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "seccomp/libseccomp_context.h"
 
 namespace cvlsm {
@@ -167,7 +168,7 @@ absl::Status AddEntryRules(scmp_filter_ctx ctx, const OciSyscallEntry& entry, ui
   };
   if (!repeated) return add(conds.data(), conds.size());
   for (const scmp_arg_cmp& cond : conds) {
-    if (absl::Status s = add(&cond, 1); !s.ok()) return s;
+    RETURN_IF_ERROR(add(&cond, 1));
   }
   return absl::OkStatus();
 }
@@ -177,11 +178,8 @@ absl::Status AddEntryRules(scmp_filter_ctx ctx, const OciSyscallEntry& entry, ui
 absl::StatusOr<OciCompiledFilter> CompileOciProfile(const OciSeccompProfile& profile,
                                                     const OciCompileOptions& options) {
   OciCompiledFilter out;
-  if (absl::Status s =
-          CheckErrnoRet(profile.default_action, profile.default_errno_ret, "defaultErrnoRet");
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(
+      CheckErrnoRet(profile.default_action, profile.default_errno_ret, "defaultErrnoRet"));
   const Action default_action = ToScmpAction(profile.default_action, profile.default_errno_ret);
   if (!default_action.supported) {
     return absl::InvalidArgumentError(
@@ -196,14 +194,11 @@ absl::StatusOr<OciCompiledFilter> CompileOciProfile(const OciSeccompProfile& pro
   if (owned_ctx == nullptr) return LibseccompError(-ENOMEM, "seccomp_init");
   scmp_filter_ctx ctx = owned_ctx.get();
   // The launcher sets no_new_privs itself; only the program is exported.
-  if (absl::Status s = SetScmpAttribute(ctx, SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP");
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = SetScmpOptimize(ctx, options.optimize); !s.ok()) return s;
-  if (absl::Status s = AddArchitectures(ctx, profile, options, out); !s.ok()) return s;
+  RETURN_IF_ERROR(SetScmpAttribute(ctx, SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP"));
+  RETURN_IF_ERROR(SetScmpOptimize(ctx, options.optimize));
+  RETURN_IF_ERROR(AddArchitectures(ctx, profile, options, out));
   unsigned int install_flags = 0;
-  if (absl::Status s = AddInstallFlags(profile, install_flags, out); !s.ok()) return s;
+  RETURN_IF_ERROR(AddInstallFlags(profile, install_flags, out));
 
   std::set<std::string> unknown;
   for (size_t i = 0; i < profile.syscalls.size(); ++i) {
@@ -214,7 +209,7 @@ absl::StatusOr<OciCompiledFilter> CompileOciProfile(const OciSeccompProfile& pro
       continue;
     }
     ++out.entries_used;
-    if (absl::Status s = CheckErrnoRet(entry.action, entry.errno_ret, where); !s.ok()) return s;
+    RETURN_IF_ERROR(CheckErrnoRet(entry.action, entry.errno_ret, where));
     const Action action = ToScmpAction(entry.action, entry.errno_ret);
     if (!action.supported) {
       out.warnings.push_back(absl::StrCat(where, " (", absl::StrJoin(entry.names, ", "),
@@ -236,15 +231,12 @@ absl::StatusOr<OciCompiledFilter> CompileOciProfile(const OciSeccompProfile& pro
         if (unknown.insert(name).second) out.unknown_syscalls.push_back(name);
         continue;
       }
-      if (absl::Status s = AddEntryRules(ctx, entry, action.value, nr, name, where, out); !s.ok()) {
-        return s;
-      }
+      RETURN_IF_ERROR(AddEntryRules(ctx, entry, action.value, nr, name, where, out));
     }
   }
 
-  absl::StatusOr<SeccompProgram> program = ExportScmpProgram(ctx, install_flags);
-  if (!program.ok()) return program.status();
-  out.program = *std::move(program);
+  ASSIGN_OR_RETURN(SeccompProgram program, ExportScmpProgram(ctx, install_flags));
+  out.program = std::move(program);
   return out;
 }
 
