@@ -34,24 +34,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "kernel_constants.h"
 #include "maps.h"
 #include "policy_lookup.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Kernel constants that vmlinux.h (types only) does not carry. Stable ABI values. */
-#define EACCES 13
-#define FMODE_READ 0x1u
-#define FMODE_WRITE 0x2u
-#define FMODE_EXEC 0x20u
-#define MNT_INTERNAL 0x4000
-#define MNT_NS_INTERNAL ((void *)-22) /* ERR_PTR(-EINVAL): kern_mount, clone_private_mount */
-#define PROC_SUPER_MAGIC 0x9fa0
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define PROT_EXEC 0x4ul
-#define VM_EXEC 0x4ul
-#define EPERM 1
-#define EEXIST 17
 
 #include "report.bpf.h"
 #include "path_walk.bpf.h"
@@ -172,8 +159,8 @@ static __always_inline int check_backing_file_exec(const struct confinement *c, 
 	 * tell them: its bit moved between kernels (25, then 24). */
 	if (!bpf_core_field_exists(struct backing_file___cvlsm, user_path) ||
 	    file->f_path.mnt->mnt_flags & MNT_INTERNAL)
-		return refuse(c, hook, address_of(file->f_path.mnt), address_of(file->f_path.dentry),
-			      CVLSM_MODE_EXEC, -EACCES, 0);
+		return refuse(c, hook, address_of(file->f_path.mnt),
+			      address_of(file->f_path.dentry), CVLSM_MODE_EXEC, -EACCES, 0);
 	struct backing_file___cvlsm *backing = (void *)file;
 
 	return check_access(c, hook, BPF_CORE_READ(backing, user_path.mnt),
@@ -249,10 +236,9 @@ int BPF_PROG(cvlsm_file_truncate, struct file *file, int ret)
 		return 0;
 	__u32 hook = CVLSM_HOOK_FILE_TRUNCATE;
 
-	return account(&c, hook,
-		       check_access(&c, hook, file->f_path.mnt, file->f_path.dentry,
-				    CVLSM_MODE_WRITE),
-		       false);
+	return account(
+	    &c, hook,
+	    check_access(&c, hook, file->f_path.mnt, file->f_path.dentry, CVLSM_MODE_WRITE), false);
 }
 
 SEC("lsm/bprm_check_security")

@@ -9,18 +9,16 @@
 #ifndef CVLSM_SYSCALL_DENIALS_BPF_H
 #define CVLSM_SYSCALL_DENIALS_BPF_H
 
-#define ENOSYS 38
-
 /* The registers the current syscall entered with. */
 static __always_inline struct pt_regs *current_syscall_regs(void)
 {
 #ifdef CVLSM_BOUNDED_WALK
 #if defined(__TARGET_ARCH_x86)
-	/* Before bpf_task_pt_regs() (5.15): task_pt_regs() of x86_64, the top of the 16 KiB
-	 * kernel stack (no padding on 64-bit). */
+	/* Before bpf_task_pt_regs() (5.15): task_pt_regs() of x86_64, the top of the kernel
+	 * stack (no padding on 64-bit). */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + 16384) - 1;
+	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + X86_64_THREAD_SIZE) - 1;
 #else
 	return NULL; /* arm64 traces functions from 6.0 on: this build is not loaded there */
 #endif
@@ -50,7 +48,7 @@ static __always_inline int report_seccomp_refusal(int ret)
 #endif
 	}
 	/* ENOSYS is the filter's redirect of clone3 to clone, not a refusal. */
-	if (result == -ENOSYS || result >= 0 || result < -4095)
+	if (result == -ENOSYS || result >= 0 || result < -MAX_ERRNO)
 		return 0;
 	/* In audit mode the filter refuses only what protects the engine (the rest is reported
 	 * by the launcher and runs): fixed refusals, not the policy's to learn. */

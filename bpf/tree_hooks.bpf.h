@@ -9,10 +9,6 @@
 #ifndef CVLSM_TREE_HOOKS_BPF_H
 #define CVLSM_TREE_HOOKS_BPF_H
 
-#define EXDEV 18
-#define RENAME_EXCHANGE (1u << 1)
-#define BPF_FS_MAGIC 0xcafe4a11
-
 /* bpffs holds the pinned programs, links and maps: the confinement of every cgroup. No
  * confined process changes it, whatever its policy or mode (audit included). */
 static __always_inline bool on_bpffs(struct dentry *dentry)
@@ -137,9 +133,9 @@ int BPF_PROG(cvlsm_path_link, struct dentry *old_dentry, const struct path *new_
 	if (fixed)
 		return account(&c, hook, fixed, true);
 	/* A hard link stays on its mount (else EXDEV before this hook). */
-	int err = first_error(
-	    check_path(&c, hook, new_dir, CVLSM_MODE_WRITE),
-	    check_refer(&c, hook, new_dir->mnt, old_dentry->d_parent, new_dir->dentry));
+	int err =
+	    first_error(check_path(&c, hook, new_dir, CVLSM_MODE_WRITE),
+			check_refer(&c, hook, new_dir->mnt, old_dentry->d_parent, new_dir->dentry));
 
 	return account(&c, hook, err, false);
 }
@@ -163,7 +159,8 @@ static __always_inline int check_rename(const struct path *old_dir, struct dentr
 
 	err = first_error(err, check_access(&c, hook, old_dir->mnt, old_dentry, CVLSM_MODE_WRITE));
 	err = first_error(err, check_path(&c, hook, new_dir, CVLSM_MODE_WRITE));
-	err = first_error(err, check_refer(&c, hook, new_dir->mnt, old_dir->dentry, new_dir->dentry));
+	err =
+	    first_error(err, check_refer(&c, hook, new_dir->mnt, old_dir->dentry, new_dir->dentry));
 	/* An exchange also moves the other object the other way. */
 	if (flags & RENAME_EXCHANGE)
 		err = first_error(
