@@ -34,6 +34,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "build_variant.h"
 #include "kernel_constants.h"
 #include "maps.h"
 #include "policy_lookup.bpf.h"

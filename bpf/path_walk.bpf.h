@@ -68,7 +68,7 @@ struct walk_state {
 	__u32 result;
 };
 
-#ifdef CVLSM_BOUNDED_WALK
+#if !CVLSM_HAS_BPF_LOOP
 /* Not inlined in the bounded loop: with the whole step in the loop, the compiler places the
  * latch before the header, and older verifiers refuse a loop entered in its middle. */
 #define WALK_STEP_INLINE __noinline
@@ -140,7 +140,7 @@ static __always_inline void walk_start(struct walk_state *st, __u64 vfsmnt, __u6
  * `policy` = policy id | WALK_ALL_FLAG; `modes` = WALK_MODES(needed, allow so far, deny so
  * far). Returns the modes granted (0 when the walk does not reach the root in time).
  */
-#ifndef CVLSM_BOUNDED_WALK
+#if CVLSM_HAS_BPF_LOOP
 static long walk_callback(__u32 index, void *state)
 {
 	return walk_step(state);
@@ -154,7 +154,7 @@ __noinline __u32 cvlsm_walk(__u64 vfsmnt, __u64 dentry, __u64 policy, __u64 mode
 	if (!vfsmnt || !dentry)
 		return 0;
 	walk_start(&st, vfsmnt, dentry, policy, modes);
-#ifdef CVLSM_BOUNDED_WALK
+#if !CVLSM_HAS_BPF_LOOP
 	int depth = 0;
 
 	do {

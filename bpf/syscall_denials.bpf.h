@@ -12,18 +12,17 @@
 /* The registers the current syscall entered with. */
 static __always_inline struct pt_regs *current_syscall_regs(void)
 {
-#ifdef CVLSM_BOUNDED_WALK
-#if defined(__TARGET_ARCH_x86)
-	/* Before bpf_task_pt_regs() (5.15): task_pt_regs() of x86_64, the top of the kernel
-	 * stack (no padding on 64-bit). */
+#if CVLSM_HAS_TASK_PT_REGS
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#elif defined(__TARGET_ARCH_x86)
+	/* task_pt_regs() of x86_64: the top of the task's kernel stack (no padding on 64-bit). */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
 	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + X86_64_THREAD_SIZE) - 1;
 #else
-	return NULL; /* arm64 traces functions from 6.0 on: this build is not loaded there */
-#endif
-#else
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	/* arm64 traces functions from 6.0 on, which has bpf_loop(): the pre-5.17 build's
+	 * program is never loaded there. */
+	return NULL;
 #endif
 }
 

@@ -41,10 +41,11 @@ function(bpf_skeleton NAME)
     endforeach()
 
     # -g keeps BTF, which CO-RE relocation needs; -O2 is what the verifier expects;
-    # -Werror because a warning in kernel-side code is a bug waiting for a kernel.
+    # -Werror because a warning in kernel-side code is a bug waiting for a kernel; -Wundef
+    # so that a misspelt build-variant condition (#if CVLSM_HAS_...) fails the build.
     add_custom_command(
       OUTPUT ${object}
-      COMMAND ${BPF_CLANG} -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_${bpf_arch}
+      COMMAND ${BPF_CLANG} -g -O2 -Wall -Wundef -Werror -target bpf -D__TARGET_ARCH_${bpf_arch}
               ${include_flags} -c ${ARG_SOURCE} -o ${object}
       DEPENDS ${ARG_SOURCE} ${ARG_DEPENDS}
       COMMENT "BPF ${NAME}: compiling ${ARG_SOURCE}"
