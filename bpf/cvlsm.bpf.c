@@ -41,6 +41,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#include "path_step.bpf.h"
 #include "report.bpf.h"
 #include "path_walk.bpf.h"
 #include "self_protection.bpf.h"

@@ -57,11 +57,9 @@ static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, 
 	}
 }
 
-/* Where a walk stands: plain kernel addresses, read through helpers. */
+/* Where a walk stands and what it found so far. */
 struct walk_state {
-	__u64 mnt;	/* struct mount * of the current component */
-	__u64 dentry;	/* the current component */
-	__u64 mnt_root; /* the root dentry of `mnt` */
+	struct path_pos pos;
 	struct cvlsm_rule_key key;
 	__u32 allow, deny, needed;
 	bool walk_all, done;
@@ -76,12 +74,11 @@ struct walk_state {
 #define WALK_STEP_INLINE __always_inline
 #endif
 
-/* One component: fold in its rule, then step to its parent (across a mount point at a
- * mount's root). Returns 1 when the walk is over (st->result set). */
+/* One component: fold in its rule, then step up (across a mount point at a mount's root).
+ * Returns 1 when the walk is over (st->result set). */
 static WALK_STEP_INLINE int walk_step(struct walk_state *st)
 {
-	struct dentry *dentry = (struct dentry *)st->dentry;
-	struct mount *mnt = (struct mount *)st->mnt;
+	struct dentry *dentry = st->pos.dentry; /* a local: see path_step_up() */
 
 	apply_rule(&st->key, (__u64)BPF_CORE_READ(dentry, d_inode), &st->allow, &st->deny);
 	/* Without deny rules nothing above can take a mode away again. */
@@ -90,30 +87,16 @@ static WALK_STEP_INLINE int walk_step(struct walk_state *st)
 		st->done = true;
 		return 1;
 	}
-	if (st->dentry == st->mnt_root) {
-		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (parent == mnt) {
-			st->result = st->allow & ~st->deny; /* root of the mount namespace */
-			st->done = true;
-			return 1;
-		}
-		/* Continue in the parent mount, at the directory this mount covers. */
-		st->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
-		st->mnt = (__u64)parent;
-		st->mnt_root = (__u64)BPF_CORE_READ(parent, mnt.mnt_root);
-	} else {
-		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-
-		if ((__u64)up == st->dentry) {
-			st->result =
-			    st->allow & ~st->deny; /* root of a filesystem mounted nowhere */
-			st->done = true;
-			return 1;
-		}
-		st->dentry = (__u64)up;
+	switch (path_step_up(&st->pos)) {
+	case PATH_STEP_NS_ROOT:
+	case PATH_STEP_FS_ROOT:
+		/* The root of the mount namespace, or of a filesystem mounted nowhere. */
+		st->result = st->allow & ~st->deny;
+		st->done = true;
+		return 1;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 /* cvlsm_walk's packed arguments (a global function takes at most 5, all scalars). */
@@ -123,9 +106,7 @@ static WALK_STEP_INLINE int walk_step(struct walk_state *st)
 static __always_inline void walk_start(struct walk_state *st, __u64 vfsmnt, __u64 dentry,
 				       __u64 policy, __u64 modes)
 {
-	st->mnt = vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	st->dentry = dentry;
-	st->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vfsmnt, mnt_root);
+	path_pos_at(&st->pos, vfsmnt, dentry);
 	st->key.policy_id = (__u32)policy;
 	st->needed = modes & 0xff;
 	st->allow = (modes >> 8) & 0xff;
@@ -134,9 +115,10 @@ static __always_inline void walk_start(struct walk_state *st, __u64 vfsmnt, __u6
 }
 
 /*
- * The general walk, for every hook but the hot file_open path: from `dentry` in the mount
- * `vfsmnt` up to the root. Global, so the verifier checks it once per program however many
- * call sites there are (program load time: each inlined walk costs a full loop's worth).
+ * The general walk: from `dentry` in the mount `vfsmnt` up to the root, crossing mounts. It
+ * serves every hook off the hot path, and the hot walk (fast_granted_modes) from its
+ * mount's root on. Global, so the verifier checks it once per program however many call
+ * sites there are (program load time: each inlined walk costs a full loop's worth).
  * `policy` = policy id | WALK_ALL_FLAG; `modes` = WALK_MODES(needed, allow so far, deny so
  * far). Returns the modes granted (0 when the walk does not reach the root in time).
  */
@@ -168,16 +150,6 @@ __noinline __u32 cvlsm_walk(__u64 vfsmnt, __u64 dentry, __u64 policy, __u64 mode
 	return st.done ? st.result : 0;
 }
 
-/* The address a BTF pointer holds, as a plain number: a global function takes scalars only,
- * and the verifier keeps a typed pointer typed through any arithmetic. */
-static __always_inline __u64 address_of(const void *ptr)
-{
-	__u64 address = 0;
-
-	bpf_probe_read_kernel(&address, sizeof(address), &ptr);
-	return address;
-}
-
 /*
  * Modes the policy grants on the object `dentry` in mount `vfsmnt`: union of the allow rules
  * of the object and its ancestors, minus the union of their deny rules. Returns 0 (nothing
@@ -186,10 +158,12 @@ static __always_inline __u64 address_of(const void *ptr)
  * `grant_proc_self` (a constant at each call site): whether the policy's /proc/self modes
  * apply, which only opens need.
  *
- * This is the hot path of every confined open, and its cost grows per ancestor (bench/).
- * Within the object's own mount it follows the kernel's pointers with plain loads (the
- * hooks' arguments are typed BTF pointers) instead of a helper call per read; mount
- * crossings go to cvlsm_walk_parent_mounts.
+ * This is the hot path of every confined open and exec, and its cost grows per ancestor
+ * (bench/). Within the object's own mount it follows the kernel's pointers with plain loads
+ * (the hooks' arguments are typed BTF pointers) instead of a helper call per read, so its
+ * step to the parent is its own: path_step_up() reads plain addresses through helpers, as
+ * it must to cross a mount (path_step.bpf.h). At the mount's root the walk goes on in
+ * cvlsm_walk, which takes that step.
  */
 static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy *policy,
 						struct vfsmount *vfsmnt, struct dentry *dentry,
@@ -202,8 +176,7 @@ static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy
 	struct inode *inode = dentry->d_inode;
 
 	if (grant_proc_self && policy->proc_self_modes && inode &&
-	    inode->i_sb->s_magic == PROC_SUPER_MAGIC &&
-	    in_own_proc_entry(dentry))
+	    inode->i_sb->s_magic == PROC_SUPER_MAGIC && in_own_proc_entry(dentry))
 		allow |= policy->proc_self_modes;
 
 	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
@@ -267,8 +240,7 @@ static __always_inline bool on_internal_mount(struct vfsmount *vfsmnt)
 {
 	if (vfsmnt->mnt_flags & MNT_INTERNAL)
 		return true;
-	struct mount *mnt =
-	    (struct mount *)(address_of(vfsmnt) - bpf_core_field_offset(struct mount, mnt));
+	struct mount *mnt = real_mount(address_of(vfsmnt));
 
 	return (void *)BPF_CORE_READ(mnt, mnt_ns) == MNT_NS_INTERNAL;
 }

@@ -10,40 +10,34 @@
 
 /* cvlsm_report's packed `detail` (a global function takes at most 5 scalars): hook 8 bits,
  * requested modes 4, flags 4, errno 16 (seccomp's go up to 4095), detail 32. */
-#define REPORT_DETAIL(hook, requested, flags, error, detail)                               \
-	((__u64)((hook) & 0xff) | (__u64)((requested) & 0xf) << 8 |                           \
-	 (__u64)((flags) & 0xf) << 12 | (__u64)((error) & 0xffff) << 16 |                     \
-	 (__u64)(__u32)(detail) << 32)
+#define REPORT_DETAIL(hook, requested, flags, error, detail)                                       \
+	((__u64)((hook)&0xff) | (__u64)((requested)&0xf) << 8 | (__u64)((flags)&0xf) << 12 |       \
+	 (__u64)((error)&0xffff) << 16 | (__u64)(__u32)(detail) << 32)
 
 /* Names the object `dentry` in the mount `vfsmnt` into the event: components leaf first,
  * up to the root of the mount namespace (mounts crossed like the path walk does). */
 static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __u64 vfsmnt,
-					__u64 dentry_address)
+					__u64 dentry)
 {
 	struct cvlsm_event *event = &scratch->record.first;
-	struct mount *mnt = (struct mount *)(vfsmnt - bpf_core_field_offset(struct mount, mnt));
-	struct dentry *dentry = (struct dentry *)dentry_address;
-	struct dentry *mnt_root = BPF_CORE_READ((struct vfsmount *)vfsmnt, mnt_root);
+	struct path_pos pos;
 	__u32 length = 0;
 	bool complete = false;
 
+	path_pos_at(&pos, vfsmnt, dentry);
 	for (int step = 0; step < CVLSM_EVENT_PATH_DEPTH; step++) {
-		if (dentry == mnt_root) {
-			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+		struct dentry *component = pos.dentry;
+		enum path_step moved = path_step_up(&pos);
 
-			if (parent == mnt) {
-				complete = true;
-				break;
-			}
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent;
-			mnt_root = BPF_CORE_READ(parent, mnt.mnt_root);
+		if (moved == PATH_STEP_MOUNT)
 			continue;
+		if (moved == PATH_STEP_NS_ROOT) {
+			complete = true;
+			break;
 		}
-		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
 		/* The root of a filesystem mounted nowhere: a memfd, a pipe. No path names it; its
 		 * own name ("memfd:x") is kept when it is the object itself. */
-		bool unreachable = up == dentry;
+		bool unreachable = moved == PATH_STEP_FS_ROOT;
 
 		if (unreachable && length > 0) {
 			event->flags |= CVLSM_EVENT_NO_PATH;
@@ -55,7 +49,7 @@ static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __
 		/* The bound is the whole buffer at any offset: `spill` takes the overflow. */
 		long copied = bpf_probe_read_kernel_str(
 		    &event->path[length & (CVLSM_EVENT_PATH_MAX - 1)], CVLSM_EVENT_PATH_MAX,
-		    BPF_CORE_READ(dentry, d_name.name));
+		    BPF_CORE_READ(component, d_name.name));
 
 		if (copied <= 0)
 			break;
@@ -67,7 +61,6 @@ static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __
 			complete = true;
 			break;
 		}
-		dentry = up;
 	}
 	event->path_length = length;
 	if (!complete)
