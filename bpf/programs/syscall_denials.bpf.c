@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Syscalls the seccomp filter refused, counted and reported like the LSM hooks' denials.
  * __secure_computing() runs only for tasks that have a filter, but for every such task on
@@ -6,8 +6,17 @@
  * --count-syscall-denials). The function returns -1 when the syscall is skipped, and the
  * filter's errno is then already in the syscall's return register.
  */
-#ifndef CVLSM_SYSCALL_DENIALS_BPF_H
-#define CVLSM_SYSCALL_DENIALS_BPF_H
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "build_variant.h"
+#include "cvlsm_abi.h"
+#include "kernel_constants.h"
+#include "helpers/policy_lookup.bpf.h"
+#include "helpers/report.bpf.h"
 
 /* The registers the current syscall entered with. */
 static __always_inline struct pt_regs *current_syscall_regs(void)
@@ -71,5 +80,3 @@ int BPF_PROG(cvlsm_seccomp_exit_no_args, int ret)
 {
 	return report_seccomp_refusal(ret);
 }
-
-#endif /* CVLSM_SYSCALL_DENIALS_BPF_H */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Changes to the tree need `w` where they happen: creating, removing, renaming and linking
  * need it on the directory (and removal on the object), truncating and changing mode or
@@ -6,8 +6,18 @@
  * did not have at the old one (Landlock's "refer" problem): that is EXDEV, so mv and cp
  * fall back to copying, which the rules check like any write.
  */
-#ifndef CVLSM_TREE_HOOKS_BPF_H
-#define CVLSM_TREE_HOOKS_BPF_H
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cvlsm_abi.h"
+#include "kernel_constants.h"
+#include "helpers/path_step.bpf.h"
+#include "helpers/path_walk.bpf.h"
+#include "helpers/policy_lookup.bpf.h"
+#include "helpers/report.bpf.h"
 
 /* bpffs holds the pinned programs, links and maps: the confinement of every cgroup. No
  * confined process changes it, whatever its policy or mode (audit included). */
@@ -201,5 +211,3 @@ int BPF_PROG(cvlsm_path_chown, const struct path *path, __u32 uid, __u32 gid, in
 {
 	return check_write(CVLSM_HOOK_PATH_CHOWN, path, ret);
 }
-
-#endif /* CVLSM_TREE_HOOKS_BPF_H */
