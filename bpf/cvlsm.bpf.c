@@ -2,303 +2,54 @@
 /*
  * cv-lsm kernel side: path and exec rules for the processes of enforced cgroups.
  *
- * Hooks (this file; tree_hooks.bpf.h and self_protection.bpf.h have the rest):
- *   lsm/file_open            every open of a file: read needs r, write needs w,
- *                            the kernel's own opens for exec/ld.so need x.
- *   lsm/bprm_check_security  every exec, including a script's interpreter: needs x.
- *   lsm/mmap_file,           code from a file made executable in memory (the loader
- *   lsm/file_mprotect        mapping a library, `ld.so ./binary`): needs x.
- *   lsm/file_truncate        truncation through an open file, O_TRUNC (6.2+ kernels;
- *                            older ones call path_truncate for it).
- *   lsm/inode_getattr        not a policy hook: while userspace resolves rule paths
- *                            (cvlsm_resolvers_active), it records which inode an fstat()
- *                            reaches, so rules name objects exactly as the hooks see them.
- *                            Otherwise it returns after one load: it stays attached because
- *                            5.10 cannot attach an LSM program a second time once detached.
- *   fexit/__secure_computing counts and reports the seccomp filter's refusals
- *                            (syscall_denials.bpf.h).
- *   tp_btf/sched_process_exit
- *                            not a policy hook: notes the pin keeper's exit, which comes
- *                            before its descriptors are closed (cvlsm_global_state).
- *
  * A process is confined when its cgroup v2, or an ancestor of it, is in cvlsm_cgroups.
- * Rules name objects by their inode (see cvlsm_rule_key), resolved when a policy is applied;
- * the hook walks the opened object's dentry ancestors up to the root of the process's
+ * Rules name objects by the address of their struct inode (cvlsm_rule_key), resolved when a
+ * policy is applied; a hook walks the object's dentry ancestors up to the root of the mount
  * namespace, crossing mount points, and takes the union of the modes of every rule it
- * meets, minus the union of the deny rules. Names therefore do not matter: symlinks,
- * "..", relative paths and bind mounts all end at the object really opened.
+ * meets, minus the union of the deny rules. Names therefore do not matter: symlinks, "..",
+ * relative paths and bind mounts all end at the object really reached.
+ *
+ * The object is linked from several units (skeletons/CMakeLists.txt), each a .bpf.c that
+ * includes the headers it uses:
+ *
+ *   cvlsm.bpf.c              this overview, the license, and the one definition of every
+ *                            map and of the global state (maps.h).
+ *   programs/file_hooks.bpf.c
+ *     lsm/file_open          every open of a file: read needs r, write needs w, the
+ *                            kernel's own opens for exec/ld.so need x. Writes no policy may
+ *                            grant (/proc/<pid>/mem, cgroup.procs, bpffs) are refused.
+ *     lsm/bprm_check_security
+ *                            every exec, including a script's interpreter: needs x.
+ *     lsm/mmap_file,         code from a file made executable in memory (the loader
+ *     lsm/file_mprotect      mapping a library, `ld.so ./binary`): needs x.
+ *     lsm/file_truncate      truncation through an open file, O_TRUNC (6.2+ kernels; older
+ *                            ones call path_truncate for it).
+ *   programs/tree_hooks.bpf.c
+ *     lsm/path_*             changes to the tree need w where they happen; a rename or link
+ *                            must not give a file modes it did not have (EXDEV).
+ *   programs/self_protection.bpf.c
+ *     lsm/bpf, lsm/task_kill, lsm/ptrace_access_check
+ *                            no bpf() for a confined process, no signal or ptrace beyond
+ *                            its own confinement.
+ *   programs/syscall_denials.bpf.c
+ *     fexit/__secure_computing
+ *                            counts and reports the seccomp filter's refusals (attached
+ *                            only on request: cv-lsm load --count-syscall-denials).
+ *   programs/engine_hooks.bpf.c, not policy hooks:
+ *     lsm/inode_getattr      while userspace resolves rule paths, records which inode an
+ *                            fstat() reaches, so rules name objects as the hooks see them.
+ *     tp_btf/sched_process_exit
+ *                            notes the pin keeper's exit, which comes before its
+ *                            descriptors are closed (cvlsm_global_state.pins_lost).
+ *   helpers/path_walk.bpf.c  cvlsm_walk, the rule walk every path hook shares.
+ *   helpers/report.bpf.c     cvlsm_report, the record and event of a denial.
+ *
+ * Headers, each compiling on its own, in layers: kernel_constants.h and build_variant.h
+ * (what the kernel and the build provide), cvlsm_abi.h (shared with the manager), maps.h,
+ * then helpers/: policy_lookup (which policy confines the task), path_step (one step up a
+ * path), report (denials), path_walk (the rules that grant a mode).
  */
-#include "vmlinux.h"
-
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-
+#define CVLSM_DEFINE_MAPS
 #include "maps.h"
-#include "policy_lookup.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Kernel constants that vmlinux.h (types only) does not carry. Stable ABI values. */
-#define EACCES 13
-#define FMODE_READ 0x1u
-#define FMODE_WRITE 0x2u
-#define FMODE_EXEC 0x20u
-#define MNT_INTERNAL 0x4000
-#define MNT_NS_INTERNAL ((void *)-22) /* ERR_PTR(-EINVAL): kern_mount, clone_private_mount */
-#define PROC_SUPER_MAGIC 0x9fa0
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define PROT_EXEC 0x4ul
-#define VM_EXEC 0x4ul
-#define EPERM 1
-#define EEXIST 17
-
-#include "report.bpf.h"
-#include "path_walk.bpf.h"
-#include "self_protection.bpf.h"
-#include "syscall_denials.bpf.h"
-#include "tree_hooks.bpf.h"
-
-/* Whether the last component of `dentry` is `name` (len bytes, no NUL). Names are read only
- * on the rare paths that need them (procfs and cgroupfs writes). */
-static __always_inline bool named(struct dentry *dentry, const char *name, __u32 len)
-{
-	char buffer[16] = {};
-
-	if (dentry->d_name.len != len || len > sizeof(buffer))
-		return false;
-	bpf_probe_read_kernel(buffer, len, dentry->d_name.name);
-	for (__u32 i = 0; i < sizeof(buffer) && i < len; i++) {
-		if (buffer[i] != name[i])
-			return false;
-	}
-	return true;
-}
-
-/*
- * Writes no policy may grant: /proc/<pid>/mem (it rewrites memory, read-only code
- * included, past mprotect), cgroup.procs/cgroup.threads of cgroup v2 (moving a process out
- * of its confined cgroup), and anything on bpffs (the pinned confinement itself).
- */
-static __always_inline bool forbidden_write(struct dentry *dentry)
-{
-	unsigned long magic = dentry->d_sb->s_magic;
-
-	if (magic == BPF_FS_MAGIC)
-		return true;
-	if (magic == PROC_SUPER_MAGIC)
-		return named(dentry, "mem", 3);
-	if (magic == CGROUP2_SUPER_MAGIC)
-		return named(dentry, "cgroup.procs", 12) || named(dentry, "cgroup.threads", 14);
-	return false;
-}
-
-/* The verdict of file_open for a confined task (0 or -EACCES, reported); *fixed is set
- * when the refusal is one no policy lifts. */
-static __always_inline int file_open_verdict(const struct confinement *c, struct file *file,
-					     bool *fixed)
-{
-	/*
-	 * Pipes, sockets, anonymous inodes and memfds live on kernel-internal mounts that no
-	 * path can name; a process reaches them only through a descriptor it already holds.
-	 * Opening them (e.g. /proc/self/fd/N) is allowed; executing them is not (see below).
-	 * Overlayfs backing files are allowed: the overlay file's own open was checked.
-	 */
-	struct vfsmount *vfsmnt = file->f_path.mnt;
-
-	if (on_internal_mount(vfsmnt))
-		return 0;
-
-	__u32 fmode = file->f_mode;
-	__u32 needed = 0;
-
-	if (fmode & FMODE_EXEC) {
-		needed = CVLSM_MODE_EXEC; /* the kernel opening a binary or ELF interpreter */
-	} else {
-		if (fmode & FMODE_READ)
-			needed |= CVLSM_MODE_READ;
-		if (fmode & FMODE_WRITE)
-			needed |= CVLSM_MODE_WRITE;
-	}
-	if (!needed)
-		return 0;
-	struct dentry *dentry = file->f_path.dentry;
-
-	if (!vfsmnt || !dentry)
-		return refuse(c, CVLSM_HOOK_FILE_OPEN, 0, 0, needed, -EACCES, 0);
-	if ((needed & CVLSM_MODE_WRITE) && forbidden_write(dentry)) {
-		*fixed = true;
-		return refuse(c, CVLSM_HOOK_FILE_OPEN, address_of(vfsmnt), address_of(dentry),
-			      needed, -EACCES, CVLSM_EVENT_FIXED);
-	}
-	/* The hot path: the walk inlined, with plain loads (path_walk.bpf.h). */
-	if ((fast_granted_modes(c->policy, vfsmnt, dentry, needed, true) & needed) != needed)
-		return refuse(c, CVLSM_HOOK_FILE_OPEN, address_of(vfsmnt), address_of(dentry),
-			      needed, -EACCES, 0);
-	return 0;
-}
-
-SEC("lsm/file_open")
-int BPF_PROG(cvlsm_file_open, struct file *file, int ret)
-{
-	if (ret)
-		return ret; /* an earlier LSM already refused: keep its verdict */
-	struct confinement c;
-
-	if (!current_confinement(&c))
-		return 0;
-	bool fixed = false;
-	int err = file_open_verdict(&c, file, &fixed);
-
-	return account(&c, CVLSM_HOOK_FILE_OPEN, err, fixed);
-}
-
-/*
- * Since 6.8 an overlayfs mapping holds the layer's real file (vma->vm_file), on a private
- * clone of the layer's mount, and keeps the path the process opened beside it: struct
- * backing_file, internal to the kernel, so read through CO-RE. Making such a mapping
- * executable (file_mprotect) needs x on that user path. Anything else on an internal mount
- * (memfd, MNT_INTERNAL mounts) cannot become code.
- */
-struct backing_file___cvlsm {
-	struct file file;
-	struct path user_path;
-} __attribute__((preserve_access_index));
-
-static __always_inline int check_backing_file_exec(const struct confinement *c, __u32 hook,
-						   struct file *file)
-{
-	/* Backing files sit on private clones (no MNT_INTERNAL); FMODE_BACKING is not used to
-	 * tell them: its bit moved between kernels (25, then 24). */
-	if (!bpf_core_field_exists(struct backing_file___cvlsm, user_path) ||
-	    file->f_path.mnt->mnt_flags & MNT_INTERNAL)
-		return refuse(c, hook, address_of(file->f_path.mnt), address_of(file->f_path.dentry),
-			      CVLSM_MODE_EXEC, -EACCES, 0);
-	struct backing_file___cvlsm *backing = (void *)file;
-
-	return check_access(c, hook, BPF_CORE_READ(backing, user_path.mnt),
-			    BPF_CORE_READ(backing, user_path.dentry), CVLSM_MODE_EXEC);
-}
-
-/* `x` on a file whose contents become code (exec or an executable mapping); a file no rule
- * can name (memfd, other internal mounts) cannot become code at all (fileless code).
- * Every exec passes here two or three times (bprm_check, then mmap_file per executable
- * segment and for the loader), so it takes the inlined walk like file_open (bench/). */
-static __always_inline int check_exec(const struct confinement *c, __u32 hook, struct file *file)
-{
-	struct vfsmount *vfsmnt = file->f_path.mnt;
-	struct dentry *dentry = file->f_path.dentry;
-
-	if (!vfsmnt || !dentry)
-		return refuse(c, hook, 0, 0, CVLSM_MODE_EXEC, -EACCES, 0);
-	if (on_internal_mount(vfsmnt))
-		return check_backing_file_exec(c, hook, file);
-	if (!(fast_granted_modes(c->policy, vfsmnt, dentry, CVLSM_MODE_EXEC, false) &
-	      CVLSM_MODE_EXEC))
-		return refuse(c, hook, address_of(vfsmnt), address_of(dentry), CVLSM_MODE_EXEC,
-			      -EACCES, 0);
-	return 0;
-}
-
-static __always_inline int check_exec_mapping(__u32 hook, struct file *file)
-{
-	struct confinement c;
-
-	if (!current_confinement(&c))
-		return 0;
-	return account(&c, hook, check_exec(&c, hook, file), false);
-}
-
-SEC("lsm/mmap_file")
-int BPF_PROG(cvlsm_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
-	     unsigned long flags, int ret)
-{
-	if (ret)
-		return ret;
-	/* Anonymous executable memory (JITs) carries no file, so no file rule applies. */
-	if (!file || !(prot & PROT_EXEC))
-		return 0;
-	return check_exec_mapping(CVLSM_HOOK_MMAP_FILE, file);
-}
-
-SEC("lsm/file_mprotect")
-int BPF_PROG(cvlsm_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
-	     unsigned long prot, int ret)
-{
-	if (ret)
-		return ret;
-	/* Already executable: checked when it was mapped. */
-	if (!(prot & PROT_EXEC) || (vma->vm_flags & VM_EXEC))
-		return 0;
-	struct file *file = vma->vm_file;
-
-	if (!file)
-		return 0;
-	return check_exec_mapping(CVLSM_HOOK_FILE_MPROTECT, file);
-}
-
-/* Only where the kernel has the hook (6.2+); the loader leaves it out elsewhere. */
-SEC("lsm/file_truncate")
-int BPF_PROG(cvlsm_file_truncate, struct file *file, int ret)
-{
-	if (ret)
-		return ret;
-	struct confinement c;
-
-	if (!current_confinement(&c))
-		return 0;
-	__u32 hook = CVLSM_HOOK_FILE_TRUNCATE;
-
-	return account(&c, hook,
-		       check_access(&c, hook, file->f_path.mnt, file->f_path.dentry,
-				    CVLSM_MODE_WRITE),
-		       false);
-}
-
-SEC("lsm/bprm_check_security")
-int BPF_PROG(cvlsm_bprm_check_security, struct linux_binprm *bprm, int ret)
-{
-	if (ret)
-		return ret;
-	struct confinement c;
-
-	if (!current_confinement_at_exec(&c))
-		return 0;
-	struct file *file = bprm->file;
-	/* Fileless exec (memfd, deleted internal files): no rule can name it, so deny. */
-	int err = file ? check_exec(&c, CVLSM_HOOK_EXEC, file)
-		       : refuse(&c, CVLSM_HOOK_EXEC, 0, 0, CVLSM_MODE_EXEC, -EACCES, 0);
-
-	return account(&c, CVLSM_HOOK_EXEC, err, false);
-}
-
-SEC("lsm/inode_getattr")
-int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
-{
-	if (!cvlsm_state.resolvers_active)
-		return ret;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct cvlsm_object_id *request = bpf_map_lookup_elem(&cvlsm_resolve_requests, &tid);
-
-	/* Stacked filesystems (overlayfs) stat their real layer from inside this hook's caller:
-	 * the first call is the path the user named, as file_open will see it. */
-	if (!request || request->found)
-		return ret;
-	struct dentry *dentry = BPF_CORE_READ(path, dentry);
-
-	request->inode = (__u64)BPF_CORE_READ(dentry, d_inode);
-	request->found = 1;
-	return ret;
-}
-
-/* The keeper's exit is traced before exit_files() drops its pins, so no rule outlives the
- * inode it names by even one open. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(cvlsm_keeper_exit, struct task_struct *task)
-{
-	__u32 keeper = cvlsm_state.keeper_tgid;
-
-	if (keeper && (__u32)BPF_CORE_READ(task, tgid) == keeper)
-		cvlsm_state.pins_lost = 1;
-	return 0;
-}

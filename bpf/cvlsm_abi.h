@@ -10,7 +10,7 @@
 #define CVLSM_ABI_H
 
 #ifdef __bpf__
-/* vmlinux.h provides __u32/__u64 for the BPF side. */
+#include "vmlinux.h" /* __u32, __u64 */
 #else
 #include <linux/types.h>
 #endif
@@ -70,8 +70,9 @@
 #define CVLSM_EVENT_AUDIT 0x1u	   /* audit mode: reported, not denied */
 #define CVLSM_EVENT_FIXED 0x2u	   /* a refusal no policy lifts (self-protection): enforced */
 #define CVLSM_EVENT_TRUNCATED 0x4u /* the path lost its leading components */
-#define CVLSM_EVENT_NO_PATH 0x8u   /* no path names the object (memfd, pipe; or no object):
-				    * `path` holds its own name, if any */
+/* No path names the object (memfd, pipe; or there is no object): `path` holds its own name,
+ * if any. */
+#define CVLSM_EVENT_NO_PATH 0x8u
 
 /* Per enforced cgroup, per CPU (summed by userspace): what the hooks decided. Created by the
  * manager with the cgroup's entry; the programs only count into it. */
@@ -101,7 +102,7 @@ struct cvlsm_event {
 	__u32 requested; /* CVLSM_MODE_* the access needed (0: not a path access) */
 	__u32 error;	 /* the errno the hook returned, or would have (audit) */
 	__u32 flags;	 /* CVLSM_EVENT_* */
-	__s32 detail;	 /* the syscall number (SYSCALL; -1 unknown), target pid (TASK_KILL, PTRACE) */
+	__s32 detail; /* the syscall number (SYSCALL; -1 unknown), target pid (TASK_KILL, PTRACE) */
 	__u32 path_length;
 	char path[CVLSM_EVENT_PATH_MAX];
 };

@@ -1,22 +1,39 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Every map of the cv-lsm programs, in one place. Userspace reaches them through the
- * skeleton (skel->maps.<name>), never by name string. */
+/*
+ * Every map of the cv-lsm programs, and their global state, in one place. Userspace reaches
+ * them through the skeleton (skel->maps.<name>), never by name string.
+ *
+ * Each unit of the object includes this header and sees them declared (extern); the one
+ * definition is in cvlsm.bpf.c, which defines CVLSM_DEFINE_MAPS before including it. The
+ * linker would keep one of several definitions but leave the others' space in the
+ * section, and the manager maps .bss as exactly one cvlsm_global_state.
+ */
 #ifndef CVLSM_MAPS_H
 #define CVLSM_MAPS_H
 
+#include "vmlinux.h"
+
+#include <bpf/bpf_helpers.h>
+
 #include "cvlsm_abi.h"
 
+#ifdef CVLSM_DEFINE_MAPS
+#define CVLSM_MAP
+#else
+#define CVLSM_MAP extern
+#endif
+
 /* Enforced cgroups: cgroup v2 id -> the policy that confines it and its descendants. */
-struct {
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
 	__type(key, __u64);
 	__type(value, struct cvlsm_cgroup_policy);
 } cvlsm_cgroups SEC(".maps");
 
-/* Path rules: (policy, device, inode) of a named object -> modes for it and below it.
- * Not preallocated: the size is a ceiling for large policies, not a cost paid up front. */
-struct {
+/* Path rules: (policy id, struct inode address) of a named object -> modes for it and below
+ * it. Not preallocated: the size is a ceiling for large policies, not a cost paid up front. */
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, CVLSM_MAX_PATH_RULES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -25,8 +42,8 @@ struct {
 } cvlsm_path_rules SEC(".maps");
 
 /* Resolution requests: thread id -> the object its next stat() reaches, filled in by the
- * resolver program (attached only while a policy is being applied). */
-struct {
+ * resolver program (always attached, it acts only while cvlsm_state.resolvers_active). */
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
 	__type(key, __u32);
@@ -36,7 +53,7 @@ struct {
 /* Cgroups whose policy waits for their first exec. The cgroup entry's wait_for_exec is only
  * the hint that sends the hooks here: the exec deletes this entry, so no rewrite of the
  * cgroup entry by a manager (which copies the hint) can make a policy wait again. */
-struct {
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
 	__type(key, __u64);
@@ -44,7 +61,7 @@ struct {
 } cvlsm_exec_waits SEC(".maps");
 
 /* Per enforced cgroup and CPU: the hooks' counts (no shared counter on the hot path). */
-struct {
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, CVLSM_MAX_ENFORCED_CGROUPS);
 	/* Entries are made by the manager only: no per-CPU memory for unused slots. */
@@ -55,7 +72,7 @@ struct {
 
 /* Every distinct denial with its count and first occurrence: the most-denied operations,
  * and what `learn` reads (complete, unlike the rate-limited events). */
-struct {
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, CVLSM_MAX_DENIAL_RECORDS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -64,7 +81,7 @@ struct {
 } cvlsm_denials SEC(".maps");
 
 /* Denial events for `cv-lsm events`. */
-struct {
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, CVLSM_EVENT_RING_BYTES);
 } cvlsm_events SEC(".maps");
@@ -76,14 +93,15 @@ struct cvlsm_report_scratch {
 	struct cvlsm_denial_record record; /* record.first.path is its last member */
 	char spill[CVLSM_EVENT_PATH_MAX];
 };
-struct {
+CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct cvlsm_report_scratch);
 } cvlsm_report_scratch SEC(".maps");
 
-/* Global state (cvlsm_abi.h); volatile: userspace changes it under the programs. */
-volatile struct cvlsm_global_state cvlsm_state = {};
+/* Global state (cvlsm_abi.h), the only variable of .bss; volatile: userspace changes it
+ * under the programs. */
+CVLSM_MAP volatile struct cvlsm_global_state cvlsm_state;
 
 #endif /* CVLSM_MAPS_H */

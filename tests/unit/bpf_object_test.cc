@@ -9,6 +9,7 @@
 
 #include "cvlsm_abi.h"
 #include "cvlsm_bpf.skel.h"
+#include "cvlsm_bpf_pre_5_17.skel.h"
 
 namespace cvlsm {
 namespace {
@@ -99,6 +100,20 @@ TEST_F(BpfObjectTest, MapsHaveTheAbiSizes) {
   EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_denials), sizeof(cvlsm_denial_record));
   EXPECT_EQ(bpf_map__type(skel_->maps.cvlsm_events), BPF_MAP_TYPE_RINGBUF);
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.cvlsm_events), CVLSM_EVENT_RING_BYTES);
+}
+
+// The manager maps .bss as exactly one cvlsm_global_state (OpenPinned refuses any other
+// size). The object is linked from several units: a variable defined in more than one of
+// them would leave its room in .bss once per definition, with the skeleton none the wiser.
+TEST(BpfObjectBssTest, GlobalStateIsTheWholeBssInBothBuilds) {
+  cvlsm_bpf* skel = cvlsm_bpf__open();
+  ASSERT_NE(skel, nullptr);
+  EXPECT_EQ(bpf_map__value_size(skel->maps.bss), sizeof(cvlsm_global_state));
+  cvlsm_bpf__destroy(skel);
+  cvlsm_bpf_pre_5_17* pre_5_17 = cvlsm_bpf_pre_5_17__open();
+  ASSERT_NE(pre_5_17, nullptr);
+  EXPECT_EQ(bpf_map__value_size(pre_5_17->maps.bss), sizeof(cvlsm_global_state));
+  cvlsm_bpf_pre_5_17__destroy(pre_5_17);
 }
 
 TEST_F(BpfObjectTest, ProgramsAreLsmHooks) {

@@ -21,7 +21,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "cvlsm_bpf.skel.h"
-#include "cvlsm_bpf_bounded.skel.h"
+#include "cvlsm_bpf_pre_5_17.skel.h"
 
 namespace cvlsm {
 namespace {
@@ -182,7 +182,7 @@ std::string ProgramsBuildId() {
   size_t size = 0;
   const void* bytes = cvlsm_bpf__elf_bytes(&size);
   mix(bytes, size);
-  bytes = cvlsm_bpf_bounded__elf_bytes(&size);
+  bytes = cvlsm_bpf_pre_5_17__elf_bytes(&size);
   mix(bytes, size);
   char id[17];
   std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(hash));
@@ -196,7 +196,8 @@ void RouteLibbpfLogging() {
 
 namespace {
 
-// The two builds of the programs (skeletons/CMakeLists.txt), behind one set of calls.
+// The two builds of the programs (bpf/build_variant.h): cvlsm_bpf for kernels with bpf_loop(),
+// cvlsm_bpf_pre_5_17 for those without; behind one set of calls.
 template <typename Skel>
 struct SkeletonCalls;
 template <>
@@ -207,11 +208,11 @@ struct SkeletonCalls<cvlsm_bpf> {
   static void Destroy(void* s) { cvlsm_bpf__destroy(static_cast<cvlsm_bpf*>(s)); }
 };
 template <>
-struct SkeletonCalls<cvlsm_bpf_bounded> {
-  static cvlsm_bpf_bounded* Open() { return cvlsm_bpf_bounded__open(); }
-  static int Load(cvlsm_bpf_bounded* s) { return cvlsm_bpf_bounded__load(s); }
-  static int Attach(cvlsm_bpf_bounded* s) { return cvlsm_bpf_bounded__attach(s); }
-  static void Destroy(void* s) { cvlsm_bpf_bounded__destroy(static_cast<cvlsm_bpf_bounded*>(s)); }
+struct SkeletonCalls<cvlsm_bpf_pre_5_17> {
+  static cvlsm_bpf_pre_5_17* Open() { return cvlsm_bpf_pre_5_17__open(); }
+  static int Load(cvlsm_bpf_pre_5_17* s) { return cvlsm_bpf_pre_5_17__load(s); }
+  static int Attach(cvlsm_bpf_pre_5_17* s) { return cvlsm_bpf_pre_5_17__attach(s); }
+  static void Destroy(void* s) { cvlsm_bpf_pre_5_17__destroy(static_cast<cvlsm_bpf_pre_5_17*>(s)); }
 };
 
 }  // namespace
@@ -219,8 +220,8 @@ struct SkeletonCalls<cvlsm_bpf_bounded> {
 // The manager maps the .bss as one cvlsm_global_state, in both builds.
 static_assert(offsetof(cvlsm_bpf::cvlsm_bpf__bss, cvlsm_state) == 0 &&
               sizeof(cvlsm_bpf::cvlsm_bpf__bss) == sizeof(cvlsm_global_state));
-static_assert(offsetof(cvlsm_bpf_bounded::cvlsm_bpf_bounded__bss, cvlsm_state) == 0 &&
-              sizeof(cvlsm_bpf_bounded::cvlsm_bpf_bounded__bss) == sizeof(cvlsm_global_state));
+static_assert(offsetof(cvlsm_bpf_pre_5_17::cvlsm_bpf_pre_5_17__bss, cvlsm_state) == 0 &&
+              sizeof(cvlsm_bpf_pre_5_17::cvlsm_bpf_pre_5_17__bss) == sizeof(cvlsm_global_state));
 
 namespace {
 // Names of the pins under a pinned-state directory.
@@ -362,10 +363,12 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadAndAttach(
   ASSIGN_OR_RETURN(KernelHookSupport support, ReadKernelHookSupport());
   auto load = [&support](bool count_syscall_denials) {
     return support.bpf_loop ? LoadVariant<cvlsm_bpf>(support, count_syscall_denials)
-                            : LoadVariant<cvlsm_bpf_bounded>(support, count_syscall_denials);
+                            : LoadVariant<cvlsm_bpf_pre_5_17>(support, count_syscall_denials);
   };
   if (!support.bpf_loop) {
-    LogDebug("bpf-lsm", "no bpf_loop() in this kernel: the bounded-walk programs (slower to load)");
+    LogDebug("bpf-lsm",
+             "no bpf_loop() in this kernel: the programs built for kernels before 5.17 (slower "
+             "to load)");
   }
   const bool count = options.count_syscall_denials;
   if (count && !support.counts_seccomp_refusals()) {

@@ -66,7 +66,7 @@ class LsmSkeleton {
   static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadVariant(const KernelHookSupport& support,
                                                                   bool count_syscall_denials);
 
-  void* skel_;  // cvlsm_bpf or cvlsm_bpf_bounded; null when opened from pins
+  void* skel_;  // cvlsm_bpf or cvlsm_bpf_pre_5_17; null when opened from pins
   void (*destroy_)(void*);
   volatile cvlsm_global_state* state_ = nullptr;
   size_t state_mapping_size_ = 0;  // pinned: the .bss mapping to unmap
@@ -98,7 +98,7 @@ struct KernelHookSupport {
   int bpf_params = -1;          // 3, then 4 (kernel)
   bool file_truncate = false;   // 6.2+; before, O_TRUNC and ftruncate reach path_truncate
   bool struct_params = false;   // 6.1+ attaches to hooks passing structs by value (chown)
-  bool bpf_loop = false;        // 5.17+: the walk loads much faster (cvlsm_bpf, not _bounded)
+  bool bpf_loop = false;        // 5.17+: cvlsm_bpf (loads much faster), else cvlsm_bpf_pre_5_17
   // Parameters of __secure_computing where it can be traced (x86_64; arm64 from 6.0): 1
   // (`sd`), 0 from 6.15; -1 when not. seccomp's refusals can be counted where 0/1.
   int seccomp_exit_params = -1;

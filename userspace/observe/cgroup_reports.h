@@ -1,4 +1,4 @@
-// What the programs counted and recorded for an enforced cgroup (bpf/report.bpf.h): the
+// What the programs counted and recorded for an enforced cgroup (bpf/helpers/report.bpf.*): the
 // per-CPU decision counts, summed here, and the table of distinct denials.
 #pragma once
 

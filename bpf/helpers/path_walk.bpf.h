@@ -8,6 +8,18 @@
 #ifndef CVLSM_PATH_WALK_BPF_H
 #define CVLSM_PATH_WALK_BPF_H
 
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "cvlsm_abi.h"
+#include "kernel_constants.h"
+#include "maps.h"
+#include "helpers/path_step.bpf.h"
+#include "helpers/policy_lookup.bpf.h"
+#include "helpers/report.bpf.h"
+
 /* Whether a procfs inode belongs to the current process: /proc/<pid> of the caller or of its
  * thread group, and the per-process entries below it (/proc/self/status, .../fd/N). */
 static __always_inline bool is_own_proc_inode(struct inode *inode)
@@ -57,126 +69,20 @@ static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, 
 	}
 }
 
-/* Where a walk stands: plain kernel addresses, read through helpers. */
-struct walk_state {
-	__u64 mnt;	/* struct mount * of the current component */
-	__u64 dentry;	/* the current component */
-	__u64 mnt_root; /* the root dentry of `mnt` */
-	struct cvlsm_rule_key key;
-	__u32 allow, deny, needed;
-	bool walk_all, done;
-	__u32 result;
-};
-
-#ifdef CVLSM_BOUNDED_WALK
-/* Not inlined in the bounded loop: with the whole step in the loop, the compiler places the
- * latch before the header, and older verifiers refuse a loop entered in its middle. */
-#define WALK_STEP_INLINE __noinline
-#else
-#define WALK_STEP_INLINE __always_inline
-#endif
-
-/* One component: fold in its rule, then step to its parent (across a mount point at a
- * mount's root). Returns 1 when the walk is over (st->result set). */
-static WALK_STEP_INLINE int walk_step(struct walk_state *st)
-{
-	struct dentry *dentry = (struct dentry *)st->dentry;
-	struct mount *mnt = (struct mount *)st->mnt;
-
-	apply_rule(&st->key, (__u64)BPF_CORE_READ(dentry, d_inode), &st->allow, &st->deny);
-	/* Without deny rules nothing above can take a mode away again. */
-	if (!st->walk_all && (st->allow & st->needed) == st->needed) {
-		st->result = st->allow;
-		st->done = true;
-		return 1;
-	}
-	if (st->dentry == st->mnt_root) {
-		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (parent == mnt) {
-			st->result = st->allow & ~st->deny; /* root of the mount namespace */
-			st->done = true;
-			return 1;
-		}
-		/* Continue in the parent mount, at the directory this mount covers. */
-		st->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
-		st->mnt = (__u64)parent;
-		st->mnt_root = (__u64)BPF_CORE_READ(parent, mnt.mnt_root);
-	} else {
-		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
-
-		if ((__u64)up == st->dentry) {
-			st->result =
-			    st->allow & ~st->deny; /* root of a filesystem mounted nowhere */
-			st->done = true;
-			return 1;
-		}
-		st->dentry = (__u64)up;
-	}
-	return 0;
-}
-
 /* cvlsm_walk's packed arguments (a global function takes at most 5, all scalars). */
 #define WALK_ALL_FLAG (1ull << 32)
 #define WALK_MODES(needed, allow, deny) ((needed) | (__u64)(allow) << 8 | (__u64)(deny) << 16)
 
-static __always_inline void walk_start(struct walk_state *st, __u64 vfsmnt, __u64 dentry,
-				       __u64 policy, __u64 modes)
-{
-	st->mnt = vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	st->dentry = dentry;
-	st->mnt_root = (__u64)BPF_CORE_READ((struct vfsmount *)vfsmnt, mnt_root);
-	st->key.policy_id = (__u32)policy;
-	st->needed = modes & 0xff;
-	st->allow = (modes >> 8) & 0xff;
-	st->deny = (modes >> 16) & 0xff;
-	st->walk_all = policy & WALK_ALL_FLAG;
-}
-
 /*
- * The general walk, for every hook but the hot file_open path: from `dentry` in the mount
- * `vfsmnt` up to the root. Global, so the verifier checks it once per program however many
- * call sites there are (program load time: each inlined walk costs a full loop's worth).
+ * The general walk: from `dentry` in the mount `vfsmnt` up to the root, crossing mounts. It
+ * serves every hook off the hot path, and the hot walk (fast_granted_modes) from its
+ * mount's root on. Global, so the verifier checks it once per program however many call
+ * sites there are (program load time: each inlined walk costs a full loop's worth).
  * `policy` = policy id | WALK_ALL_FLAG; `modes` = WALK_MODES(needed, allow so far, deny so
  * far). Returns the modes granted (0 when the walk does not reach the root in time).
+ * Defined in path_walk.bpf.c.
  */
-#ifndef CVLSM_BOUNDED_WALK
-static long walk_callback(__u32 index, void *state)
-{
-	return walk_step(state);
-}
-#endif
-
-__noinline __u32 cvlsm_walk(__u64 vfsmnt, __u64 dentry, __u64 policy, __u64 modes)
-{
-	struct walk_state st = {};
-
-	if (!vfsmnt || !dentry)
-		return 0;
-	walk_start(&st, vfsmnt, dentry, policy, modes);
-#ifdef CVLSM_BOUNDED_WALK
-	int depth = 0;
-
-	do {
-		if (walk_step(&st))
-			break;
-	} while (++depth < CVLSM_MAX_PATH_DEPTH);
-#else
-	/* Checked once by the verifier, not once per iteration: fast to load. */
-	bpf_loop(CVLSM_MAX_PATH_DEPTH, walk_callback, &st, 0);
-#endif
-	return st.done ? st.result : 0;
-}
-
-/* The address a BTF pointer holds, as a plain number: a global function takes scalars only,
- * and the verifier keeps a typed pointer typed through any arithmetic. */
-static __always_inline __u64 address_of(const void *ptr)
-{
-	__u64 address = 0;
-
-	bpf_probe_read_kernel(&address, sizeof(address), &ptr);
-	return address;
-}
+__u32 cvlsm_walk(__u64 vfsmnt, __u64 dentry, __u64 policy, __u64 modes);
 
 /*
  * Modes the policy grants on the object `dentry` in mount `vfsmnt`: union of the allow rules
@@ -186,10 +92,12 @@ static __always_inline __u64 address_of(const void *ptr)
  * `grant_proc_self` (a constant at each call site): whether the policy's /proc/self modes
  * apply, which only opens need.
  *
- * This is the hot path of every confined open, and its cost grows per ancestor (bench/).
- * Within the object's own mount it follows the kernel's pointers with plain loads (the
- * hooks' arguments are typed BTF pointers) instead of a helper call per read; mount
- * crossings go to cvlsm_walk_parent_mounts.
+ * This is the hot path of every confined open and exec, and its cost grows per ancestor
+ * (bench/). Within the object's own mount it follows the kernel's pointers with plain loads
+ * (the hooks' arguments are typed BTF pointers) instead of a helper call per read, so its
+ * step to the parent is its own: path_step_up() reads plain addresses through helpers, as
+ * it must to cross a mount (path_step.bpf.h). At the mount's root the walk goes on in
+ * cvlsm_walk, which takes that step.
  */
 static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy *policy,
 						struct vfsmount *vfsmnt, struct dentry *dentry,
@@ -202,8 +110,7 @@ static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy
 	struct inode *inode = dentry->d_inode;
 
 	if (grant_proc_self && policy->proc_self_modes && inode &&
-	    inode->i_sb->s_magic == PROC_SUPER_MAGIC &&
-	    in_own_proc_entry(dentry))
+	    inode->i_sb->s_magic == PROC_SUPER_MAGIC && in_own_proc_entry(dentry))
 		allow |= policy->proc_self_modes;
 
 	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
@@ -267,8 +174,7 @@ static __always_inline bool on_internal_mount(struct vfsmount *vfsmnt)
 {
 	if (vfsmnt->mnt_flags & MNT_INTERNAL)
 		return true;
-	struct mount *mnt =
-	    (struct mount *)(address_of(vfsmnt) - bpf_core_field_offset(struct mount, mnt));
+	struct mount *mnt = real_mount(address_of(vfsmnt));
 
 	return (void *)BPF_CORE_READ(mnt, mnt_ns) == MNT_NS_INTERNAL;
 }

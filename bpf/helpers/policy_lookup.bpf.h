@@ -3,6 +3,13 @@
 #ifndef CVLSM_POLICY_LOOKUP_BPF_H
 #define CVLSM_POLICY_LOOKUP_BPF_H
 
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps.h"
+
 static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
 {
 	/* cgroup->self is the cgroup's own css; its parent css is embedded in the parent. */
@@ -57,7 +64,8 @@ static __always_inline bool current_confinement_of(struct confinement *c, bool a
 			bpf_map_delete_elem(&cvlsm_exec_waits, &c->cgroup);
 		else if (bpf_map_lookup_elem(&cvlsm_exec_waits, &c->cgroup))
 			return false;
-		c->policy->wait_for_exec = 0; /* a hint a manager's rewrite copied: the wait is over */
+		/* A hint a manager's rewrite copied: the wait is over. */
+		c->policy->wait_for_exec = 0;
 	}
 	return true;
 }

@@ -1,49 +1,43 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * What the hooks decided, for people: per-CPU counts per enforced cgroup and hook (every
- * decision), and for each denial a record in cvlsm_denials and an event in the ring buffer
- * (rate-limited per cgroup and CPU). Only the count is on the hot path; a denial pays for
- * naming its object.
+ * cvlsm_report (report.bpf.h): the record and event of one denial, with the path of the
+ * object refused.
  */
-#ifndef CVLSM_REPORT_BPF_H
-#define CVLSM_REPORT_BPF_H
+#include "vmlinux.h"
 
-/* cvlsm_report's packed `detail` (a global function takes at most 5 scalars): hook 8 bits,
- * requested modes 4, flags 4, errno 16 (seccomp's go up to 4095), detail 32. */
-#define REPORT_DETAIL(hook, requested, flags, error, detail)                               \
-	((__u64)((hook) & 0xff) | (__u64)((requested) & 0xf) << 8 |                           \
-	 (__u64)((flags) & 0xf) << 12 | (__u64)((error) & 0xffff) << 16 |                     \
-	 (__u64)(__u32)(detail) << 32)
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "cvlsm_abi.h"
+#include "kernel_constants.h"
+#include "maps.h"
+#include "helpers/path_step.bpf.h"
+#include "helpers/report.bpf.h"
 
 /* Names the object `dentry` in the mount `vfsmnt` into the event: components leaf first,
- * up to the root of the mount namespace (mounts crossed like the path walk does). */
+ * up to the root of the mount namespace, crossing mounts as the rule walk does. */
 static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __u64 vfsmnt,
-					__u64 dentry_address)
+					__u64 dentry)
 {
 	struct cvlsm_event *event = &scratch->record.first;
-	struct mount *mnt = (struct mount *)(vfsmnt - bpf_core_field_offset(struct mount, mnt));
-	struct dentry *dentry = (struct dentry *)dentry_address;
-	struct dentry *mnt_root = BPF_CORE_READ((struct vfsmount *)vfsmnt, mnt_root);
+	struct path_pos pos;
 	__u32 length = 0;
 	bool complete = false;
 
+	path_pos_at(&pos, vfsmnt, dentry);
 	for (int step = 0; step < CVLSM_EVENT_PATH_DEPTH; step++) {
-		if (dentry == mnt_root) {
-			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+		struct dentry *component = pos.dentry;
+		enum path_step moved = path_step_up(&pos);
 
-			if (parent == mnt) {
-				complete = true;
-				break;
-			}
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent;
-			mnt_root = BPF_CORE_READ(parent, mnt.mnt_root);
+		if (moved == PATH_STEP_MOUNT)
 			continue;
+		if (moved == PATH_STEP_NS_ROOT) {
+			complete = true;
+			break;
 		}
-		struct dentry *up = BPF_CORE_READ(dentry, d_parent);
 		/* The root of a filesystem mounted nowhere: a memfd, a pipe. No path names it; its
 		 * own name ("memfd:x") is kept when it is the object itself. */
-		bool unreachable = up == dentry;
+		bool unreachable = moved == PATH_STEP_FS_ROOT;
 
 		if (unreachable && length > 0) {
 			event->flags |= CVLSM_EVENT_NO_PATH;
@@ -55,7 +49,7 @@ static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __
 		/* The bound is the whole buffer at any offset: `spill` takes the overflow. */
 		long copied = bpf_probe_read_kernel_str(
 		    &event->path[length & (CVLSM_EVENT_PATH_MAX - 1)], CVLSM_EVENT_PATH_MAX,
-		    BPF_CORE_READ(dentry, d_name.name));
+		    BPF_CORE_READ(component, d_name.name));
 
 		if (copied <= 0)
 			break;
@@ -67,7 +61,6 @@ static __always_inline void name_object(struct cvlsm_report_scratch *scratch, __
 			complete = true;
 			break;
 		}
-		dentry = up;
 	}
 	event->path_length = length;
 	if (!complete)
@@ -87,11 +80,6 @@ static __always_inline bool within_rate(struct cvlsm_cgroup_stats *stats, __u64 
 	return true;
 }
 
-/*
- * Reports one denial of the current task: the record in cvlsm_denials (counted), and an
- * event unless the cgroup is over its rate. `vfsmnt` and `dentry` (0 for none) are the
- * object refused; `detail` is REPORT_DETAIL(...). Global: verified once per program.
- */
 __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 detail)
 {
 	__u32 zero = 0;
@@ -164,42 +152,3 @@ __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 deta
 		stats->events_dropped++;
 	return 0;
 }
-
-/* Reports a refusal (err, non-zero) of `needed` on an object; returns err. `flags`:
- * CVLSM_EVENT_FIXED for refusals that hold in audit mode too. */
-static __always_inline int refuse(const struct confinement *c, __u32 hook, __u64 vfsmnt,
-				  __u64 dentry, __u32 needed, int err, __u32 flags)
-{
-	if (c->policy->flags & CVLSM_POLICY_AUDIT && !(flags & CVLSM_EVENT_FIXED))
-		flags |= CVLSM_EVENT_AUDIT;
-	cvlsm_report(c->cgroup, vfsmnt, dentry, REPORT_DETAIL(hook, needed, flags, -err, 0));
-	return err;
-}
-
-/* A refusal without an object (signals, ptrace, bpf): always enforced. */
-static __always_inline int refuse_fixed(const struct confinement *c, __u32 hook, int err,
-					__s32 detail)
-{
-	cvlsm_report(c->cgroup, 0, 0, REPORT_DETAIL(hook, 0, CVLSM_EVENT_FIXED, -err, detail));
-	return err;
-}
-
-/* Counts the hook's decision for the cgroup, and returns what the hook returns: in audit
- * mode a policy's refusal is counted but not enforced, a fixed one (`fixed`) is. */
-static __always_inline int account(const struct confinement *c, __u32 hook, int err, bool fixed)
-{
-	struct cvlsm_cgroup_stats *stats = bpf_map_lookup_elem(&cvlsm_stats, &c->cgroup);
-
-	if (!err) {
-		if (stats)
-			stats->allowed[hook]++;
-		return 0;
-	}
-	if (stats)
-		stats->denied[hook]++;
-	if (!fixed && (c->policy->flags & CVLSM_POLICY_AUDIT))
-		return 0;
-	return err;
-}
-
-#endif /* CVLSM_REPORT_BPF_H */

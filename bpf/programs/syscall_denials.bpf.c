@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Syscalls the seccomp filter refused, counted and reported like the LSM hooks' denials.
  * __secure_computing() runs only for tasks that have a filter, but for every such task on
@@ -6,26 +6,32 @@
  * --count-syscall-denials). The function returns -1 when the syscall is skipped, and the
  * filter's errno is then already in the syscall's return register.
  */
-#ifndef CVLSM_SYSCALL_DENIALS_BPF_H
-#define CVLSM_SYSCALL_DENIALS_BPF_H
+#include "vmlinux.h"
 
-#define ENOSYS 38
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "build_variant.h"
+#include "cvlsm_abi.h"
+#include "kernel_constants.h"
+#include "helpers/policy_lookup.bpf.h"
+#include "helpers/report.bpf.h"
 
 /* The registers the current syscall entered with. */
 static __always_inline struct pt_regs *current_syscall_regs(void)
 {
-#ifdef CVLSM_BOUNDED_WALK
-#if defined(__TARGET_ARCH_x86)
-	/* Before bpf_task_pt_regs() (5.15): task_pt_regs() of x86_64, the top of the 16 KiB
-	 * kernel stack (no padding on 64-bit). */
+#if CVLSM_HAS_TASK_PT_REGS
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#elif defined(__TARGET_ARCH_x86)
+	/* task_pt_regs() of x86_64: the top of the task's kernel stack (no padding on 64-bit). */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + 16384) - 1;
+	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + X86_64_THREAD_SIZE) - 1;
 #else
-	return NULL; /* arm64 traces functions from 6.0 on: this build is not loaded there */
-#endif
-#else
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	/* arm64 traces functions from 6.0 on, which has bpf_loop(): the pre-5.17 build's
+	 * program is never loaded there. */
+	return NULL;
 #endif
 }
 
@@ -50,7 +56,7 @@ static __always_inline int report_seccomp_refusal(int ret)
 #endif
 	}
 	/* ENOSYS is the filter's redirect of clone3 to clone, not a refusal. */
-	if (result == -ENOSYS || result >= 0 || result < -4095)
+	if (result == -ENOSYS || result >= 0 || result < -MAX_ERRNO)
 		return 0;
 	/* In audit mode the filter refuses only what protects the engine (the rest is reported
 	 * by the launcher and runs): fixed refusals, not the policy's to learn. */
@@ -74,5 +80,3 @@ int BPF_PROG(cvlsm_seccomp_exit_no_args, int ret)
 {
 	return report_seccomp_refusal(ret);
 }
-
-#endif /* CVLSM_SYSCALL_DENIALS_BPF_H */

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The engine protects itself and the rest of the machine from a confined process: no BPF
  * at all (its maps, programs and links are the policy), no signals to and no ptrace of a
@@ -6,9 +6,16 @@
  * file_open. The syscall filter refuses bpf and ptrace too; these hooks hold whatever the
  * syscall policy says.
  */
-#ifndef CVLSM_SELF_PROTECTION_BPF_H
-#define CVLSM_SELF_PROTECTION_BPF_H
+#include "vmlinux.h"
 
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cvlsm_abi.h"
+#include "kernel_constants.h"
+#include "helpers/policy_lookup.bpf.h"
+#include "helpers/report.bpf.h"
 
 /* No bpf() at all for a confined process: refused even in audit mode. */
 static __always_inline int check_bpf(int cmd, int ret)
@@ -68,5 +75,3 @@ int BPF_PROG(cvlsm_ptrace_access_check, struct task_struct *child, unsigned int 
 {
 	return check_same_confinement(CVLSM_HOOK_PTRACE, child, ret);
 }
-
-#endif /* CVLSM_SELF_PROTECTION_BPF_H */

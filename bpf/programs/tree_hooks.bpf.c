@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Changes to the tree need `w` where they happen: creating, removing, renaming and linking
  * need it on the directory (and removal on the object), truncating and changing mode or
@@ -6,12 +6,18 @@
  * did not have at the old one (Landlock's "refer" problem): that is EXDEV, so mv and cp
  * fall back to copying, which the rules check like any write.
  */
-#ifndef CVLSM_TREE_HOOKS_BPF_H
-#define CVLSM_TREE_HOOKS_BPF_H
+#include "vmlinux.h"
 
-#define EXDEV 18
-#define RENAME_EXCHANGE (1u << 1)
-#define BPF_FS_MAGIC 0xcafe4a11
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cvlsm_abi.h"
+#include "kernel_constants.h"
+#include "helpers/path_step.bpf.h"
+#include "helpers/path_walk.bpf.h"
+#include "helpers/policy_lookup.bpf.h"
+#include "helpers/report.bpf.h"
 
 /* bpffs holds the pinned programs, links and maps: the confinement of every cgroup. No
  * confined process changes it, whatever its policy or mode (audit included). */
@@ -137,9 +143,9 @@ int BPF_PROG(cvlsm_path_link, struct dentry *old_dentry, const struct path *new_
 	if (fixed)
 		return account(&c, hook, fixed, true);
 	/* A hard link stays on its mount (else EXDEV before this hook). */
-	int err = first_error(
-	    check_path(&c, hook, new_dir, CVLSM_MODE_WRITE),
-	    check_refer(&c, hook, new_dir->mnt, old_dentry->d_parent, new_dir->dentry));
+	int err =
+	    first_error(check_path(&c, hook, new_dir, CVLSM_MODE_WRITE),
+			check_refer(&c, hook, new_dir->mnt, old_dentry->d_parent, new_dir->dentry));
 
 	return account(&c, hook, err, false);
 }
@@ -163,7 +169,8 @@ static __always_inline int check_rename(const struct path *old_dir, struct dentr
 
 	err = first_error(err, check_access(&c, hook, old_dir->mnt, old_dentry, CVLSM_MODE_WRITE));
 	err = first_error(err, check_path(&c, hook, new_dir, CVLSM_MODE_WRITE));
-	err = first_error(err, check_refer(&c, hook, new_dir->mnt, old_dir->dentry, new_dir->dentry));
+	err =
+	    first_error(err, check_refer(&c, hook, new_dir->mnt, old_dir->dentry, new_dir->dentry));
 	/* An exchange also moves the other object the other way. */
 	if (flags & RENAME_EXCHANGE)
 		err = first_error(
@@ -204,5 +211,3 @@ int BPF_PROG(cvlsm_path_chown, const struct path *path, __u32 uid, __u32 gid, in
 {
 	return check_write(CVLSM_HOOK_PATH_CHOWN, path, ret);
 }
-
-#endif /* CVLSM_TREE_HOOKS_BPF_H */

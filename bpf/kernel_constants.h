@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every kernel constant the programs use that vmlinux.h does not carry (it holds types and
+ * enums, not #defines), in one place, each with the kernel header it comes from. They are
+ * user ABI or values that have not moved in the kernels cv-lsm supports (5.10 to 7.2).
+ */
+#ifndef CVLSM_KERNEL_CONSTANTS_H
+#define CVLSM_KERNEL_CONSTANTS_H
+
+/* First: some kernels' vmlinux.h has an enum constant of the same name and value
+ * (MNT_INTERNAL), which a #define seen before it would turn into a syntax error. */
+#include "vmlinux.h"
+
+/* errno values (include/uapi/asm-generic/errno-base.h, errno.h) */
+#define EPERM 1
+#define EACCES 13
+#define EEXIST 17
+#define EXDEV 18
+#define ENOSYS 38
+/* The largest errno a syscall returns (include/linux/err.h). */
+#define MAX_ERRNO 4095
+
+/* struct file.f_mode (include/linux/fs.h) */
+#define FMODE_READ 0x1u
+#define FMODE_WRITE 0x2u
+#define FMODE_EXEC 0x20u
+
+/* struct vfsmount.mnt_flags (include/linux/mount.h) */
+#define MNT_INTERNAL 0x4000
+/* struct mount.mnt_ns of the kernel's own mounts and of private clones (fs/mount.h): kern_mount,
+ * clone_private_mount. ERR_PTR(-EINVAL). */
+#define MNT_NS_INTERNAL ((void *)-22)
+
+/* struct super_block.s_magic (include/uapi/linux/magic.h) */
+#define PROC_SUPER_MAGIC 0x9fa0
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define BPF_FS_MAGIC 0xcafe4a11
+
+/* mmap()/mprotect() protection (include/uapi/asm-generic/mman-common.h) and the matching
+ * struct vm_area_struct.vm_flags bit (include/linux/mm.h) */
+#define PROT_EXEC 0x4ul
+#define VM_EXEC 0x4ul
+
+/* renameat2() flags (include/uapi/linux/fs.h) */
+#define RENAME_EXCHANGE (1u << 1)
+
+/* The kernel stack of an x86_64 task (THREAD_SIZE, arch/x86/include/asm/page_64_types.h,
+ * without KASAN): task_pt_regs() sits at its top. */
+#define X86_64_THREAD_SIZE 16384
+
+#endif /* CVLSM_KERNEL_CONSTANTS_H */

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Programs that serve the engine, not a policy: the resolution of rule paths to the inodes
+ * the hooks see, and the watch on the pin keeper.
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cvlsm_abi.h"
+#include "maps.h"
+
+/*
+ * While userspace resolves rule paths (cvlsm_state.resolvers_active), records which inode an
+ * fstat() of the calling thread reaches (its entry in cvlsm_resolve_requests), so rules name
+ * objects exactly as the hooks see them. Otherwise it returns after one load: it stays
+ * attached because 5.10 cannot attach an LSM program a second time once detached.
+ */
+SEC("lsm/inode_getattr")
+int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
+{
+	if (!cvlsm_state.resolvers_active)
+		return ret;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct cvlsm_object_id *request = bpf_map_lookup_elem(&cvlsm_resolve_requests, &tid);
+
+	/* Stacked filesystems (overlayfs) stat their real layer from inside this hook's caller:
+	 * the first call is the path the user named, as file_open will see it. */
+	if (!request || request->found)
+		return ret;
+	struct dentry *dentry = BPF_CORE_READ(path, dentry);
+
+	request->inode = (__u64)BPF_CORE_READ(dentry, d_inode);
+	request->found = 1;
+	return ret;
+}
+
+/* The keeper's exit is traced before exit_files() drops its pins, so no rule outlives the
+ * inode it names by even one open. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(cvlsm_keeper_exit, struct task_struct *task)
+{
+	__u32 keeper = cvlsm_state.keeper_tgid;
+
+	if (keeper && (__u32)BPF_CORE_READ(task, tgid) == keeper)
+		cvlsm_state.pins_lost = 1;
+	return 0;
+}

@@ -1,0 +1,31 @@
+// What a policy does with the network where it says nothing, derived from its syscalls and
+// its rules (docs/network.md): `policy show` prints it, so nobody has to remember it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+
+namespace cvlsm {
+
+// The socket families a confined process may create sockets in: "unix", "inet", "inet6"
+// and "netlink-route" when the syscalls include socket(); "unix" (socketpair) when they
+// include only socketpair(); none otherwise. Every other family, raw sockets and protocols
+// other than TCP (MPTCP included), UDP and ICMP echo are refused on every tier.
+std::vector<std::string> SocketFamilies(const Policy& policy);
+
+struct NetDefaults {
+  std::vector<std::string> families;
+  // "any" (no rule of the direction), "rules only" (what its rules allow), "none" (no inet
+  // socket can be made).
+  std::string connect;
+  std::string bind;
+  // "own confinement" (and the names the policy lists), or "none" without unix sockets.
+  std::string abstract_unix;
+  // "w on the path" (the path rules decide), or "none" without unix sockets.
+  std::string pathname_unix;
+};
+NetDefaults EffectiveNetDefaults(const Policy& policy);
+
+}  // namespace cvlsm
