@@ -63,7 +63,7 @@ const std::string& ConfigSet::unavailable(Config config) const {
 
 absl::Status ConfigSet::Apply(const Policy& policy) {
   if (absl::Status status = ReleasePolicy(); !status.ok()) return status;
-  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy);
+  absl::StatusOr<ResolvedPolicy> rules = ResolvePathRules(policy);
   if (!rules.ok()) return rules.status();
   if (bpf_) {
     static int generation = 0;

@@ -56,9 +56,8 @@ double ResidentBytes() {
 const ApplyOptions kUpdate{.to = ApplyTo::kUpdate};
 
 // The policy's rules as the bpf-lsm tier installs them: opened, then keyed by kernel inode.
-absl::StatusOr<ResolvedPathRules> KernelKeyed(const BpfLsmEnforcer& enforcer,
-                                              const Policy& policy) {
-  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy);
+absl::StatusOr<ResolvedPolicy> KernelKeyed(const BpfLsmEnforcer& enforcer, const Policy& policy) {
+  absl::StatusOr<ResolvedPolicy> rules = ResolvePathRules(policy);
   if (!rules.ok()) return rules.status();
   KernelObjects objects(enforcer.programs());
   return objects.Key(*std::move(rules));
@@ -95,10 +94,10 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
 
   // Resolving: each path opened once, then which inode it is, as the hooks see it.
   double start = NowNs();
-  absl::StatusOr<ResolvedPathRules> rules = KernelKeyed(enforcer, policy);
+  absl::StatusOr<ResolvedPolicy> rules = KernelKeyed(enforcer, policy);
   timings["resolve"].push_back(NowNs() - start);
   if (!rules.ok()) return rules.status();
-  ResolvedPathRules installed = *rules;  // kept to build the updates from
+  ResolvedPolicy installed = *rules;  // kept to build the updates from
 
   start = NowNs();
   absl::Status status = enforcer.Apply(cgroup->id(), *std::move(rules), ApplyOptions{});
@@ -126,11 +125,11 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
   if (!status.ok()) return status;
 
   // The same change handed over as a whole policy: Update finds the one difference (O(N)).
-  ResolvedPathRules plus_one = installed;
+  ResolvedPolicy plus_one = installed;
   Policy one = Policy::Preset(PolicyType::kCustom);
   if (status = one.AddPath(spare, kRead); !status.ok()) return status;
   start = NowNs();
-  absl::StatusOr<ResolvedPathRules> added = KernelKeyed(enforcer, one);
+  absl::StatusOr<ResolvedPolicy> added = KernelKeyed(enforcer, one);
   if (!added.ok()) return added.status();
   plus_one.rules.push_back(added->rules.front());
   status = enforcer.Apply(cgroup->id(), std::move(plus_one), kUpdate);
@@ -138,7 +137,7 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
   if (!status.ok()) return status;
 
   // Every rule's modes change: a new generation of all N rules, then one switch.
-  ResolvedPathRules changed = installed;
+  ResolvedPolicy changed = installed;
   for (ResolvedPathRule& rule : changed.rules) rule.modes.allow |= kWrite;
   start = NowNs();
   status = enforcer.Apply(cgroup->id(), std::move(changed), kUpdate);
@@ -156,7 +155,7 @@ absl::Status BpfLsmRound(BpfLsmEnforcer& enforcer, const Policy& policy, const s
 absl::Status LandlockRound(Enforcer& landlock, const Policy& policy, Timings& timings) {
   constexpr uint64_t kCgroup = 1;  // Landlock keeps the rules under it; nothing is confined
   double start = NowNs();
-  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy);
+  absl::StatusOr<ResolvedPolicy> rules = ResolvePathRules(policy);
   absl::Status status = rules.status();
   if (status.ok()) status = landlock.Apply(kCgroup, *std::move(rules), ApplyOptions{});
   absl::StatusOr<std::unique_ptr<ChildRestriction>> ruleset =

@@ -34,6 +34,16 @@
 /* Audit mode: a would-be denial is counted and reported, and allowed. cv-lsm's fixed
  * refusals (CVLSM_EVENT_FIXED) stay enforced. */
 #define CVLSM_POLICY_AUDIT 0x2u
+/* Network: with connect (bind) rules, every connect, send to an address and ICMP echo (every
+ * bind and listen) that the policy's cvlsm_net4/6 entries do not allow is refused; without,
+ * any address. */
+#define CVLSM_POLICY_CONNECT_RULES 0x4u
+#define CVLSM_POLICY_BIND_RULES 0x8u
+/* The socket families the policy may create sockets in; any other is refused, as are raw
+ * sockets and inet protocols other than TCP (MPTCP too), UDP and ICMP echo. */
+#define CVLSM_POLICY_SOCKETS_UNIX 0x10u
+#define CVLSM_POLICY_SOCKETS_INET 0x20u /* AF_INET and AF_INET6 */
+#define CVLSM_POLICY_SOCKETS_NETLINK_ROUTE 0x40u
 
 /* What made a decision, for statistics and events (an index into the stats arrays). */
 #define CVLSM_HOOK_FILE_OPEN 0
@@ -55,7 +65,35 @@
 #define CVLSM_HOOK_TASK_KILL 16
 #define CVLSM_HOOK_PTRACE 17
 #define CVLSM_HOOK_SYSCALL 18 /* the seccomp filter refused a syscall */
-#define CVLSM_HOOK_COUNT 19
+#define CVLSM_HOOK_SOCKET_CREATE 19 /* detail: CVLSM_SOCKET_DETAIL */
+#define CVLSM_HOOK_CONNECT 20	    /* connect; detail: CVLSM_NET_DETAIL, the address in path */
+#define CVLSM_HOOK_SENDMSG 21	    /* a send to an address (UDP, ICMP, TCP Fast Open) */
+#define CVLSM_HOOK_BIND 22	    /* bind and listen */
+#define CVLSM_HOOK_SOCKET_OPTION 23 /* a socket option that reroutes (source routing) */
+#define CVLSM_HOOK_UNIX_CONNECT 24  /* a unix socket: connect, or send to */
+#define CVLSM_HOOK_COUNT 25
+
+/* cvlsm_event.detail of a network refusal: the port, the protocol and the address family
+ * (the address, 16 bytes, is in cvlsm_event.path: IPv4 as its IPv4-mapped IPv6 form). */
+#define CVLSM_NET_TCP 1
+#define CVLSM_NET_UDP 2
+#define CVLSM_NET_ICMP 3
+#define CVLSM_NET_DETAIL(port, protocol, ipv6)                                                     	((__s32)((__u32)(port)&0xffff | ((__u32)(protocol)&0xff) << 16 | ((ipv6) ? 1u : 0u) << 24))
+/* ... of a refused socket(): family, type and protocol as the caller passed them. */
+#define CVLSM_SOCKET_DETAIL(family, type, protocol)                                               	((__s32)((__u32)(family)&0xff | ((__u32)(type)&0xff) << 8 | ((__u32)(protocol)&0xffff) << 16))
+
+/* cvlsm_net4_key.selector / cvlsm_net6_key.selector: direction and protocol. */
+#define CVLSM_NET_CONNECT 1
+#define CVLSM_NET_BIND 2
+#define CVLSM_NET_SELECTOR(direction, protocol) ((__u32)(direction) << 8 | (__u32)(protocol))
+/* The bits of a key before the address: policy id and selector, always matched whole. */
+#define CVLSM_NET_KEY_FIXED_BITS 64
+/* How many port ranges one network entry holds. */
+#define CVLSM_NET_MAX_RANGES 32
+#define CVLSM_MAX_NET_ENTRIES 65536
+#define CVLSM_MAX_UNIX_NAMES 4096
+/* The longest abstract unix socket name (sun_path less its leading NUL). */
+#define CVLSM_UNIX_NAME_MAX 107
 
 /* Events per second, per CPU and enforced cgroup, beyond which events are dropped (and
  * counted): a denial storm costs the kernel a counter increment, not a ring buffer write. */
@@ -149,6 +187,45 @@ struct cvlsm_rule_key {
 	__u64 inode;
 };
 
+/*
+ * Keys of the network maps (longest-prefix-match tries, one per address family): the
+ * policy id and selector are matched whole (prefixlen counts them: CVLSM_NET_KEY_FIXED_BITS
+ * plus the address prefix), then the address by its prefix. The value of the longest match
+ * is the verdict: userspace folds every covering rule into it (policy/net_fold.h).
+ */
+struct cvlsm_net4_key {
+	__u32 prefixlen;
+	__u32 policy_id;
+	__u32 selector; /* CVLSM_NET_SELECTOR */
+	__u8 address[4];
+};
+
+struct cvlsm_net6_key {
+	__u32 prefixlen;
+	__u32 policy_id;
+	__u32 selector;
+	__u8 address[16];
+};
+
+/* The ports allowed for a prefix: sorted, disjoint ranges (ICMP: 0-65535 or none). */
+struct cvlsm_port_range {
+	__u16 first;
+	__u16 last;
+};
+
+struct cvlsm_net_ports {
+	__u32 count;
+	struct cvlsm_port_range range[CVLSM_NET_MAX_RANGES];
+};
+
+/* Key of the abstract unix names a policy lets its processes reach outside their
+ * confinement: the name without its leading NUL, zero-padded. */
+struct cvlsm_unix_name_key {
+	__u32 policy_id;
+	__u32 length;
+	char name[CVLSM_UNIX_NAME_MAX + 1];
+};
+
 /* Value of the path-rules map: modes granted and carved out under this object. */
 struct cvlsm_rule_value {
 	__u32 allow;
@@ -183,6 +260,10 @@ struct cvlsm_global_state {
 	/* How many denial records one CPU may make for one cgroup (set at load from the number
 	 * of CPUs): no cgroup fills the table that every cgroup's records share. */
 	__u32 records_per_cpu;
+	/* Set at load when the kernel has the unix_find hook (7.1+): a pathname unix socket is
+	 * then checked on the path the connecting process looked up, else on the path the
+	 * server bound (unix_stream_connect, unix_may_send). */
+	__u32 unix_find_attached;
 };
 
 #endif /* CVLSM_ABI_H */

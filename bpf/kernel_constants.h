@@ -44,6 +44,33 @@
 /* renameat2() flags (include/uapi/linux/fs.h) */
 #define RENAME_EXCHANGE (1u << 1)
 
+/* Socket families (include/linux/socket.h); the protocols and socket types vmlinux.h has
+ * as enums (IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_MPTCP; SOCK_STREAM, SOCK_DGRAM)
+ * come from there. */
+#define AF_UNSPEC 0
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+#define NETLINK_ROUTE 0
+#define IPPROTO_ICMPV6 58 /* include/uapi/linux/in6.h */
+#define SOCK_TYPE_MASK 0xf /* include/linux/net.h */
+
+/* send flags (include/linux/socket.h) and socket options that reroute a packet:
+ * source routes (include/uapi/linux/in.h, in6.h) */
+#define MSG_FASTOPEN 0x20000000
+#define SOL_IP 0
+#define SOL_IPV6 41
+#define IP_OPTIONS 4
+#define IP_RETOPTS 7
+#define IPV6_2292PKTOPTIONS 6
+#define IPV6_2292RTHDR 5
+#define IPV6_RTHDR 57
+
+/* unix_find()'s flags: the kernel's own lookup of its coredump socket (include/net/af_unix.h,
+ * 7.1+). */
+#define SOCK_COREDUMP 0400 /* O_NOCTTY */
+
 /* The kernel stack of an x86_64 task (THREAD_SIZE, arch/x86/include/asm/page_64_types.h,
  * without KASAN): task_pt_regs() sits at its top. */
 #define X86_64_THREAD_SIZE 16384

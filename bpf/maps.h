@@ -60,6 +60,34 @@ CVLSM_MAP struct {
 	__type(value, __u32);
 } cvlsm_exec_waits SEC(".maps");
 
+/* Network rules, folded per prefix (cvlsm_abi.h, cvlsm_net4_key): the longest match for
+ * (policy id, selector, address) holds the ports allowed there. No entry: refused. LPM tries
+ * must not be preallocated; the size is a ceiling. */
+CVLSM_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CVLSM_MAX_NET_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cvlsm_net4_key);
+	__type(value, struct cvlsm_net_ports);
+} cvlsm_net4 SEC(".maps");
+
+CVLSM_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, CVLSM_MAX_NET_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cvlsm_net6_key);
+	__type(value, struct cvlsm_net_ports);
+} cvlsm_net6 SEC(".maps");
+
+/* Abstract unix sockets outside its confinement that a policy's processes may reach. */
+CVLSM_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CVLSM_MAX_UNIX_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cvlsm_unix_name_key);
+	__type(value, __u32);
+} cvlsm_unix_names SEC(".maps");
+
 /* Per enforced cgroup and CPU: the hooks' counts (no shared counter on the hot path). */
 CVLSM_MAP struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);

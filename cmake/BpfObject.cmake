@@ -37,7 +37,9 @@ endfunction()
 # -g keeps BTF, which CO-RE relocation needs; -O2 is what the verifier expects; -Werror
 # because a warning in kernel-side code is a bug waiting for a kernel; -Wundef so that a
 # misspelt build-variant condition (#if CVLSM_HAS_...) fails the build.
-set(_BPF_CFLAGS -g -O2 -Wall -Wundef -Werror -target bpf)
+# A cache variable: the module is read once (include_guard), by whichever directory comes
+# first, and its functions are called from others too.
+set(_BPF_CFLAGS -g -O2 -Wall -Wundef -Werror -target bpf CACHE INTERNAL "flags of every BPF unit")
 
 function(bpf_object NAME)
   cmake_parse_arguments(ARG "ALL" "ARCH" "SOURCES;INCLUDES;DEPENDS;DEFINES" ${ARGN})

@@ -20,13 +20,11 @@ static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
 	return (struct cgroup *)((void *)parent_css - bpf_core_field_offset(struct cgroup, self));
 }
 
-/* The policy of the nearest enforced cgroup of `task`, or NULL if none; *enforced is that
- * cgroup's id. */
-static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struct *task,
-							       __u64 *enforced)
+/* The policy of the nearest enforced cgroup among `cgrp` and its ancestors, or NULL if
+ * none; *enforced is that cgroup's id. */
+static __always_inline struct cvlsm_cgroup_policy *cgroup_policy(struct cgroup *cgrp,
+								 __u64 *enforced)
 {
-	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
-
 	for (int level = 0; level < CVLSM_MAX_CGROUP_DEPTH; level++) {
 		if (!cgrp)
 			return NULL;
@@ -42,6 +40,13 @@ static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struc
 	/* Not reached for confined processes: the manager limits nesting below an enforced
 	 * cgroup (cgroup.max.depth) to what this loop searches. */
 	return NULL;
+}
+
+/* The policy of the nearest enforced cgroup of `task` (see cgroup_policy). */
+static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struct *task,
+							       __u64 *enforced)
+{
+	return cgroup_policy(BPF_CORE_READ(task, cgroups, dfl_cgrp), enforced);
 }
 
 /* The current task's confinement: its policy and the enforced cgroup it counts under. */

@@ -80,15 +80,17 @@ static __always_inline bool within_rate(struct cvlsm_cgroup_stats *stats, __u64 
 	return true;
 }
 
-__noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 detail)
+/* The event of a refusal: who, when, and what `detail` (REPORT_DETAIL) says; the caller
+ * adds the object. NULL when there is no scratch buffer. */
+static __always_inline struct cvlsm_report_scratch *start_report(__u64 cgroup, __u64 detail,
+								 __u64 pid_tgid)
 {
 	__u32 zero = 0;
 	struct cvlsm_report_scratch *scratch = bpf_map_lookup_elem(&cvlsm_report_scratch, &zero);
 
 	if (!scratch)
-		return 0;
+		return NULL;
 	struct cvlsm_event *event = &scratch->record.first;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	event->time_ns = bpf_ktime_get_boot_ns();
 	event->cgroup = cgroup;
@@ -101,15 +103,15 @@ __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 deta
 	event->error = (detail >> 16) & 0xffff;
 	event->detail = (__s32)(detail >> 32);
 	event->path_length = 0;
-	struct inode *inode = NULL;
+	return scratch;
+}
 
-	if (vfsmnt && dentry) {
-		name_object(scratch, vfsmnt, dentry);
-		inode = BPF_CORE_READ((struct dentry *)dentry, d_inode);
-	} else if (event->requested) {
-		event->flags |= CVLSM_EVENT_NO_PATH; /* a path access without an object */
-	}
-
+/* Counts the refusal in the cgroup's denial table under (object, ino) and sends its event,
+ * within the cgroup's rate. */
+static __always_inline int finish_report(struct cvlsm_report_scratch *scratch, __u64 cgroup,
+					 __u64 object, __u64 ino, __u64 pid_tgid)
+{
+	struct cvlsm_event *event = &scratch->record.first;
 	struct cvlsm_cgroup_stats *stats = bpf_map_lookup_elem(&cvlsm_stats, &cgroup);
 
 	if (!stats)
@@ -122,8 +124,8 @@ __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 deta
 	}
 	struct cvlsm_denial_key key = {
 	    .cgroup = cgroup,
-	    .object = (__u64)inode,
-	    .ino = inode ? BPF_CORE_READ(inode, i_ino) : 0,
+	    .object = object,
+	    .ino = ino,
 	    .hook = event->hook,
 	    .requested = event->requested,
 	    .detail = event->detail,
@@ -151,4 +153,64 @@ __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 deta
 	    bpf_ringbuf_output(&cvlsm_events, event, sizeof(*event), 0))
 		stats->events_dropped++;
 	return 0;
+}
+
+__noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 detail)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct cvlsm_report_scratch *scratch = start_report(cgroup, detail, pid_tgid);
+
+	if (!scratch)
+		return 0;
+	struct cvlsm_event *event = &scratch->record.first;
+	struct inode *inode = NULL;
+
+	if (vfsmnt && dentry) {
+		name_object(scratch, vfsmnt, dentry);
+		inode = BPF_CORE_READ((struct dentry *)dentry, d_inode);
+	} else if (event->requested) {
+		event->flags |= CVLSM_EVENT_NO_PATH; /* a path access without an object */
+	}
+	return finish_report(scratch, cgroup, (__u64)inode, inode ? BPF_CORE_READ(inode, i_ino) : 0,
+			     pid_tgid);
+}
+
+__noinline int cvlsm_report_net(__u64 cgroup, __u64 address_high, __u64 address_low,
+				__u64 detail)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct cvlsm_report_scratch *scratch = start_report(cgroup, detail, pid_tgid);
+
+	if (!scratch)
+		return 0;
+	struct cvlsm_event *event = &scratch->record.first;
+
+	__builtin_memcpy(&event->path[0], &address_high, 8);
+	__builtin_memcpy(&event->path[8], &address_low, 8);
+	event->path_length = 16;
+	event->flags |= CVLSM_EVENT_NO_PATH;
+	return finish_report(scratch, cgroup, address_high, address_low, pid_tgid);
+}
+
+__noinline int cvlsm_report_name(__u64 cgroup, __u64 name, __u64 length, __u64 detail)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct cvlsm_report_scratch *scratch = start_report(cgroup, detail, pid_tgid);
+
+	if (!scratch)
+		return 0;
+	struct cvlsm_event *event = &scratch->record.first;
+	__u32 size = length & (CVLSM_EVENT_PATH_MAX - 1);
+
+	__builtin_memset(event->path, 0, 16); /* the record's key reads the first 16 bytes */
+	event->path_length = 0;
+	if (size > 0 && !bpf_probe_read_kernel(event->path, size, (const void *)name))
+		event->path_length = size;
+	event->flags |= CVLSM_EVENT_NO_PATH;
+	/* Records tell names apart by their first 16 bytes. */
+	__u64 head = 0, tail = 0;
+
+	__builtin_memcpy(&head, &event->path[0], 8);
+	__builtin_memcpy(&tail, &event->path[8], 8);
+	return finish_report(scratch, cgroup, head, tail, pid_tgid);
 }

@@ -29,6 +29,12 @@
  * Defined in report.bpf.c.
  */
 int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 detail);
+/* The same for a network address (16 bytes: IPv4 as IPv4-mapped IPv6, in network order, in
+ * two halves), written into the event's path. */
+int cvlsm_report_net(__u64 cgroup, __u64 address_high, __u64 address_low, __u64 detail);
+/* The same for a name (an abstract unix socket's) of `length` bytes at the kernel address
+ * `name`. */
+int cvlsm_report_name(__u64 cgroup, __u64 name, __u64 length, __u64 detail);
 
 /* Reports a refusal (err, non-zero) of `needed` on an object; returns err. `flags`:
  * CVLSM_EVENT_FIXED for refusals that hold in audit mode too. */

@@ -315,26 +315,13 @@ std::vector<Scenario> Build() {
                        "namespaced)"));
   s.push_back(Filtered("personality-read-implies-exec", "Docker profile: personality", "minimal",
                        EPERM, "seccomp filter: personality is in no preset"));
-  constexpr Outcome kFamilies = {
-      kSucceeds,
-      "not stopped: socket families are not filtered (Docker's profile refuses "
-      "AF_VSOCK); n/a where the kernel lacks the family"};
-  s.push_back({.name = "socket-vsock",
-               .source = "Docker profile history: AF_VSOCK",
-               .policy = "network",
-               .rules = {},
-               .control_rules = kUnconfined,
-               .bpf_lsm = kFamilies,
-               .landlock = kFamilies,
-               .seccomp = kFamilies});
-  s.push_back({.name = "socket-alg",
-               .source = "kernel crypto API (AF_ALG) attack surface",
-               .policy = "network",
-               .rules = {},
-               .control_rules = kUnconfined,
-               .bpf_lsm = kFamilies,
-               .landlock = kFamilies,
-               .seccomp = kFamilies});
+  s.push_back(Filtered("socket-vsock", "Docker profile history: AF_VSOCK", "network", EPERM,
+                       "seccomp filter: socket() only in the families the policy can use "
+                       "(unix, inet, inet6, netlink route); the bpf-lsm tier's socket_create "
+                       "hook refuses it too, for processes without the filter"));
+  s.push_back(Filtered("socket-alg", "kernel crypto API (AF_ALG) attack surface", "network", EPERM,
+                       "seccomp filter: socket() only in the families the policy can use; "
+                       "socket_create on the bpf-lsm tier"));
   s.push_back(Filtered("tiocsti-upper-bits", "firejail/bubblewrap: TIOCSTI (CVE-2017-5226)",
                        "build", EPERM, "seccomp filter: TIOCSTI refused on the low 32 bits of cmd",
                        {"--allow=/dev/ptmx:rw", "--allow=/dev/pts:rw"}));

@@ -12,7 +12,7 @@ namespace cvlsm::testing {
 
 inline absl::Status ApplyPolicy(Enforcer& enforcer, uint64_t cgroup_id, const Policy& policy,
                                 ApplyTo to = ApplyTo::kNewConfinement) {
-  absl::StatusOr<ResolvedPathRules> rules = ResolvePathRules(policy);
+  absl::StatusOr<ResolvedPolicy> rules = ResolvePathRules(policy);
   if (!rules.ok()) return rules.status();
   return enforcer.Apply(cgroup_id, *std::move(rules), ApplyOptions{.to = to});
 }

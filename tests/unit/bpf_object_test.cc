@@ -86,6 +86,23 @@ TEST_F(BpfObjectTest, SharedStructsMatchTheAbiHeader) {
   ExpectLayout("cvlsm_denial_record", sizeof(cvlsm_denial_record),
                {{"count", offsetof(cvlsm_denial_record, count)},
                 {"first", offsetof(cvlsm_denial_record, first)}});
+  ExpectLayout("cvlsm_net4_key", sizeof(cvlsm_net4_key),
+               {{"prefixlen", offsetof(cvlsm_net4_key, prefixlen)},
+                {"policy_id", offsetof(cvlsm_net4_key, policy_id)},
+                {"selector", offsetof(cvlsm_net4_key, selector)},
+                {"address", offsetof(cvlsm_net4_key, address)}});
+  ExpectLayout("cvlsm_net6_key", sizeof(cvlsm_net6_key),
+               {{"prefixlen", offsetof(cvlsm_net6_key, prefixlen)},
+                {"policy_id", offsetof(cvlsm_net6_key, policy_id)},
+                {"selector", offsetof(cvlsm_net6_key, selector)},
+                {"address", offsetof(cvlsm_net6_key, address)}});
+  ExpectLayout(
+      "cvlsm_net_ports", sizeof(cvlsm_net_ports),
+      {{"count", offsetof(cvlsm_net_ports, count)}, {"range", offsetof(cvlsm_net_ports, range)}});
+  ExpectLayout("cvlsm_unix_name_key", sizeof(cvlsm_unix_name_key),
+               {{"policy_id", offsetof(cvlsm_unix_name_key, policy_id)},
+                {"length", offsetof(cvlsm_unix_name_key, length)},
+                {"name", offsetof(cvlsm_unix_name_key, name)}});
 }
 
 TEST_F(BpfObjectTest, MapsHaveTheAbiSizes) {
@@ -100,6 +117,12 @@ TEST_F(BpfObjectTest, MapsHaveTheAbiSizes) {
   EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_denials), sizeof(cvlsm_denial_record));
   EXPECT_EQ(bpf_map__type(skel_->maps.cvlsm_events), BPF_MAP_TYPE_RINGBUF);
   EXPECT_EQ(bpf_map__max_entries(skel_->maps.cvlsm_events), CVLSM_EVENT_RING_BYTES);
+  EXPECT_EQ(bpf_map__type(skel_->maps.cvlsm_net4), BPF_MAP_TYPE_LPM_TRIE);
+  EXPECT_EQ(bpf_map__key_size(skel_->maps.cvlsm_net4), sizeof(cvlsm_net4_key));
+  EXPECT_EQ(bpf_map__type(skel_->maps.cvlsm_net6), BPF_MAP_TYPE_LPM_TRIE);
+  EXPECT_EQ(bpf_map__key_size(skel_->maps.cvlsm_net6), sizeof(cvlsm_net6_key));
+  EXPECT_EQ(bpf_map__value_size(skel_->maps.cvlsm_net6), sizeof(cvlsm_net_ports));
+  EXPECT_EQ(bpf_map__key_size(skel_->maps.cvlsm_unix_names), sizeof(cvlsm_unix_name_key));
 }
 
 // The manager maps .bss as exactly one cvlsm_global_state (OpenPinned refuses any other

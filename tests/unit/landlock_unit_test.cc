@@ -78,12 +78,12 @@ TEST(LandlockUnitTest, ModesMapPerAbiOnDirectoriesAndFiles) {
 
 TEST(LandlockUnitTest, DenyRulesAreRefusedNamingTheRule) {
   Policy policy = Policy::Preset(PolicyType::kBuild);
-  absl::StatusOr<ResolvedPathRules> allowing = ResolvePathRules(policy);
+  absl::StatusOr<ResolvedPolicy> allowing = ResolvePathRules(policy);
   ASSERT_TRUE(allowing.ok()) << allowing.status();
   EXPECT_TRUE(CheckOnlyAllowRules(*allowing).ok());
   ASSERT_TRUE(policy.AddPath("/etc", kRead).ok());
   ASSERT_TRUE(policy.DenyPath("/etc/shadow", kRead).ok());
-  absl::StatusOr<ResolvedPathRules> denying = ResolvePathRules(policy);
+  absl::StatusOr<ResolvedPolicy> denying = ResolvePathRules(policy);
   ASSERT_TRUE(denying.ok()) << denying.status();
   absl::Status status = CheckOnlyAllowRules(*denying);
   ASSERT_FALSE(status.ok());

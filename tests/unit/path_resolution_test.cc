@@ -112,7 +112,7 @@ TEST_F(RootedPathIdentifierTest, MissingPathIsNamedInTheError) {
   Policy policy = Policy::Preset(PolicyType::kCustom);
   ASSERT_TRUE(policy.AddPath("/srv/cv-lsm-missing", kRead).ok());
   RootedPathIdentifier rooted = Rooted();
-  absl::StatusOr<ResolvedPathRules> resolved = ResolvePathRules(policy, rooted);
+  absl::StatusOr<ResolvedPolicy> resolved = ResolvePathRules(policy, rooted);
   ASSERT_FALSE(resolved.ok());
   EXPECT_EQ(resolved.status().code(), absl::StatusCode::kNotFound);
   const std::string message(resolved.status().message());
@@ -123,7 +123,7 @@ TEST_F(RootedPathIdentifierTest, MissingPathIsNamedInTheError) {
 TEST_F(RootedPathIdentifierTest, PresetPathsMissingInTheRootAreSkippedAndProcSelfStaysSpecial) {
   root_.WriteFile("bin/sh", "");
   RootedPathIdentifier rooted = Rooted();
-  absl::StatusOr<ResolvedPathRules> resolved =
+  absl::StatusOr<ResolvedPolicy> resolved =
       ResolvePathRules(Policy::Preset(PolicyType::kMinimal), rooted);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->proc_self_modes, kRead);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "support/cli_runner.h"
@@ -32,7 +33,7 @@ std::string SerializeOrDie(const PolicyDocument& document, PolicyFileForm form) 
 }
 
 constexpr char kExample[] = R"({
-  "cv-lsm-policy": 1,
+  "cv-lsm-policy": 2,
   "name": "api-server",
   "base": "network",
   "mode": "enforce",
@@ -114,23 +115,53 @@ INSTANTIATE_TEST_SUITE_P(
                   "object), got an array"},
         ErrorCase{"NoVersion", "{\"name\": \"x\"}",
                   "p.json:1:1: not a cv-lsm policy file: expected the format version "
-                  "\"cv-lsm-policy\": 1 as a key of the top-level object"},
+                  "\"cv-lsm-policy\": 2 as a key of the top-level object"},
         ErrorCase{"OciProfile", "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}",
                   "p.json:1:1: not a cv-lsm policy file: expected the format version "
-                  "\"cv-lsm-policy\": 1 as a key of the top-level object; this looks like an "
+                  "\"cv-lsm-policy\": 2 as a key of the top-level object; this looks like an "
                   "OCI/Docker seccomp profile: convert it with 'cv-lsm policy import-oci FILE'"},
-        ErrorCase{"NewerVersion", "{\n  \"cv-lsm-policy\": 2, \"bogus\": 1}",
-                  "p.json:2:20: cv-lsm-policy: format version 2 is not supported: this cv-lsm "
-                  "reads version 1 (was the file written by a newer one?)"},
+        ErrorCase{"NewerVersion", "{\n  \"cv-lsm-policy\": 3, \"bogus\": 1}",
+                  "p.json:2:20: cv-lsm-policy: format version 3 is not supported: this cv-lsm "
+                  "reads versions 1 to 2 (was the file written by a newer one?)"},
         ErrorCase{"VersionNotInteger", "{\"cv-lsm-policy\": \"1\"}",
-                  "p.json:1:19: cv-lsm-policy: expected the format version, the integer 1, got "
+                  "p.json:1:19: cv-lsm-policy: expected the format version, the integer 2, got "
                   "a string"},
         ErrorCase{"FractionalVersion", "{\"cv-lsm-policy\": 1.0}",
-                  "p.json:1:19: cv-lsm-policy: expected the format version, the integer 1, got "
+                  "p.json:1:19: cv-lsm-policy: expected the format version, the integer 2, got "
                   "a fractional number"},
         ErrorCase{"UnknownKey", "{\"cv-lsm-policy\": 1,\n \"sycalls\": []}",
                   "p.json:2:2: unknown key \"sycalls\": expected one of \"cv-lsm-policy\", "
-                  "\"name\", \"base\", \"mode\", \"comment\", \"syscalls\", \"paths\""},
+                  "\"name\", \"base\", \"mode\", \"comment\", \"syscalls\", \"paths\", "
+                  "\"network\""},
+        ErrorCase{"NetworkInVersion1", "{\"cv-lsm-policy\": 1, \"network\": {}}",
+                  "p.json:1:33: network: the network section needs format version 2 "
+                  "(\"cv-lsm-policy\": 2)"},
+        ErrorCase{"NetworkRuleBadAddress",
+                  "{\"cv-lsm-policy\": 2, \"network\": {\"connect\": [\n  {\"allow\": "
+                  "\"tcp:10.0.0.300:443\"}]}}",
+                  "p.json:2:13: network.connect[0].allow: bad network rule 'tcp:10.0.0.300:443': "
+                  "'10.0.0.300' is not an IPv4 or IPv6 address (or * for any) (expected "
+                  "PROTO:ADDR[/PREFIX]:PORTS, e.g. tcp:10.0.0.0/8:443, udp:[fd00::]/8:53, "
+                  "tcp:*:8000-8100, icmp:10.0.0.1)"},
+        ErrorCase{"NetworkRuleBothActions",
+                  "{\"cv-lsm-policy\": 2, \"network\": {\"bind\": [{\"allow\": \"tcp:*:80\", "
+                  "\"deny\": \"tcp:*:81\"}]}}",
+                  "p.json:1:43: network.bind[0]: expected exactly one of \"allow\" and "
+                  "\"deny\", with the rule"},
+        ErrorCase{"NetworkUnknownKey", "{\"cv-lsm-policy\": 2, \"network\": {\"egress\": []}}",
+                  "p.json:1:34: unknown key \"network.egress\": expected one of \"defaults\", "
+                  "\"connect\", \"bind\", \"abstract_unix\""},
+        ErrorCase{"NetworkBadAbstractName",
+                  "{\"cv-lsm-policy\": 2, \"network\": {\"abstract_unix\": [\"dbus\"]}}",
+                  "p.json:1:52: network.abstract_unix[0]: bad abstract unix socket name 'dbus': "
+                  "expected @NAME (the socket's name after its leading NUL, as ss -x shows it)"},
+        ErrorCase{"NetworkDefaultsDisagree",
+                  "{\"cv-lsm-policy\": 2, \"base\": \"network\", \"network\": {\"defaults\": "
+                  "{\"connect\": \"any\"}, \"connect\": [{\"allow\": \"tcp:*:443\"}]}}",
+                  "p.json:1:77: network.defaults.connect: is \"rules only\" for this policy, not "
+                  "\"any\": the defaults follow from the base, the syscalls and the rules "
+                  "(socket() is allowed; the policy has connect rules); remove \"defaults\" or "
+                  "write what they are"},
         ErrorCase{"DuplicateKey",
                   "{\"cv-lsm-policy\": 1, \"base\": \"build\",\n \"base\": \"custom\"}",
                   "p.json:2:2: key \"base\" appears twice in this object; keep one (a JSON "
@@ -248,7 +279,7 @@ TEST(PolicyFileRoundTripTest, CommentRoundTrips) {
   ExpectRoundTrips(document);
   // Right after the header keys, before what the policy allows.
   EXPECT_EQ(SerializeOrDie(document, PolicyFileForm::kCompact), R"({
-  "cv-lsm-policy": 1,
+  "cv-lsm-policy": 2,
   "name": "learned",
   "base": "minimal",
   "mode": "enforce",
@@ -262,9 +293,45 @@ TEST(PolicyFileRoundTripTest, CommentRoundTrips) {
   "syscalls": [
     "personality"
   ],
-  "paths": []
+  "paths": [],
+  "network": {
+    "defaults": {"families": [], "connect": "none", "bind": "none", "abstract_unix": "none", "pathname_unix": "none"},
+    "connect": [],
+    "bind": [],
+    "abstract_unix": []
+  }
 }
 )");
+}
+
+TEST(PolicyFileRoundTripTest, NetworkRulesRoundTrip) {
+  PolicyDocument document;
+  document.name = "api-client";
+  document.policy = Policy::Preset(PolicyType::kNetwork);
+  for (auto [direction, deny, text] : std::vector<std::tuple<NetDirection, bool, std::string>>{
+           {NetDirection::kConnect, false, "tcp:10.0.0.0/8:443"},
+           {NetDirection::kConnect, false, "udp:[fd00::]/8:53"},
+           {NetDirection::kConnect, true, "tcp:10.0.0.7:443"},
+           {NetDirection::kConnect, false, "icmp:*"},
+           {NetDirection::kBind, false, "tcp:127.0.0.1:8000-8100"}}) {
+    absl::StatusOr<NetRule> rule = NetRule::Parse(direction, deny, text);
+    ASSERT_TRUE(rule.ok()) << rule.status();
+    document.policy.AddNetRule(*rule);
+  }
+  ASSERT_TRUE(document.policy.AllowAbstractUnixName("dbus-session").ok());
+  ExpectRoundTrips(document);
+  const std::string text = SerializeOrDie(document, PolicyFileForm::kCompact);
+  EXPECT_NE(text.find(R"("connect": "rules only", "bind": "rules only")"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"({"deny": "tcp:10.0.0.7:443"})"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("@dbus-session")"), std::string::npos) << text;
+}
+
+TEST(PolicyFileTest, Version1FilesStillRead) {
+  const PolicyDocument document =
+      ParseOrDie(R"({"cv-lsm-policy": 1, "base": "network", "syscalls": ["prctl"]})");
+  EXPECT_TRUE(document.policy.net_rules().empty());
+  EXPECT_TRUE(document.policy.syscalls().contains("prctl"));
 }
 
 TEST(PolicyFileRoundTripTest, NonUtf8CommentIsAnError) {
@@ -282,7 +349,7 @@ TEST(PolicyFileRoundTripTest, ParsedFileRoundTrips) {
   ExpectRoundTrips(document);
   // The compact form is the file's content, sorted.
   EXPECT_EQ(SerializeOrDie(document, PolicyFileForm::kCompact), R"({
-  "cv-lsm-policy": 1,
+  "cv-lsm-policy": 2,
   "name": "api-server",
   "base": "network",
   "mode": "enforce",
@@ -296,7 +363,13 @@ TEST(PolicyFileRoundTripTest, ParsedFileRoundTrips) {
     {"path": "/srv/app", "allow": "rx"},
     {"path": "/srv/app/data", "allow": "rw"},
     {"path": "/srv/app/data/keys", "deny": "rw"}
-  ]
+  ],
+  "network": {
+    "defaults": {"families": ["unix", "inet", "inet6", "netlink-route"], "connect": "any", "bind": "any", "abstract_unix": "own confinement", "pathname_unix": "w on the path"},
+    "connect": [],
+    "bind": [],
+    "abstract_unix": []
+  }
 }
 )");
 }

@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -138,7 +139,7 @@ TEST(SeccompAuditFilterTest, EnforceModeIsUnchangedAndTheSameShape) {
   for (PolicyType type : {PolicyType::kMinimal, PolicyType::kBuild, PolicyType::kNetwork}) {
     const SyscallFilter enforce = BuildOrDie(Policy::Preset(type));
     const SyscallFilter audit = Audit(Policy::Preset(type));
-    EXPECT_EQ(FilterVerdict(enforce, SeccompCall(SYS_socket)),
+    EXPECT_EQ(FilterVerdict(enforce, SeccompCall(SYS_socket, AF_INET, SOCK_STREAM)),
               type == PolicyType::kNetwork ? kAllow : kEperm);
     EXPECT_EQ(FilterVerdict(enforce, SeccompCall(SYS_ptrace)), kEperm);
     for (int nr = -1; nr < 600; ++nr) {

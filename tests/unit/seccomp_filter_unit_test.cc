@@ -3,8 +3,10 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -12,6 +14,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -295,8 +298,68 @@ TEST_F(FilterProgramTest, PriorityOrderAnswersLikeTheBinaryTree) {
       }
     }
     EXPECT_EQ(Verdict(chain, Call(SYS_getppid)), kAllow);
-    EXPECT_EQ(Verdict(chain, Call(SYS_socket)), type == PolicyType::kNetwork ? kAllow : kEperm);
+    EXPECT_EQ(Verdict(chain, Call(SYS_socket, AF_INET, SOCK_STREAM)),
+              type == PolicyType::kNetwork ? kAllow : kEperm);
   }
+}
+
+// socket() by its arguments: the families, types and protocols the policy can use, whatever
+// flags and upper register bits come with them.
+TEST_F(FilterProgramTest, SocketsOnlyOfTheFamiliesAndProtocolsThePolicyCanUse) {
+  auto socket = [](uint64_t family, uint64_t type, uint64_t protocol) {
+    seccomp_data data = SeccompCall(SYS_socket, family, type);
+    data.args[2] = protocol;
+    return data;
+  };
+  const SyscallFilter network = BuildOrDie(Policy::Preset(PolicyType::kNetwork));
+  EXPECT_EQ(Verdict(network, socket(AF_INET, SOCK_STREAM, 0)), kAllow);
+  EXPECT_EQ(Verdict(network, socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 6)),
+            kAllow);
+  EXPECT_EQ(Verdict(network, socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)), kAllow);
+  EXPECT_EQ(Verdict(network, socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)), kAllow);
+  EXPECT_EQ(Verdict(network, socket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6)), kAllow);
+  EXPECT_EQ(Verdict(network, socket(AF_UNIX, SOCK_SEQPACKET, 0)), kAllow);
+  EXPECT_EQ(Verdict(network, socket(AF_NETLINK, SOCK_RAW, 0)), kAllow);  // NETLINK_ROUTE
+  // The kernel reads ints: upper bits change nothing.
+  EXPECT_EQ(Verdict(network, socket((1ull << 32) | AF_INET, SOCK_STREAM, 0)), kAllow);
+  EXPECT_EQ(Verdict(network, socket((1ull << 32) | AF_PACKET, SOCK_RAW, 0)), kEperm);
+  for (auto [family, type, protocol] :
+       std::vector<std::tuple<int, int, int>>{{AF_PACKET, SOCK_RAW, 0},
+                                              {AF_INET, SOCK_RAW, IPPROTO_ICMP},
+                                              {AF_INET, SOCK_STREAM, IPPROTO_SCTP},
+                                              {AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP},
+                                              {AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE},
+                                              {AF_INET, SOCK_DGRAM, IPPROTO_ICMPV6},
+                                              {AF_VSOCK, SOCK_STREAM, 0},
+                                              {AF_ALG, SOCK_SEQPACKET, 0},
+                                              {AF_NETLINK, SOCK_RAW, 16},  // NETLINK_GENERIC
+                                              {AF_KEY, SOCK_RAW, 2},
+                                              {45, SOCK_STREAM, 0}}) {
+    EXPECT_EQ(Verdict(network, socket(family, type, protocol)), kEperm)
+        << family << " " << type << " " << protocol;
+  }
+  // MPTCP is TCP to the kernel's network rules (bpf-lsm); Landlock's do not cover it.
+  EXPECT_EQ(Verdict(network, socket(AF_INET, SOCK_STREAM, 262)), kAllow);
+  Policy with_rules = Policy::Preset(PolicyType::kNetwork);
+  with_rules.AddNetRule(*NetRule::Parse(NetDirection::kConnect, false, "tcp:10.0.0.0/8:443"));
+  EXPECT_EQ(Verdict(BuildOrDie(with_rules), socket(AF_INET, SOCK_STREAM, 262)), kEperm);
+  EXPECT_EQ(Verdict(BuildOrDie(with_rules, {.kernel_sees_network = true}),
+                    socket(AF_INET, SOCK_STREAM, 262)),
+            kAllow);
+  // Connect rules that allow only TCP leave UDP and ICMP no use: those sockets are refused.
+  const SyscallFilter tcp_only = BuildOrDie(with_rules, {.kernel_sees_network = true});
+  EXPECT_EQ(Verdict(tcp_only, socket(AF_INET, SOCK_DGRAM, 0)), kAllow)
+      << "a UDP server may still bind: no bind rule";
+  EXPECT_EQ(Verdict(tcp_only, socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)), kEperm);
+  with_rules.AddNetRule(*NetRule::Parse(NetDirection::kBind, false, "tcp:127.0.0.1:8080"));
+  EXPECT_EQ(Verdict(BuildOrDie(with_rules), socket(AF_INET, SOCK_DGRAM, 0)), kEperm);
+  EXPECT_EQ(Verdict(BuildOrDie(with_rules), socket(AF_INET6, SOCK_STREAM, 0)), kAllow);
+
+  // socketpair: AF_UNIX only; the build preset has no socket() at all.
+  const SyscallFilter build = BuildOrDie(Policy::Preset(PolicyType::kBuild));
+  EXPECT_EQ(Verdict(build, Call(SYS_socketpair, AF_UNIX, SOCK_STREAM)), kAllow);
+  EXPECT_EQ(Verdict(build, Call(SYS_socketpair, AF_INET, SOCK_STREAM)), kEperm);
+  EXPECT_EQ(Verdict(build, socket(AF_UNIX, SOCK_STREAM, 0)), kEperm);
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ class FakeEnforcer : public Enforcer {
  public:
   explicit FakeEnforcer(Tier tier) : tier_(tier) {}
   Tier tier() const override { return tier_; }
-  absl::Status Apply(uint64_t, ResolvedPathRules, const ApplyOptions&) override {
+  absl::Status Apply(uint64_t, ResolvedPolicy, const ApplyOptions&) override {
     return absl::OkStatus();
   }
   absl::Status Release(uint64_t) override { return absl::OkStatus(); }

@@ -25,7 +25,8 @@ static_assert(sizeof(struct cvlsm_rule_value) == 8);
 static_assert(offsetof(struct cvlsm_rule_value, allow) == 0);
 static_assert(offsetof(struct cvlsm_rule_value, deny) == 4);
 
-static_assert(sizeof(struct cvlsm_global_state) == 24);
+static_assert(sizeof(struct cvlsm_global_state) == 28);
+static_assert(offsetof(struct cvlsm_global_state, unix_find_attached) == 24);
 static_assert(offsetof(struct cvlsm_global_state, changes) == 16);
 static_assert(offsetof(struct cvlsm_global_state, resolvers_active) == 0);
 static_assert(offsetof(struct cvlsm_global_state, keeper_tgid) == 8);
@@ -53,3 +54,14 @@ static_assert(offsetof(struct cvlsm_denial_key, flags) == 36);
 
 static_assert(sizeof(struct cvlsm_denial_record) == 16 + sizeof(struct cvlsm_event));
 static_assert(offsetof(struct cvlsm_denial_record, first) == 16);
+
+static_assert(sizeof(struct cvlsm_net4_key) == 16);
+static_assert(offsetof(struct cvlsm_net4_key, policy_id) == 4);
+static_assert(offsetof(struct cvlsm_net4_key, selector) == 8);
+static_assert(offsetof(struct cvlsm_net4_key, address) == 12);
+static_assert(sizeof(struct cvlsm_net6_key) == 28);
+static_assert(offsetof(struct cvlsm_net6_key, address) == 12);
+static_assert(sizeof(struct cvlsm_net_ports) == 4 + 4 * CVLSM_NET_MAX_RANGES);
+static_assert(offsetof(struct cvlsm_net_ports, range) == 4);
+static_assert(sizeof(struct cvlsm_unix_name_key) == 8 + CVLSM_UNIX_NAME_MAX + 1);
+static_assert(offsetof(struct cvlsm_unix_name_key, name) == 8);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "bpf_backend/canary_self_test.h"
 #include "bpf_backend/kernel_objects.h"
+#include "bpf_backend/net_entries.h"
 #include "bpf_backend/report_entries.h"
 #include "bpf_backend/rule_transaction.h"
 #include "common/errors.h"
@@ -51,7 +52,7 @@ uint32_t BpfLsmEnforcer::NextPolicyId() {
   return id;
 }
 
-absl::Status BpfLsmEnforcer::Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+absl::Status BpfLsmEnforcer::Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                                    const ApplyOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<ManagerLock> lock, LockForChange());
   absl::StatusOr<InstalledPolicy*> current = Confined(cgroup_id);
@@ -72,28 +73,28 @@ absl::Status BpfLsmEnforcer::Apply(uint64_t cgroup_id, ResolvedPathRules rules,
 
 // Pins, then rules, the cgroup entry last: the cgroup is either unconfined or fully
 // confined, whenever this process stops.
-absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, ResolvedPathRules rules, PolicyMode mode,
+absl::Status BpfLsmEnforcer::Confine(uint64_t cgroup_id, ResolvedPolicy rules, PolicyMode mode,
                                      bool from_next_exec) {
-  uint32_t policy_id = NextPolicyId();
+  InstalledPolicy installed(NextPolicyId(), std::move(rules), mode);
+  const uint32_t policy_id = installed.policy_id;
   RuleTransaction change(*skeleton_, shared_.get());
-  RETURN_IF_ERROR(change.KeepPinsOfNewPolicy(policy_id, rules.rules));
-  RETURN_IF_ERROR(change.InstallRules(policy_id, rules.rules));
+  RETURN_IF_ERROR(change.KeepPinsOfNewPolicy(policy_id, installed.rules.rules));
+  RETURN_IF_ERROR(change.InstallRules(policy_id, installed.rules.rules));
+  RETURN_IF_ERROR(change.InstallNetwork(policy_id, installed.rules.network));
   // Counting starts from zero with the confinement (a reused cgroup id starts afresh).
   RETURN_IF_ERROR(change.ResetReports(cgroup_id));
   if (from_next_exec) RETURN_IF_ERROR(change.WaitForExec(cgroup_id));
   RETURN_IF_ERROR(change.PutCgroupEntry(
-      cgroup_id,
-      CgroupEntry(policy_id, rules, mode, rules.has_deny_rules, from_next_exec ? 1u : 0u),
+      cgroup_id, CgroupEntry(installed, installed.rules.has_deny_rules, from_next_exec ? 1u : 0u),
       BPF_NOEXIST));
   change.Commit();
   // The rules (and the pins that keep their inodes alive) live as long as the confinement.
-  confined_.insert_or_assign(cgroup_id, InstalledPolicy(policy_id, std::move(rules), mode));
+  confined_.insert_or_assign(cgroup_id, std::move(installed));
   return absl::OkStatus();
 }
 
 absl::Status BpfLsmEnforcer::Replace(uint64_t cgroup_id, InstalledPolicy& current,
-                                     ResolvedPathRules rules, PolicyMode mode,
-                                     bool fresh_generation) {
+                                     ResolvedPolicy rules, PolicyMode mode, bool fresh_generation) {
   if (!fresh_generation) {
     ASSIGN_OR_RETURN(bool in_place, ChangeOneRuleInPlace(current, rules, mode));
     if (in_place) {
@@ -102,36 +103,33 @@ absl::Status BpfLsmEnforcer::Replace(uint64_t cgroup_id, InstalledPolicy& curren
       return absl::OkStatus();
     }
   }
-  uint32_t policy_id = NextPolicyId();
+  InstalledPolicy replacement(NextPolicyId(), std::move(rules), mode);
+  const uint32_t policy_id = replacement.policy_id;
   RuleTransaction change(*skeleton_, shared_.get());
-  RETURN_IF_ERROR(change.KeepPinsOfNewPolicy(policy_id, rules.rules));
-  RETURN_IF_ERROR(change.InstallRules(policy_id, rules.rules));
+  RETURN_IF_ERROR(change.KeepPinsOfNewPolicy(policy_id, replacement.rules.rules));
+  RETURN_IF_ERROR(change.InstallRules(policy_id, replacement.rules.rules));
+  RETURN_IF_ERROR(change.InstallNetwork(policy_id, replacement.rules.network));
   // One update of an existing hash entry replaces it as a whole (RCU): an open sees the old
   // policy id or the new one. A policy still waiting for its first exec keeps waiting.
   RETURN_IF_ERROR(Annotate(
       change.PutCgroupEntry(
           cgroup_id,
-          CgroupEntry(policy_id, rules, mode, rules.has_deny_rules, WaitingForExec(cgroup_id)),
+          CgroupEntry(replacement, replacement.rules.has_deny_rules, WaitingForExec(cgroup_id)),
           BPF_EXIST),
       "switch the cgroup to the new rules"));
   change.Commit();
-  std::vector<cvlsm_rule_key> old_keys;
-  old_keys.reserve(current.rules.rules.size());
-  for (const ResolvedPathRule& rule : current.rules.rules) {
-    old_keys.push_back(RuleKey(current.policy_id, rule.object.key));
-  }
-  absl::Status removed = skeleton_->path_rules().DeleteBatch(old_keys);
-  if (removed.ok()) DropPins(shared_.get(), current.policy_id);
-  current = InstalledPolicy(policy_id, std::move(rules), mode);
+  absl::Status removed = DeletePolicy(current);
+  current = std::move(replacement);
   return Annotate(removed, "remove the replaced rules");
 }
 
 absl::StatusOr<bool> BpfLsmEnforcer::ChangeOneRuleInPlace(InstalledPolicy& current,
-                                                          const ResolvedPathRules& rules,
+                                                          const ResolvedPolicy& rules,
                                                           PolicyMode mode) {
-  // The cgroup's entry must stay as it is.
+  // The cgroup's entry and the network rules must stay as they are.
   if (current.rules.proc_self_modes != rules.proc_self_modes ||
-      current.rules.has_deny_rules != rules.has_deny_rules || current.mode != mode) {
+      current.rules.has_deny_rules != rules.has_deny_rules || current.mode != mode ||
+      !current.network_known || current.rules.network != rules.network) {
     return false;
   }
   absl::flat_hash_map<uint64_t, const ResolvedPathRule*> remaining;
@@ -180,8 +178,8 @@ std::vector<BpfLsmEnforcer::CgroupConfinement> BpfLsmEnforcer::List() const {
   return confined;
 }
 
-ResolvedPathRules BpfLsmEnforcer::ReadRules(const cvlsm_cgroup_policy& entry) const {
-  ResolvedPathRules rules;
+ResolvedPolicy BpfLsmEnforcer::ReadRules(const cvlsm_cgroup_policy& entry) const {
+  ResolvedPolicy rules;
   rules.proc_self_modes = entry.proc_self_modes;
   rules.keyed_by_kernel_inode = true;
   for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) {
@@ -215,10 +213,10 @@ absl::StatusOr<InstalledPolicy*> BpfLsmEnforcer::Confined(uint64_t cgroup_id) {
     } else if (it == confined_.end() || it->second.policy_id != entry.policy_id) {
       PolicyMode mode =
           (entry.flags & CVLSM_POLICY_AUDIT) != 0 ? PolicyMode::kAudit : PolicyMode::kEnforce;
-      it =
-          confined_
-              .insert_or_assign(cgroup_id, InstalledPolicy(entry.policy_id, ReadRules(entry), mode))
-              .first;
+      it = confined_
+               .insert_or_assign(
+                   cgroup_id, InstalledPolicy(entry.policy_id, ReadRules(entry), mode, entry.flags))
+               .first;
     }
   }
   if (it == confined_.end()) {
@@ -246,16 +244,17 @@ absl::StatusOr<ResolvedPathRule> BpfLsmEnforcer::ResolveOne(const std::string& p
 
 absl::Status BpfLsmEnforcer::SetProcSelfModes(uint64_t cgroup_id, InstalledPolicy& current,
                                               AccessModes modes) {
-  ResolvedPathRules changed = current.rules;
-  changed.proc_self_modes = modes;
-  RuleTransaction change(*skeleton_, shared_.get());
-  RETURN_IF_ERROR(
-      change.PutCgroupEntry(cgroup_id,
-                            CgroupEntry(current.policy_id, changed, current.mode,
-                                        current.deny_rules > 0, WaitingForExec(cgroup_id)),
-                            BPF_EXIST));
-  change.Commit();
+  const AccessModes before = current.rules.proc_self_modes;
   current.rules.proc_self_modes = modes;
+  RuleTransaction change(*skeleton_, shared_.get());
+  absl::Status written = change.PutCgroupEntry(
+      cgroup_id, CgroupEntry(current, current.deny_rules > 0, WaitingForExec(cgroup_id)),
+      BPF_EXIST);
+  if (!written.ok()) {
+    current.rules.proc_self_modes = before;
+    return written;
+  }
+  change.Commit();
   return absl::OkStatus();
 }
 
@@ -263,9 +262,7 @@ absl::Status BpfLsmEnforcer::SetProcSelfModes(uint64_t cgroup_id, InstalledPolic
 // failure is logged rather than reported as a failed change.
 void BpfLsmEnforcer::ClearDenyFlag(uint64_t cgroup_id, const InstalledPolicy& current) {
   absl::Status status = skeleton_->cgroups().Update(
-      cgroup_id,
-      CgroupEntry(current.policy_id, current.rules, current.mode, false, WaitingForExec(cgroup_id)),
-      BPF_EXIST);
+      cgroup_id, CgroupEntry(current, false, WaitingForExec(cgroup_id)), BPF_EXIST);
   if (!status.ok()) {
     LogWarning("bpf-lsm", absl::StrCat("cgroup ", cgroup_id,
                                        ": the deny flag stays on (walks go to the root until the "
@@ -295,9 +292,8 @@ absl::Status BpfLsmEnforcer::SetPathRule(uint64_t cgroup_id, const std::string& 
   RuleTransaction change(*skeleton_, shared_.get());
   RETURN_IF_ERROR(change.KeepPin(current->policy_id, rule, existing == current->index.end()));
   if (flag_on) {
-    RETURN_IF_ERROR(change.PutCgroupEntry(
-        cgroup_id, CgroupEntry(current->policy_id, current->rules, current->mode, true, waiting),
-        BPF_EXIST));
+    RETURN_IF_ERROR(
+        change.PutCgroupEntry(cgroup_id, CgroupEntry(*current, true, waiting), BPF_EXIST));
   }
   RETURN_IF_ERROR(change.SetRule(current->policy_id, rule));
   change.Commit();
@@ -349,18 +345,29 @@ absl::Status BpfLsmEnforcer::Release(uint64_t cgroup_id) {
   absl::StatusOr<InstalledPolicy*> current = Confined(cgroup_id);
   if (absl::IsNotFound(current.status())) return absl::OkStatus();
   if (!current.ok()) return current.status();
-  uint32_t policy_id = (*current)->policy_id;
   // The cgroup entry first, so no process sees a policy with rules missing.
   RETURN_IF_ERROR(skeleton_->cgroups().Delete(cgroup_id));
   (void)skeleton_->exec_waits().Delete(cgroup_id);
   ForgetCgroupReports(*skeleton_, cgroup_id);
+  absl::Status status = DeletePolicy(**current);
+  confined_.erase(cgroup_id);
+  return status;
+}
+
+// What a policy id no cgroup entry names any more holds: its rules, network entries and pins.
+absl::Status BpfLsmEnforcer::DeletePolicy(const InstalledPolicy& policy) {
+  const uint32_t policy_id = policy.policy_id;
   std::vector<cvlsm_rule_key> keys;
-  for (const ResolvedPathRule& rule : (*current)->rules.rules) {
+  keys.reserve(policy.rules.rules.size());
+  for (const ResolvedPathRule& rule : policy.rules.rules) {
     keys.push_back(RuleKey(policy_id, rule.object.key));
   }
   absl::Status status = skeleton_->path_rules().DeleteBatch(keys);
+  if (policy.network_flags & (CVLSM_POLICY_CONNECT_RULES | CVLSM_POLICY_BIND_RULES) ||
+      !policy.rules.network.abstract_unix_names.empty() || !policy.network_known) {
+    DeleteNetworkEntries(*skeleton_, [policy_id](uint32_t id) { return id == policy_id; });
+  }
   if (status.ok()) DropPins(shared_.get(), policy_id);
-  confined_.erase(cgroup_id);
   return status;
 }
 

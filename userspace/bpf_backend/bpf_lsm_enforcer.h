@@ -33,7 +33,7 @@ class BpfLsmEnforcer : public Enforcer {
   // A new confinement installs the rules, then registers the cgroup. An update changing one
   // rule is one map operation; anything more installs the rules under a new policy id,
   // switches the cgroup's entry in one map update, then deletes the old rules.
-  absl::Status Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+  absl::Status Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                      const ApplyOptions& options) override;
   // One map update (plus the cgroup's entry when the deny flag changes; only the entry for
   // /proc/self), whatever the policy's size: the rules are indexed by object.
@@ -58,19 +58,20 @@ class BpfLsmEnforcer : public Enforcer {
   // The lock for a change of pinned programs (null for this process's own programs).
   absl::StatusOr<std::unique_ptr<ManagerLock>> LockForChange();
   uint32_t NextPolicyId();
-  absl::Status Confine(uint64_t cgroup_id, ResolvedPathRules rules, PolicyMode mode,
+  absl::Status Confine(uint64_t cgroup_id, ResolvedPolicy rules, PolicyMode mode,
                        bool from_next_exec);
-  absl::Status Replace(uint64_t cgroup_id, InstalledPolicy& current, ResolvedPathRules rules,
+  absl::Status Replace(uint64_t cgroup_id, InstalledPolicy& current, ResolvedPolicy rules,
                        PolicyMode mode, bool fresh_generation);
   // The in-place change when the cgroup's entry stays and at most one rule differs; false
   // (nothing done) when the change is larger.
-  absl::StatusOr<bool> ChangeOneRuleInPlace(InstalledPolicy& current,
-                                            const ResolvedPathRules& rules, PolicyMode mode);
+  absl::StatusOr<bool> ChangeOneRuleInPlace(InstalledPolicy& current, const ResolvedPolicy& rules,
+                                            PolicyMode mode);
   void ClearDenyFlag(uint64_t cgroup_id, const InstalledPolicy& current);
+  absl::Status DeletePolicy(const InstalledPolicy& policy);
   // The cgroup's installed policy; NotFound when it is not confined.
   absl::StatusOr<InstalledPolicy*> Confined(uint64_t cgroup_id);
   // The installed rules of one policy id, read back from the map (no paths, no pins).
-  ResolvedPathRules ReadRules(const cvlsm_cgroup_policy& entry) const;
+  ResolvedPolicy ReadRules(const cvlsm_cgroup_policy& entry) const;
   uint32_t WaitingForExec(uint64_t cgroup_id) const;  // the entry's hint, kept on rewrites
   // The rule one path names, resolved and keyed like a policy's.
   absl::StatusOr<ResolvedPathRule> ResolveOne(const std::string& path, PathModes modes);

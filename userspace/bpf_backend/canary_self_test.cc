@@ -42,7 +42,7 @@ absl::Status SelfTest(Enforcer& enforcer) {
   ASSIGN_OR_RETURN(OwnedCgroup cgroup,
                    OwnedCgroup::Create("cv-lsm", absl::StrCat("selftest-", ::getpid()),
                                        CVLSM_MAX_CGROUP_DEPTH - 1));
-  RETURN_IF_ERROR(enforcer.Apply(cgroup.id(), ResolvedPathRules{}, ApplyOptions{}));
+  RETURN_IF_ERROR(enforcer.Apply(cgroup.id(), ResolvedPolicy{}, ApplyOptions{}));
   absl::StatusOr<int> result = RunCanary(cgroup);
   // The canary is gone by now: the cgroup, then its confinement.
   absl::Status removed = cgroup.Remove();

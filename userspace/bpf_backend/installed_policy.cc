@@ -2,10 +2,22 @@
 
 #include <utility>
 
+#include "bpf_backend/net_entries.h"
+
 namespace cvlsm {
 
-InstalledPolicy::InstalledPolicy(uint32_t id, ResolvedPathRules installed, PolicyMode policy_mode)
-    : policy_id(id), rules(std::move(installed)), mode(policy_mode) {
+InstalledPolicy::InstalledPolicy(uint32_t id, ResolvedPolicy read_back, PolicyMode policy_mode,
+                                 uint32_t entry_network_flags)
+    : InstalledPolicy(id, std::move(read_back), policy_mode) {
+  network_flags = entry_network_flags & kNetworkPolicyFlags;
+  network_known = false;
+}
+
+InstalledPolicy::InstalledPolicy(uint32_t id, ResolvedPolicy installed, PolicyMode policy_mode)
+    : policy_id(id),
+      rules(std::move(installed)),
+      mode(policy_mode),
+      network_flags(NetworkPolicyFlags(rules.network)) {
   index.reserve(rules.rules.size());
   for (size_t i = 0; i < rules.rules.size(); ++i) {
     index.emplace(rules.rules[i].object.key, i);
@@ -36,13 +48,14 @@ void InstalledPolicy::Erase(size_t position) {
   rules.has_deny_rules = deny_rules > 0;
 }
 
-cvlsm_cgroup_policy CgroupEntry(uint32_t policy_id, const ResolvedPathRules& rules, PolicyMode mode,
-                                bool deny_flag, uint32_t wait_for_exec) {
-  return cvlsm_cgroup_policy{.policy_id = policy_id,
-                             .proc_self_modes = rules.proc_self_modes,
-                             .flags = (deny_flag ? CVLSM_POLICY_HAS_DENY_RULES : 0u) |
-                                      (mode == PolicyMode::kAudit ? CVLSM_POLICY_AUDIT : 0u),
-                             .wait_for_exec = wait_for_exec};
+cvlsm_cgroup_policy CgroupEntry(const InstalledPolicy& policy, bool deny_flag,
+                                uint32_t wait_for_exec) {
+  return cvlsm_cgroup_policy{
+      .policy_id = policy.policy_id,
+      .proc_self_modes = policy.rules.proc_self_modes,
+      .flags = (deny_flag ? CVLSM_POLICY_HAS_DENY_RULES : 0u) |
+               (policy.mode == PolicyMode::kAudit ? CVLSM_POLICY_AUDIT : 0u) | policy.network_flags,
+      .wait_for_exec = wait_for_exec};
 }
 
 }  // namespace cvlsm

@@ -14,11 +14,17 @@
 namespace cvlsm {
 
 struct InstalledPolicy {
-  InstalledPolicy(uint32_t id, ResolvedPathRules installed, PolicyMode policy_mode);
+  InstalledPolicy(uint32_t id, ResolvedPolicy installed, PolicyMode policy_mode);
+  // Read back from the maps (another manager installed it): the path rules and the entry's
+  // flags are known, the network rules only as folded entries (`network_known` false).
+  InstalledPolicy(uint32_t id, ResolvedPolicy read_back, PolicyMode policy_mode,
+                  uint32_t entry_network_flags);
 
   uint32_t policy_id;
-  ResolvedPathRules rules;  // with their pins (this process's programs) or without (read back)
+  ResolvedPolicy rules;  // with their pins (this process's programs) or without (read back)
   PolicyMode mode;
+  uint32_t network_flags;                       // the entry's CVLSM_POLICY_ network flags
+  bool network_known = true;                    // rules.network is what is installed
   absl::flat_hash_map<uint64_t, size_t> index;  // object key -> position in rules.rules
   size_t deny_rules = 0;                        // rules with deny modes
 
@@ -27,9 +33,9 @@ struct InstalledPolicy {
   void Erase(size_t position);
 };
 
-// The cgroup's entry for a policy: its id, /proc/self modes and flags. `deny_flag` makes the
-// walk go to the root (it changes on either side of a rule write, see SetPathRule).
-cvlsm_cgroup_policy CgroupEntry(uint32_t policy_id, const ResolvedPathRules& rules, PolicyMode mode,
-                                bool deny_flag, uint32_t wait_for_exec);
+// The cgroup's entry for an installed policy: its id, /proc/self modes and flags. `deny_flag`
+// makes the walk go to the root (it changes on either side of a rule write, SetPathRule).
+cvlsm_cgroup_policy CgroupEntry(const InstalledPolicy& policy, bool deny_flag,
+                                uint32_t wait_for_exec);
 
 }  // namespace cvlsm

@@ -37,7 +37,7 @@ absl::StatusOr<uint64_t> KernelObjects::InodeOf(const UniqueFd& pin, absl::strin
   return answer.inode;
 }
 
-absl::StatusOr<ResolvedPathRules> KernelObjects::Key(ResolvedPathRules rules) {
+absl::StatusOr<ResolvedPolicy> KernelObjects::Key(ResolvedPolicy rules) {
   for (ResolvedPathRule& rule : rules.rules) {
     if (!rule.object.pin || !rule.object.pin->valid()) {
       return absl::InternalError(

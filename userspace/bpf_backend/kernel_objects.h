@@ -27,7 +27,7 @@ class KernelObjects {
   // The rules keyed by inode address (ObjectId space 0), merged where two name one inode.
   // Every rule must hold its pin (ResolvePathRules with a pinning identifier). Apply does
   // this itself for rules that are not keyed yet.
-  absl::StatusOr<ResolvedPathRules> Key(ResolvedPathRules rules);
+  absl::StatusOr<ResolvedPolicy> Key(ResolvedPolicy rules);
 
  private:
   const LsmSkeleton& skeleton_;

@@ -98,6 +98,7 @@ absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support,
   bpf_program__set_autoload(skel->progs.cvlsm_bpf_kernel_arg, bpf_params == 4);
   bpf_program__set_autoload(skel->progs.cvlsm_file_truncate, support.file_truncate);
   bpf_program__set_autoload(skel->progs.cvlsm_path_chown, support.struct_params);
+  bpf_program__set_autoload(skel->progs.cvlsm_unix_find, support.unix_find);
   bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit,
                             count_syscall_denials && support.seccomp_exit_params == 1);
   bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit_no_args,
@@ -128,6 +129,7 @@ absl::StatusOr<KernelHookSupport> ReadKernelHookSupport() {
   support.path_rename_params = HookParameters(vmlinux, "path_rename");
   support.bpf_params = HookParameters(vmlinux, "bpf");
   support.file_truncate = HookParameters(vmlinux, "file_truncate") >= 0;
+  support.unix_find = HookParameters(vmlinux, "unix_find") == 3;
   support.bpf_loop = HasEnumValue(vmlinux, "bpf_func_id", "BPF_FUNC_loop");
   const bool traces_functions =
 #if defined(__x86_64__)
@@ -150,6 +152,13 @@ std::vector<KernelHookSupport::Omission> KernelHookSupport::Omitted() const {
          "programs to hooks that pass structs by value; the syscall filter and the missing "
          "capability CAP_CHOWN still stand)",
          "use kernel 6.1 or newer"});
+  }
+  if (!unix_find) {
+    omitted.push_back(
+        {"a pathname unix socket is checked on the path its server bound, not the one the "
+         "client looked up (before 7.1 the kernel has no unix_find hook): a socket bind-mounted "
+         "into a container is judged by the rules on its own file and the server's side",
+         "put the rule on the socket file itself, or use kernel 7.1 or newer"});
   }
   if (!counts_seccomp_refusals()) {
     omitted.push_back(
@@ -233,6 +242,9 @@ constexpr char kExecWaitsPin[] = "exec_waits";
 constexpr char kStatsPin[] = "stats";
 constexpr char kDenialsPin[] = "denials";
 constexpr char kEventsPin[] = "events";
+constexpr char kNet4Pin[] = "net4";
+constexpr char kNet6Pin[] = "net6";
+constexpr char kUnixNamesPin[] = "unix_names";
 constexpr char kLinkPinPrefix[] = "link_";  // bpffs refuses names with a dot
 }  // namespace
 
@@ -252,6 +264,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   // (spread over the CPUs), so no workload can blind the others' records.
   const int cpus = std::max(1, libbpf_num_possible_cpus());
   raw->bss->cvlsm_state.records_per_cpu = std::max(64, CVLSM_MAX_DENIAL_RECORDS / 4 / cpus);
+  raw->bss->cvlsm_state.unix_find_attached = support.unix_find ? 1 : 0;
   if (int err = Calls::Attach(raw); err != 0) {
     return ErrnoError(-err, "attach the BPF LSM programs",
                       "the kernel needs CONFIG_BPF_LSM=y and 'bpf' in its lsm= boot parameter");
@@ -265,6 +278,9 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   skeleton->stats_fd_ = bpf_map__fd(raw->maps.cvlsm_stats);
   skeleton->denials_fd_ = bpf_map__fd(raw->maps.cvlsm_denials);
   skeleton->events_fd_ = bpf_map__fd(raw->maps.cvlsm_events);
+  skeleton->net4_fd_ = bpf_map__fd(raw->maps.cvlsm_net4);
+  skeleton->net6_fd_ = bpf_map__fd(raw->maps.cvlsm_net6);
+  skeleton->unix_names_fd_ = bpf_map__fd(raw->maps.cvlsm_unix_names);
   for (int i = 0; i < raw->skeleton->prog_cnt; ++i) {
     struct bpf_link* link = *raw->skeleton->progs[i].link;
     if (link != nullptr) {
@@ -291,6 +307,15 @@ absl::Status LsmSkeleton::WrapMaps() {
       TypedMap<cvlsm_denial_key, cvlsm_denial_record>::FromFd(denials_fd_, "cvlsm_denials");
   if (!denials.ok()) return denials.status();
   denials_.emplace(*std::move(denials));
+  ASSIGN_OR_RETURN(auto net4,
+                   (TypedMap<cvlsm_net4_key, cvlsm_net_ports>::FromFd(net4_fd_, "cvlsm_net4")));
+  net4_.emplace(std::move(net4));
+  ASSIGN_OR_RETURN(auto net6,
+                   (TypedMap<cvlsm_net6_key, cvlsm_net_ports>::FromFd(net6_fd_, "cvlsm_net6")));
+  net6_.emplace(std::move(net6));
+  ASSIGN_OR_RETURN(auto names, (TypedMap<cvlsm_unix_name_key, __u32>::FromFd(unix_names_fd_,
+                                                                             "cvlsm_unix_names")));
+  unix_names_.emplace(std::move(names));
   cgroups_.emplace(*std::move(cgroups));
   path_rules_.emplace(*std::move(rules));
   resolve_requests_.emplace(*std::move(requests));
@@ -305,7 +330,9 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
         std::pair{kRequestsPin, &skeleton->requests_fd_},
         std::pair{kExecWaitsPin, &skeleton->exec_waits_fd_},
         std::pair{kStatsPin, &skeleton->stats_fd_}, std::pair{kDenialsPin, &skeleton->denials_fd_},
-        std::pair{kEventsPin, &skeleton->events_fd_}, std::pair{kStatePin, &skeleton->state_fd_}}) {
+        std::pair{kEventsPin, &skeleton->events_fd_}, std::pair{kStatePin, &skeleton->state_fd_},
+        std::pair{kNet4Pin, &skeleton->net4_fd_}, std::pair{kNet6Pin, &skeleton->net6_fd_},
+        std::pair{kUnixNamesPin, &skeleton->unix_names_fd_}}) {
     std::string path = absl::StrCat(dir, "/", name);
     UniqueFd opened(bpf_obj_get(path.c_str()));
     if (!opened.valid()) {
@@ -343,10 +370,12 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
 
 absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
   std::vector<std::pair<std::string, int>> pins = {
-      {kCgroupsPin, cgroups_fd_},   {kPathRulesPin, path_rules_fd_},
-      {kRequestsPin, requests_fd_}, {kExecWaitsPin, exec_waits_fd_},
-      {kStatsPin, stats_fd_},       {kDenialsPin, denials_fd_},
-      {kEventsPin, events_fd_},     {kStatePin, state_fd_}};
+      {kCgroupsPin, cgroups_fd_},     {kPathRulesPin, path_rules_fd_},
+      {kRequestsPin, requests_fd_},   {kExecWaitsPin, exec_waits_fd_},
+      {kStatsPin, stats_fd_},         {kDenialsPin, denials_fd_},
+      {kEventsPin, events_fd_},       {kStatePin, state_fd_},
+      {kNet4Pin, net4_fd_},           {kNet6Pin, net6_fd_},
+      {kUnixNamesPin, unix_names_fd_}};
   for (const auto& [program, fd] : links_) pins.emplace_back(kLinkPinPrefix + program, fd);
   for (const auto& [name, fd] : pins) {
     std::string path = absl::StrCat(dir, "/", name);

@@ -41,6 +41,11 @@ class LsmSkeleton {
   const TypedMap<__u32, cvlsm_object_id>& resolve_requests() const { return *resolve_requests_; }
   // Cgroups whose policy waits for their first exec (bpf/maps.h).
   const TypedMap<__u64, __u32>& exec_waits() const { return *exec_waits_; }
+  // Network rules, folded per prefix (policy/net_fold.h), and the abstract unix names a
+  // policy lets its processes reach.
+  const TypedMap<cvlsm_net4_key, cvlsm_net_ports>& net4() const { return *net4_; }
+  const TypedMap<cvlsm_net6_key, cvlsm_net_ports>& net6() const { return *net6_; }
+  const TypedMap<cvlsm_unix_name_key, __u32>& unix_names() const { return *unix_names_; }
   // Per enforced cgroup, per CPU: the hooks' counts (PERCPU_HASH; see observe/).
   int stats_fd() const { return stats_fd_; }
   // Every distinct denial with its count and first occurrence.
@@ -74,6 +79,7 @@ class LsmSkeleton {
   // with their programs' names: borrowed from the skeleton, or owned when opened from pins.
   int cgroups_fd_ = -1, path_rules_fd_ = -1, requests_fd_ = -1, exec_waits_fd_ = -1, state_fd_ = -1;
   int stats_fd_ = -1, denials_fd_ = -1, events_fd_ = -1;
+  int net4_fd_ = -1, net6_fd_ = -1, unix_names_fd_ = -1;
   bool counts_syscall_denials_ = false;
   std::vector<std::pair<std::string, int>> links_;
   std::vector<UniqueFd> owned_fds_;
@@ -82,6 +88,9 @@ class LsmSkeleton {
   std::optional<TypedMap<__u32, cvlsm_object_id>> resolve_requests_;
   std::optional<TypedMap<__u64, __u32>> exec_waits_;
   std::optional<TypedMap<cvlsm_denial_key, cvlsm_denial_record>> denials_;
+  std::optional<TypedMap<cvlsm_net4_key, cvlsm_net_ports>> net4_;
+  std::optional<TypedMap<cvlsm_net6_key, cvlsm_net_ports>> net6_;
+  std::optional<TypedMap<cvlsm_unix_name_key, __u32>> unix_names_;
 };
 
 // Identifies this build's programs (a hash of both embedded objects): pinned programs are
@@ -99,6 +108,9 @@ struct KernelHookSupport {
   bool file_truncate = false;   // 6.2+; before, O_TRUNC and ftruncate reach path_truncate
   bool struct_params = false;   // 6.1+ attaches to hooks passing structs by value (chown)
   bool bpf_loop = false;        // 5.17+: cvlsm_bpf (loads much faster), else cvlsm_bpf_pre_5_17
+  // 7.1+: the unix_find hook sees the path a process looked up to reach a pathname unix
+  // socket; before, such a socket is checked on the path its server bound.
+  bool unix_find = false;
   // Parameters of __secure_computing where it can be traced (x86_64; arm64 from 6.0): 1
   // (`sd`), 0 from 6.15; -1 when not. seccomp's refusals can be counted where 0/1.
   int seccomp_exit_params = -1;

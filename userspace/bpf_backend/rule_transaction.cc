@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "bpf_backend/net_entries.h"
 #include "bpf_backend/report_entries.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -79,6 +80,31 @@ absl::Status RuleTransaction::InstallRules(__u32 policy_id,
   return Annotate(status, written < rules.size()
                               ? absl::StrCat("install the rule for ", rules[written].path)
                               : std::string("install the rules"));
+}
+
+absl::Status RuleTransaction::InstallNetwork(__u32 policy_id, const NetworkRules& network) {
+  ASSIGN_OR_RETURN(NetworkEntries entries, NetworkEntriesOf(policy_id, network));
+  if (entries.v4.empty() && entries.v6.empty() && entries.unix_names.empty()) {
+    return absl::OkStatus();
+  }
+  // Whatever gets written is deleted again unless committed (by policy id: nothing else
+  // uses a policy id before its cgroup entry names it).
+  undo_.push_back([this, policy_id] {
+    DeleteNetworkEntries(programs_, [policy_id](uint32_t id) { return id == policy_id; });
+  });
+  for (const auto& [key, ports] : entries.v4) {
+    RETURN_IF_ERROR(
+        Annotate(programs_.net4().Update(key, ports), "install the IPv4 network rules"));
+  }
+  for (const auto& [key, ports] : entries.v6) {
+    RETURN_IF_ERROR(
+        Annotate(programs_.net6().Update(key, ports), "install the IPv6 network rules"));
+  }
+  for (const cvlsm_unix_name_key& key : entries.unix_names) {
+    RETURN_IF_ERROR(
+        Annotate(programs_.unix_names().Update(key, 1), "install the abstract unix socket names"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RuleTransaction::SetRule(__u32 policy_id, const ResolvedPathRule& rule) {

@@ -32,6 +32,9 @@ class RuleTransaction {
   absl::Status KeepPin(__u32 policy_id, const ResolvedPathRule& rule, bool new_object);
   // Writes the rules under `policy_id` (one batch); undone: deleted.
   absl::Status InstallRules(__u32 policy_id, const std::vector<ResolvedPathRule>& rules);
+  // Writes the network entries under `policy_id` (bpf_backend/net_entries.h); undone:
+  // deleted. Fails before writing anything when the rules cannot be folded.
+  absl::Status InstallNetwork(__u32 policy_id, const NetworkRules& network);
   // Sets or removes one rule; undone: the rule as it was.
   absl::Status SetRule(__u32 policy_id, const ResolvedPathRule& rule);
   absl::Status RemoveRule(__u32 policy_id, const ResolvedPathRule& rule);

@@ -86,9 +86,12 @@ absl::Status Container::Setup(unsigned cv_caps, const Policy& policy, PolicyMode
   static std::atomic<unsigned> sequence{0};
   ASSIGN_OR_RETURN(
       ConfinedCgroup workload,
-      ConfinedCgroup::Create(*enforcer_, *policy_,
-                             absl::StrCat("ctr-", id_, ".", sequence++, "-", ::getpid()),
-                             ApplyOptions{.mode = mode, .signals = SignalScope::kUnscoped}));
+      ConfinedCgroup::Create(
+          *enforcer_, *policy_,
+          ConfinementRequest{
+              .who = "containerv",
+              .name = absl::StrCat("ctr-", id_, ".", sequence++, "-", ::getpid()),
+              .options = ApplyOptions{.mode = mode, .signals = SignalScope::kUnscoped}}));
   workload_.emplace(std::move(workload));
 
   // Namespaces first (the init joins the cgroup before anything else), then the policy.
@@ -151,6 +154,7 @@ absl::StatusOr<pid_t> Container::Spawn(const std::string& path,
   spec.cgroup_procs_file = workload_->cgroup().procs_file();
   spec.policy = &*policy_;
   spec.restriction = restriction.get();
+  spec.kernel_sees_network = workload_->kernel_sees_network();
   spec.setup = &init_->entry();
   spec.keep_capabilities = keep_capabilities_;
   // The init ties the container's life to this process (not to the calling thread).

@@ -18,7 +18,7 @@ absl::StatusOr<std::shared_ptr<SharedEnforcer>> SharedEnforcer::Get() {
   return shared;
 }
 
-absl::Status SharedEnforcer::Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+absl::Status SharedEnforcer::Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                                    const ApplyOptions& options) {
   std::lock_guard<std::mutex> lock(mutex_);
   return choice_.enforcer().Apply(cgroup_id, std::move(rules), options);

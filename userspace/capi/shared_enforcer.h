@@ -20,7 +20,7 @@ class SharedEnforcer : public Enforcer {
   static absl::StatusOr<std::shared_ptr<SharedEnforcer>> Get();
 
   Tier tier() const override { return tier_; }
-  absl::Status Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+  absl::Status Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                      const ApplyOptions& options) override;
   absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(
       uint64_t cgroup_id) override;

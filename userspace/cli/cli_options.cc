@@ -19,6 +19,28 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitPathRule(const std::str
   return std::make_pair(rule.substr(0, colon), rule.substr(colon + 1));
 }
 
+namespace {
+
+void AddNetRuleOptions(CLI::App* cmd, NetRuleOptions& net) {
+  cmd->add_option("--allow-connect", net.allow_connect,
+                  "Allow connecting and sending to PROTO (tcp, udp, icmp) at ADDR[/PREFIX]:PORTS "
+                  "(IPv6 in brackets, * for any); unix:@NAME allows an abstract unix socket. With "
+                  "any connect rule, everything the rules do not allow is refused")
+      ->type_name("PROTO:ADDR:PORTS");
+  cmd->add_option("--deny-connect", net.deny_connect,
+                  "Refuse connecting and sending to PROTO:ADDR[/PREFIX]:PORTS (deny wins)")
+      ->type_name("PROTO:ADDR:PORTS");
+  cmd->add_option("--allow-bind", net.allow_bind,
+                  "Allow binding and listening on PROTO:ADDR[/PREFIX]:PORTS; with any bind rule, "
+                  "every other bind is refused")
+      ->type_name("PROTO:ADDR:PORTS");
+  cmd->add_option("--deny-bind", net.deny_bind,
+                  "Refuse binding and listening on PROTO:ADDR[/PREFIX]:PORTS (deny wins)")
+      ->type_name("PROTO:ADDR:PORTS");
+}
+
+}  // namespace
+
 Invocation ParseCommandLine(int argc, const char* const* argv) {
   CLI::App app{"cv-lsm: confine a container's processes to a syscall and path policy"};
   app.require_subcommand(1);
@@ -41,6 +63,7 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
       ->type_name("PATH:MODES");
   run_cmd->add_option("--allow-syscall", run.allow_syscalls, "Allow one more syscall")
       ->type_name("NAME");
+  AddNetRuleOptions(run_cmd, run.net);
   run_cmd->add_option("--mode", run.tier, "Enforcement tier: auto, bpf-lsm, landlock or seccomp")
       ->capture_default_str();
   run_cmd->add_flag("--strict", run.strict,
@@ -102,6 +125,7 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
       ->type_name("PATH:MODES");
   apply_cmd->add_option("--deny", machine.deny_paths, "Take MODES away on PATH and below")
       ->type_name("PATH:MODES");
+  AddNetRuleOptions(apply_cmd, machine.net);
   apply_cmd
       ->add_option("--root", machine.root,
                    "Resolve rule paths as if DIR were / (a container's root, /proc/PID/root)")

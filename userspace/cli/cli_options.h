@@ -9,13 +9,21 @@
 
 namespace cvlsm::cli {
 
+// --allow-connect, --deny-connect, --allow-bind, --deny-bind: PROTO:ADDR[/PREFIX]:PORTS
+// each (policy/net_rules.h); --allow-connect unix:@NAME lets the command reach an abstract
+// unix socket outside its confinement.
+struct NetRuleOptions {
+  std::vector<std::string> allow_connect, deny_connect, allow_bind, deny_bind;
+};
+
 struct RunOptions {
   std::string policy = "minimal";
   std::string policy_file;               // a policy file instead of --policy (docs/policy-files.md)
   std::vector<std::string> allow_paths;  // PATH:MODES
   std::vector<std::string> deny_paths;   // PATH:MODES carved out of allowed trees
   std::vector<std::string> allow_syscalls;  // names
-  std::string tier = "auto";                // --mode
+  NetRuleOptions net;
+  std::string tier = "auto";  // --mode
   bool strict = false;
   bool audit = false;  // report would-be denials, deny nothing (bpf-lsm)
   std::vector<std::string> command;
@@ -65,6 +73,7 @@ struct MachineOptions {
   std::string policy;                  // apply: a preset, or
   std::string policy_file;
   std::vector<std::string> allow_paths, deny_paths;
+  NetRuleOptions net;  // apply
   std::string root;    // apply: resolve rule paths as if this directory were "/"
   bool audit = false;  // apply: report would-be denials, deny nothing
   std::string socket;  // keeper

@@ -64,6 +64,7 @@ int Apply(const MachineOptions& options) {
                                                                      options.allow_paths,
                                                                      options.deny_paths,
                                                                      {},
+                                                                     options.net,
                                                                      options.audit});
   if (!document.ok()) return Fail("apply", document.status());
   ApplyRequest request;

@@ -1,6 +1,7 @@
 #include "cli/policy_choice.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cli/cli_options.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -19,6 +20,40 @@ absl::StatusOr<PolicyDocument> BaseDocument(const PolicyChoice& options) {
     return document;
   }
   return LoadPolicyFile(options.file);
+}
+
+absl::Status AddNetRules(const NetRuleOptions& net, Policy& policy) {
+  struct Flag {
+    const char* name;
+    const std::vector<std::string>& rules;
+    NetDirection direction;
+    bool deny;
+  };
+  for (const Flag& flag :
+       {Flag{"--allow-connect", net.allow_connect, NetDirection::kConnect, false},
+        Flag{"--deny-connect", net.deny_connect, NetDirection::kConnect, true},
+        Flag{"--allow-bind", net.allow_bind, NetDirection::kBind, false},
+        Flag{"--deny-bind", net.deny_bind, NetDirection::kBind, true}}) {
+    for (const std::string& text : flag.rules) {
+      absl::string_view abstract = text;
+      if (absl::ConsumePrefix(&abstract, "unix:")) {
+        if (flag.direction != NetDirection::kConnect || flag.deny) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              flag.name, " ", text,
+              ": only --allow-connect takes unix:@NAME (an abstract socket outside the "
+              "confinement is refused unless allowed; pathname sockets follow the path rules)"));
+        }
+        absl::StatusOr<std::string> name = ParseAbstractUnixName(abstract);
+        if (!name.ok()) return Annotate(name.status(), flag.name);
+        RETURN_IF_ERROR(policy.AllowAbstractUnixName(*name));
+        continue;
+      }
+      absl::StatusOr<NetRule> rule = NetRule::Parse(flag.direction, flag.deny, text);
+      if (!rule.ok()) return Annotate(rule.status(), flag.name);
+      policy.AddNetRule(*rule);
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -43,6 +78,7 @@ absl::StatusOr<PolicyDocument> BuildPolicy(const PolicyChoice& options) {
   for (const std::string& name : options.allow_syscalls) {
     RETURN_IF_ERROR(policy.AddSyscall(name));
   }
+  RETURN_IF_ERROR(AddNetRules(options.net, policy));
   return document;
 }
 

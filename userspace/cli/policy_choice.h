@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/cli_options.h"
 #include "policy/policy_file.h"
 
 namespace cvlsm::cli {
@@ -16,6 +17,7 @@ struct PolicyChoice {
   std::vector<std::string> allow_paths;  // PATH:MODES
   std::vector<std::string> deny_paths;   // PATH:MODES
   std::vector<std::string> allow_syscalls;
+  NetRuleOptions net;
   bool audit = false;  // --audit: audit mode whatever the file says
 };
 

@@ -37,9 +37,9 @@ void PrintAuditReport(const WorkloadResult& result, const CollectingSyscallAudit
 
 int RunCommand(const RunOptions& options) {
   BlockForwardedSignals();
-  absl::StatusOr<PolicyDocument> document =
-      BuildPolicy(PolicyChoice{options.policy, options.policy_file, options.allow_paths,
-                               options.deny_paths, options.allow_syscalls, options.audit});
+  absl::StatusOr<PolicyDocument> document = BuildPolicy(
+      PolicyChoice{options.policy, options.policy_file, options.allow_paths, options.deny_paths,
+                   options.allow_syscalls, options.net, options.audit});
   if (!document.ok()) return Fail(document.status());
   CollectingSyscallAudit syscalls;
   WorkloadRequest request{.who = "run",

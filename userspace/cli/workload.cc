@@ -35,8 +35,12 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   ASSIGN_OR_RETURN(
       ConfinedCgroup workload,
       ConfinedCgroup::Create(
-          choice.enforcer(), policy, absl::StrCat(request.who, "-", ::getpid()),
-          ApplyOptions{.mode = request.policy.mode, .signals = SignalScope::kOwnDomain}));
+          choice.enforcer(), policy,
+          ConfinementRequest{.who = request.who,
+                             .name = absl::StrCat(request.who, "-", ::getpid()),
+                             .options = ApplyOptions{.mode = request.policy.mode,
+                                                     .signals = SignalScope::kOwnDomain},
+                             .strict = request.strict}));
   RETURN_IF_ERROR(workload.Confine());
   if (audit) {
     Log(LogLevel::kInfo, request.who,
@@ -51,6 +55,7 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   spec.cgroup_procs_file = workload.cgroup().procs_file();
   spec.policy = &policy;
   spec.audit = audit ? request.syscall_audit : nullptr;
+  spec.kernel_sees_network = workload.kernel_sees_network();
   ASSIGN_OR_RETURN(std::unique_ptr<ConfinedProcess> process, ConfinedProcess::Start(spec));
   if (!process->overridden_syscalls().empty()) {
     LogWarning(request.who, absl::StrCat("always blocked whatever the policy says: ",

@@ -1,6 +1,7 @@
 #include "confinement/confined_cgroup.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -32,19 +33,29 @@ absl::Status AnnounceTier(absl::string_view who, const EnforcerChoice& choice, b
 }
 
 absl::StatusOr<ConfinedCgroup> ConfinedCgroup::Create(Enforcer& enforcer, const Policy& policy,
-                                                      const std::string& name,
-                                                      const ApplyOptions& options) {
-  ASSIGN_OR_RETURN(ResolvedPathRules rules, ResolvePathRules(policy));
-  if (options.mode == PolicyMode::kAudit && enforcer.tier() != Tier::kBpfLsm) {
+                                                      const ConfinementRequest& request) {
+  ASSIGN_OR_RETURN(ResolvedPolicy rules, ResolvePathRules(policy));
+  if (request.options.mode == PolicyMode::kAudit && enforcer.tier() != Tier::kBpfLsm) {
     return AuditNeedsBpfLsm(enforcer.tier());
+  }
+  std::vector<std::string> unenforced = enforcer.NotEnforced(rules, request.options);
+  if (!unenforced.empty() && request.strict) {
+    return WithRemedy(absl::FailedPreconditionError(
+                          absl::StrCat("--strict: tier ", TierName(enforcer.tier()),
+                                       " does not enforce: ", absl::StrJoin(unenforced, "; "))),
+                      "run 'cv-lsm status' for what a stronger tier needs, or change the rules");
+  }
+  for (const std::string& what : unenforced) {
+    LogWarning(request.who, absl::StrCat("NOT enforced on tier ", TierName(enforcer.tier()), ": ",
+                                         what, "; use --strict to refuse instead"));
   }
   SweepStaleCgroups("cv-lsm");
   ASSIGN_OR_RETURN(OwnedCgroup cgroup,
-                   OwnedCgroup::Create("cv-lsm", name, CVLSM_MAX_CGROUP_DEPTH - 1));
-  return ConfinedCgroup(enforcer, std::move(cgroup), std::move(rules), options);
+                   OwnedCgroup::Create("cv-lsm", request.name, CVLSM_MAX_CGROUP_DEPTH - 1));
+  return ConfinedCgroup(enforcer, std::move(cgroup), std::move(rules), request.options);
 }
 
-ConfinedCgroup::ConfinedCgroup(Enforcer& enforcer, OwnedCgroup cgroup, ResolvedPathRules rules,
+ConfinedCgroup::ConfinedCgroup(Enforcer& enforcer, OwnedCgroup cgroup, ResolvedPolicy rules,
                                const ApplyOptions& options)
     : enforcer_(&enforcer),
       cgroup_(std::move(cgroup)),

@@ -24,14 +24,22 @@ namespace cvlsm {
 // enforced at all; with `strict`, refuses that instead. `who` names the caller in the log.
 absl::Status AnnounceTier(absl::string_view who, const EnforcerChoice& choice, bool strict);
 
+struct ConfinementRequest {
+  std::string who;   // names the caller in the log ("run", "containerv")
+  std::string name;  // the cgroup's, below <cgroup2>/cv-lsm
+  ApplyOptions options;
+  // Refuse, rather than warn, when the tier leaves part of the rules unenforced.
+  bool strict = false;
+};
+
 class ConfinedCgroup {
  public:
-  // Resolves the policy's rule paths, checks that the tier can apply it in `options`' mode,
-  // then creates <cgroup2>/cv-lsm/<name>. Nothing is created when any of it fails.
-  // `enforcer` must outlive the ConfinedCgroup.
+  // Resolves the policy's rule paths, checks that the tier can apply it in the request's
+  // mode and says what of it the tier leaves unenforced (refused with `strict`), then
+  // creates the cgroup. Nothing is created when any of it fails. `enforcer` must outlive
+  // the ConfinedCgroup.
   static absl::StatusOr<ConfinedCgroup> Create(Enforcer& enforcer, const Policy& policy,
-                                               const std::string& name,
-                                               const ApplyOptions& options);
+                                               const ConfinementRequest& request);
   ConfinedCgroup(ConfinedCgroup&& other) noexcept;
   ConfinedCgroup& operator=(ConfinedCgroup&&) = delete;
   ~ConfinedCgroup();  // Remove(), logging what failed
@@ -43,6 +51,8 @@ class ConfinedCgroup {
   absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess();
 
   const OwnedCgroup& cgroup() const { return *cgroup_; }
+  // Whether the tier enforces the network rules in the kernel (LaunchSpec).
+  bool kernel_sees_network() const { return enforcer_->tier() == Tier::kBpfLsm; }
   uint64_t id() const { return id_; }
   bool confined() const { return confined_; }
 
@@ -51,12 +61,12 @@ class ConfinedCgroup {
   absl::Status Remove();
 
  private:
-  ConfinedCgroup(Enforcer& enforcer, OwnedCgroup cgroup, ResolvedPathRules rules,
+  ConfinedCgroup(Enforcer& enforcer, OwnedCgroup cgroup, ResolvedPolicy rules,
                  const ApplyOptions& options);
   Enforcer* enforcer_;
   std::optional<OwnedCgroup> cgroup_;
   uint64_t id_;
-  std::optional<ResolvedPathRules> rules_;  // until Confine hands them to the enforcer
+  std::optional<ResolvedPolicy> rules_;  // until Confine hands them to the enforcer
   ApplyOptions options_;
   bool confined_ = false;
 };

@@ -9,9 +9,28 @@ namespace {
 class SyscallOnlyEnforcer : public Enforcer {
  public:
   Tier tier() const override { return Tier::kSeccomp; }
+  // Path rules are said to be unenforced with the tier itself; of the network rules only the
+  // socket families and protocols are enforced (the syscall filter).
+  std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
+                                       const ApplyOptions&) const override {
+    std::vector<std::string> unenforced;
+    for (NetDirection direction : {NetDirection::kConnect, NetDirection::kBind}) {
+      if (rules.network.HasRules(direction)) {
+        unenforced.push_back(absl::StrCat(
+            NetDirectionName(direction),
+            " rules (tier seccomp: only whole protocols the rules allow nothing of are refused)"));
+      }
+    }
+    if (rules.network.HasFamily("unix")) {
+      unenforced.push_back(
+          "unix sockets outside the confinement: abstract ones, and w on the path of pathname "
+          "ones (tier seccomp)");
+    }
+    return unenforced;
+  }
   // Nothing to put in force: the rules were resolved (every required path exists) by the
   // caller, which says that path rules are not enforced here.
-  absl::Status Apply(uint64_t, ResolvedPathRules, const ApplyOptions& options) override {
+  absl::Status Apply(uint64_t, ResolvedPolicy, const ApplyOptions& options) override {
     if (options.mode == PolicyMode::kAudit) return AuditNeedsBpfLsm(tier());
     return absl::OkStatus();
   }
@@ -67,6 +86,10 @@ absl::Status Enforcer::FixedRulesError() const {
       absl::StrCat("the ", TierName(tier()),
                    " tier cannot change the rules of running processes (they are fixed when the "
                    "command starts); restart the command, or use the bpf-lsm tier"));
+}
+
+std::vector<std::string> Enforcer::NotEnforced(const ResolvedPolicy&, const ApplyOptions&) const {
+  return {};
 }
 
 absl::StatusOr<std::unique_ptr<ChildRestriction>> Enforcer::RestrictionForProcess(uint64_t) {

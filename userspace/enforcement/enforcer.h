@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -69,8 +70,13 @@ class Enforcer {
   // the old policy or the new one). Landlock: each process launched into the cgroup, through
   // RestrictionForProcess; rules are fixed once one runs. seccomp: path rules are not
   // enforced at all. Either everything is in force when it returns OK, or nothing changed.
-  virtual absl::Status Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+  virtual absl::Status Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                              const ApplyOptions& options) = 0;
+
+  // What of the rules this tier would leave unenforced, one sentence each (the caller says so
+  // on every run, or refuses with --strict); empty when it enforces them all.
+  virtual std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
+                                               const ApplyOptions& options) const;
 
   // What a process launched into the confined cgroup applies to itself before exec; null
   // where the tier confines from outside (bpf-lsm) or not at all (seccomp).

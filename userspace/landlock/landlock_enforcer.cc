@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
+#include "landlock/landlock_network.h"
 #include "landlock/landlock_ruleset.h"
 #include "policy/path_resolution.h"
 
@@ -105,7 +106,7 @@ absl::StatusOr<std::unique_ptr<Enforcer>> LandlockEnforcer::Create() {
   return std::unique_ptr<Enforcer>(new LandlockEnforcer(abi));
 }
 
-absl::Status LandlockEnforcer::Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+absl::Status LandlockEnforcer::Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                                      const ApplyOptions& options) {
   if (options.mode == PolicyMode::kAudit) return AuditNeedsBpfLsm(tier());
   bool confined = confined_.contains(cgroup_id);
@@ -124,6 +125,11 @@ absl::Status LandlockEnforcer::Apply(uint64_t cgroup_id, ResolvedPathRules rules
   return absl::OkStatus();
 }
 
+std::vector<std::string> LandlockEnforcer::NotEnforced(const ResolvedPolicy& rules,
+                                                       const ApplyOptions& options) const {
+  return landlock::PlanNetwork(rules.network, abi_, options.signals).not_enforced;
+}
+
 absl::Status LandlockEnforcer::Release(uint64_t cgroup_id) {
   confined_.erase(cgroup_id);
   return absl::OkStatus();
@@ -139,8 +145,17 @@ absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::RestrictionF
   const Confined& confined = it->second;
   landlock::SizedRulesetAttr attr = landlock::RulesetAttrFor(abi_);
   if (confined.signals == SignalScope::kUnscoped) attr.attr.scoped &= ~landlock::kScopeSignal;
+  const landlock::NetworkPlan network =
+      landlock::PlanNetwork(confined.rules.network, abi_, confined.signals);
+  attr.attr.handled_access_net = network.handled_access_net;
+  attr.attr.scoped |= network.scoped;
   UniqueFd ruleset(CreateRuleset(&attr.attr, attr.size, 0));
   if (!ruleset.valid()) return ErrnoError(errno, "create the Landlock ruleset");
+  for (const landlock::NetPortAttr& port : network.port_rules) {
+    if (::syscall(SYS_landlock_add_rule, ruleset.get(), landlock::kRuleNetPort, &port, 0) != 0) {
+      return ErrnoError(errno, absl::StrCat("add the Landlock rule for port ", port.port));
+    }
+  }
 
   uint64_t proc_self_access =
       landlock::AccessForModes(confined.rules.proc_self_modes, /*directory=*/true, abi_);

@@ -25,8 +25,10 @@ class LandlockEnforcer : public Enforcer {
   // Checks that the tier can enforce the rules (no deny rules, no audit mode) and keeps
   // them, with their pins, for the processes launched into the cgroup. An update is refused:
   // a process's ruleset cannot change once it applied it.
-  absl::Status Apply(uint64_t cgroup_id, ResolvedPathRules rules,
+  absl::Status Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                      const ApplyOptions& options) override;
+  std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
+                                       const ApplyOptions& options) const override;
   // A ruleset of its own for each process: its /proc/self rule names that process's entry.
   absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(
       uint64_t cgroup_id) override;
@@ -36,7 +38,7 @@ class LandlockEnforcer : public Enforcer {
  private:
   explicit LandlockEnforcer(int abi) : abi_(abi) {}
   struct Confined {
-    ResolvedPathRules rules;  // each object held open (pin) for landlock_add_rule
+    ResolvedPolicy rules;  // each object held open (pin) for landlock_add_rule
     SignalScope signals;
   };
   int abi_;

@@ -47,7 +47,7 @@ uint64_t AccessForModes(AccessModes modes, bool directory, int abi) {
   return access & HandledAccessFs(abi);
 }
 
-absl::Status CheckOnlyAllowRules(const ResolvedPathRules& rules) {
+absl::Status CheckOnlyAllowRules(const ResolvedPolicy& rules) {
   for (const ResolvedPathRule& rule : rules.rules) {
     if (rule.modes.deny == 0) continue;
     return absl::FailedPreconditionError(absl::StrCat(

@@ -73,6 +73,6 @@ uint64_t AccessForModes(AccessModes modes, bool directory, int abi);
 
 // Landlock only grants: a deny rule cannot take modes away below an allowed directory.
 // Fails naming the first deny rule.
-absl::Status CheckOnlyAllowRules(const ResolvedPathRules& rules);
+absl::Status CheckOnlyAllowRules(const ResolvedPolicy& rules);
 
 }  // namespace cvlsm::landlock

@@ -1,5 +1,6 @@
 #include "observe/event.h"
 
+#include <arpa/inet.h>
 #include <time.h>
 
 #include <algorithm>
@@ -67,7 +68,89 @@ absl::string_view Action(uint32_t hook) {
   }
 }
 
+absl::string_view FamilyName(int family) {
+  switch (family) {
+    case 1:
+      return "AF_UNIX";
+    case 2:
+      return "AF_INET";
+    case 10:
+      return "AF_INET6";
+    case 16:
+      return "AF_NETLINK";
+    case 17:
+      return "AF_PACKET";
+    case 38:
+      return "AF_ALG";
+    case 40:
+      return "AF_VSOCK";
+    case 44:
+      return "AF_XDP";
+    default:
+      return {};
+  }
+}
+
+absl::string_view SocketTypeName(int type) {
+  switch (type) {
+    case 1:
+      return "SOCK_STREAM";
+    case 2:
+      return "SOCK_DGRAM";
+    case 3:
+      return "SOCK_RAW";
+    case 5:
+      return "SOCK_SEQPACKET";
+    default:
+      return {};
+  }
+}
+
+std::string NumberedName(absl::string_view name, int number) {
+  return name.empty() ? absl::StrCat(number) : std::string(name);
+}
+
+// "10.0.0.1:443", "[fd00::1]:443"; ICMP has no port.
+std::string Endpoint(const Event& event) {
+  std::string host = event.ipv6 ? absl::StrCat("[", event.address, "]") : event.address;
+  return event.protocol == "icmp" ? host : absl::StrCat(host, ":", event.port);
+}
+
+// The address the kernel wrote (16 bytes, IPv4 as IPv4-mapped IPv6) and the detail's port,
+// protocol and family.
+void DecodeNetwork(const cvlsm_event& raw, Event& event) {
+  uint32_t detail = static_cast<uint32_t>(raw.detail);
+  event.port = detail & 0xffff;
+  switch ((detail >> 16) & 0xff) {
+    case CVLSM_NET_TCP:
+      event.protocol = "tcp";
+      break;
+    case CVLSM_NET_UDP:
+      event.protocol = "udp";
+      break;
+    case CVLSM_NET_ICMP:
+      event.protocol = "icmp";
+      break;
+    default:
+      event.protocol = "other";
+      break;
+  }
+  event.ipv6 = (detail >> 24) & 1;
+  char text[INET6_ADDRSTRLEN] = {};
+  const auto* bytes = reinterpret_cast<const unsigned char*>(raw.path);
+  if (event.ipv6) {
+    inet_ntop(AF_INET6, bytes, text, sizeof(text));
+  } else {
+    inet_ntop(AF_INET, bytes + 12, text, sizeof(text));
+  }
+  event.address = text;
+}
+
 }  // namespace
+
+bool IsNetworkEvent(uint32_t hook) {
+  return hook == CVLSM_HOOK_CONNECT || hook == CVLSM_HOOK_SENDMSG || hook == CVLSM_HOOK_BIND;
+}
 
 Event DecodeEvent(const cvlsm_event& raw) {
   Event event;
@@ -85,8 +168,19 @@ Event DecodeEvent(const cvlsm_event& raw) {
   event.truncated = raw.flags & CVLSM_EVENT_TRUNCATED;
   event.no_path = raw.flags & CVLSM_EVENT_NO_PATH;
   if (raw.hook == CVLSM_HOOK_SYSCALL || raw.hook == CVLSM_HOOK_TASK_KILL ||
-      raw.hook == CVLSM_HOOK_PTRACE || raw.hook == CVLSM_HOOK_BPF) {
+      raw.hook == CVLSM_HOOK_PTRACE || raw.hook == CVLSM_HOOK_BPF ||
+      raw.hook == CVLSM_HOOK_SOCKET_CREATE || raw.hook == CVLSM_HOOK_SOCKET_OPTION) {
     return event;  // no object
+  }
+  if (IsNetworkEvent(raw.hook)) {
+    DecodeNetwork(raw, event);
+    return event;
+  }
+  if (raw.hook == CVLSM_HOOK_UNIX_CONNECT && event.no_path) {
+    // An abstract socket's name, as bytes: @name
+    size_t length = std::min<size_t>(raw.path_length, sizeof(raw.path));
+    event.object_name = absl::StrCat("@", std::string(raw.path, length));
+    return event;
   }
   const std::string joined = absl::StrJoin(Components(raw), "/");
   if (event.no_path) {
@@ -109,6 +203,32 @@ std::string DescribeOperation(const Event& event) {
       return absl::StrCat("ptrace pid ", event.detail, " outside the confinement");
     case CVLSM_HOOK_BPF:
       return absl::StrCat("bpf command ", event.detail);
+    case CVLSM_HOOK_SOCKET_CREATE: {
+      uint32_t detail = static_cast<uint32_t>(event.detail);
+      int family = detail & 0xff, type = (detail >> 8) & 0xff, protocol = detail >> 16;
+      return absl::StrCat("socket ", NumberedName(FamilyName(family), family), " ",
+                          NumberedName(SocketTypeName(type), type), " protocol ", protocol);
+    }
+    case CVLSM_HOOK_SOCKET_OPTION:
+      return absl::StrCat("source route (socket option level ",
+                          static_cast<uint32_t>(event.detail) >> 16, " name ",
+                          static_cast<uint32_t>(event.detail) & 0xffff, ")");
+    case CVLSM_HOOK_CONNECT:
+      return absl::StrCat("connect ", event.protocol, " ", Endpoint(event));
+    case CVLSM_HOOK_SENDMSG:
+      return event.port == 0 && event.address == "::" && event.protocol != "icmp"
+                 ? absl::StrCat("send ", event.protocol, " with a source route")
+                 : absl::StrCat("send ", event.protocol, event.protocol == "icmp" ? " echo" : "",
+                                " to ", Endpoint(event));
+    case CVLSM_HOOK_BIND:
+      return absl::StrCat("bind ", event.protocol, " ", Endpoint(event));
+    case CVLSM_HOOK_UNIX_CONNECT:
+      if (event.no_path) {
+        return absl::StrCat("reach abstract unix socket ", event.object_name,
+                            " outside the confinement");
+      }
+      return absl::StrCat("reach unix socket ", event.truncated ? "..." : "", event.path, " (",
+                          FormatAccessModes(event.requested), ")");
     default:
       break;
   }
@@ -165,6 +285,20 @@ std::string FormatEventJson(const Event& event) {
     json["target_pid"] = event.detail;
   } else if (event.hook == CVLSM_HOOK_BPF) {
     json["bpf_cmd"] = event.detail;
+  } else if (event.hook == CVLSM_HOOK_SOCKET_CREATE) {
+    uint32_t detail = static_cast<uint32_t>(event.detail);
+    json["family"] = detail & 0xff;
+    json["type"] = (detail >> 8) & 0xff;
+    json["protocol"] = detail >> 16;
+  } else if (event.hook == CVLSM_HOOK_SOCKET_OPTION) {
+    json["level"] = static_cast<uint32_t>(event.detail) >> 16;
+    json["option"] = static_cast<uint32_t>(event.detail) & 0xffff;
+  } else if (IsNetworkEvent(event.hook)) {
+    json["protocol"] = event.protocol;
+    json["address"] = event.address;
+    json["port"] = event.port;
+  } else if (event.hook == CVLSM_HOOK_UNIX_CONNECT && event.no_path) {
+    json["unix_name"] = event.object_name;
   } else {
     json["requested"] = FormatAccessModes(event.requested);
     json["path"] = event.path;

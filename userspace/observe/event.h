@@ -28,7 +28,16 @@ struct Event {
   // own name when it has one ("memfd:jit").
   bool no_path = false;
   std::string object_name;
+  // A network refusal (connect, sendmsg, bind): "tcp", "udp", "icmp", or "other" for a
+  // socket of no class a rule names; the address ("10.0.0.1", "fd00::1") and port.
+  std::string protocol;
+  std::string address;
+  bool ipv6 = false;
+  uint32_t port = 0;
 };
+
+// Whether the event is a network refusal with an address (connect, sendmsg, bind).
+bool IsNetworkEvent(uint32_t hook);
 
 // One distinct denial (cvlsm_denials): how often, and its first occurrence.
 struct Denial {

@@ -135,7 +135,7 @@ absl::Status ApplyCgroupPolicy(const ApplyRequest& request) {
   absl::Status applied = [&]() -> absl::Status {
     std::unique_ptr<ObjectIdentifier> rooted;
     ASSIGN_OR_RETURN(ObjectIdentifier * opener, OpenerForRoot(request.resolution_root, rooted));
-    ASSIGN_OR_RETURN(ResolvedPathRules rules, ResolvePathRules(request.policy.policy, *opener));
+    ASSIGN_OR_RETURN(ResolvedPolicy rules, ResolvePathRules(request.policy.policy, *opener));
     return enforcer->Apply(cgroup_id, std::move(rules),
                            ApplyOptions{.to = ApplyTo::kConfineOrUpdate,
                                         .mode = request.policy.mode,

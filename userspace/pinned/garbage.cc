@@ -3,6 +3,7 @@
 #include <set>
 #include <vector>
 
+#include "bpf_backend/net_entries.h"
 #include "bpf_backend/report_entries.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -32,6 +33,7 @@ absl::StatusOr<size_t> CollectGarbage(BpfLsmEnforcer& enforcer, SharedPrograms& 
   }
   RETURN_IF_ERROR(
       Annotate(programs.path_rules().DeleteBatch(unused), "delete rules no cgroup uses"));
+  DeleteNetworkEntries(programs, [&in_use](uint32_t id) { return !in_use.contains(id); });
   // Under the lock no manager is resolving: a count left up by a killed one goes.
   __atomic_store_n(&programs.state()->resolvers_active, 0, __ATOMIC_SEQ_CST);
   RETURN_IF_ERROR(Annotate(keeper.RetainOnly(std::vector<uint32_t>(in_use.begin(), in_use.end())),

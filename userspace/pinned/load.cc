@@ -50,7 +50,7 @@ absl::Status CheckInitialPidNamespace() {
 // is no record or its paths were resolved in a container's root, which the container's
 // processes may have changed since (re-resolving there would let them choose what the rules
 // name).
-absl::StatusOr<ResolvedPathRules> RecordedRules(const absl::StatusOr<CgroupRecord>& record) {
+absl::StatusOr<ResolvedPolicy> RecordedRules(const absl::StatusOr<CgroupRecord>& record) {
   if (!record.ok()) return record.status();
   if (!record->resolution_root.empty() && record->resolution_root != "/") {
     return WithRemedy(
@@ -76,7 +76,7 @@ bool Reapply(BpfLsmEnforcer& enforcer, const StatePaths& paths, LoadResult& resu
           cgroup, " keeps no path rule (every open fails, or in audit mode is reported): ",
           ErrorText(why)));
     };
-    absl::StatusOr<ResolvedPathRules> rules = RecordedRules(record);
+    absl::StatusOr<ResolvedPolicy> rules = RecordedRules(record);
     absl::Status status = rules.status();
     if (rules.ok()) status = enforcer.Apply(confined.cgroup_id, *std::move(rules), repin);
     if (status.ok()) {
@@ -84,7 +84,7 @@ bool Reapply(BpfLsmEnforcer& enforcer, const StatePaths& paths, LoadResult& resu
       continue;
     }
     keeps_no_rule(status);
-    status = enforcer.Apply(confined.cgroup_id, ResolvedPathRules{}, repin);
+    status = enforcer.Apply(confined.cgroup_id, ResolvedPolicy{}, repin);
     if (!status.ok()) {
       // Its old rules, whose pins died with the old keeper, are still in the maps.
       all_repinned = false;

@@ -29,4 +29,36 @@ NetDefaults EffectiveNetDefaults(const Policy& policy) {
   return defaults;
 }
 
+bool NetworkRules::HasRules(NetDirection direction) const {
+  return std::any_of(rules.begin(), rules.end(),
+                     [direction](const NetRule& rule) { return rule.direction == direction; });
+}
+
+bool NetworkRules::Allows(NetDirection direction, NetProtocol protocol) const {
+  return std::any_of(rules.begin(), rules.end(), [&](const NetRule& rule) {
+    return rule.direction == direction && rule.protocol == protocol && !rule.deny;
+  });
+}
+
+bool NetworkRules::HasFamily(absl::string_view family) const {
+  return std::find(families.begin(), families.end(), family) != families.end();
+}
+
+NetworkRules NetworkRulesOf(const Policy& policy) {
+  NetworkRules network;
+  network.rules.assign(policy.net_rules().begin(), policy.net_rules().end());
+  network.abstract_unix_names.assign(policy.abstract_unix_names().begin(),
+                                     policy.abstract_unix_names().end());
+  network.families = SocketFamilies(policy);
+  return network;
+}
+
+bool ProtocolUsable(const NetworkRules& network, NetProtocol protocol) {
+  bool connects =
+      !network.HasRules(NetDirection::kConnect) || network.Allows(NetDirection::kConnect, protocol);
+  if (protocol == NetProtocol::kIcmp) return connects;
+  return connects || !network.HasRules(NetDirection::kBind) ||
+         network.Allows(NetDirection::kBind, protocol);
+}
+
 }  // namespace cvlsm

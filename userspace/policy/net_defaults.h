@@ -28,4 +28,23 @@ struct NetDefaults {
 };
 NetDefaults EffectiveNetDefaults(const Policy& policy);
 
+// A policy's network part as the tiers apply it: addresses are values, nothing to resolve.
+struct NetworkRules {
+  std::vector<NetRule> rules;
+  std::vector<std::string> abstract_unix_names;  // reachable outside the confinement
+  std::vector<std::string> families;             // SocketFamilies
+  bool HasRules(NetDirection direction) const;
+  // Whether an allow rule of `direction` names `protocol`.
+  bool Allows(NetDirection direction, NetProtocol protocol) const;
+  bool HasFamily(absl::string_view family) const;
+  bool operator==(const NetworkRules&) const = default;
+};
+NetworkRules NetworkRulesOf(const Policy& policy);
+
+// Whether sockets of `protocol` are of any use under the rules: not when every direction
+// that has rules allows none of it (ICMP has connect rules only). The syscall filter refuses
+// to create the others on every tier, which enforces "none" where a tier has no rule of its
+// own for the protocol.
+bool ProtocolUsable(const NetworkRules& network, NetProtocol protocol);
+
 }  // namespace cvlsm

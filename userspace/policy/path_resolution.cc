@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "common/log.h"
 #include "common/open_in_root.h"
 #include "common/status_macros.h"
+#include "policy/net_defaults.h"
 
 namespace cvlsm {
 
@@ -88,9 +90,9 @@ ObjectIdentifier& StatIdentifier() {
   return identifier;
 }
 
-absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
-                                                   ObjectIdentifier& identifier) {
-  ResolvedPathRules resolved;
+absl::StatusOr<ResolvedPolicy> ResolvePathRules(const Policy& policy,
+                                                ObjectIdentifier& identifier) {
+  ResolvedPolicy resolved;
   if (identifier.PinsObjects()) {
     RETURN_IF_ERROR(EnsureDescriptorRoom(policy.paths().size()));
   }
@@ -113,13 +115,15 @@ absl::StatusOr<ResolvedPathRules> ResolvePathRules(const Policy& policy,
     }
     resolved.rules.push_back({path, *std::move(object), modes});
   }
+  resolved.network = NetworkRulesOf(policy);
   return MergeRulesOnSameObject(std::move(resolved));
 }
 
-ResolvedPathRules MergeRulesOnSameObject(ResolvedPathRules rules) {
-  ResolvedPathRules merged;
+ResolvedPolicy MergeRulesOnSameObject(ResolvedPolicy rules) {
+  ResolvedPolicy merged;
   merged.proc_self_modes = rules.proc_self_modes;
   merged.keyed_by_kernel_inode = rules.keyed_by_kernel_inode;
+  merged.network = std::move(rules.network);
   std::map<std::pair<uint64_t, uint64_t>, size_t> index_by_object;
   for (ResolvedPathRule& rule : rules.rules) {
     auto [it, inserted] = index_by_object.emplace(

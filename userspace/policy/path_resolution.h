@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
+#include "policy/net_defaults.h"
 #include "policy/policy.h"
 
 namespace cvlsm {
@@ -29,13 +30,16 @@ struct ResolvedPathRule {
   PathModes modes;  // union of every rule that names the same object
 };
 
-struct ResolvedPathRules {
-  std::vector<ResolvedPathRule> rules;
-  AccessModes proc_self_modes = 0;  // /proc/self: the confined process's own entry
+// What a tier puts in force: the policy's path rules resolved to the objects they name, and
+// its network rules.
+struct ResolvedPolicy {
+  std::vector<ResolvedPathRule> rules;  // path rules
+  AccessModes proc_self_modes = 0;      // /proc/self: the confined process's own entry
   bool has_deny_rules = false;
   // The objects' keys are kernel inode addresses (bpf_backend/kernel_objects.h), not the
   // identity the resolving ObjectIdentifier gave them.
   bool keyed_by_kernel_inode = false;
+  NetworkRules network;
 };
 
 // Tells which filesystem object a path reaches (symlinks followed). Errors carry the errno.
@@ -88,11 +92,11 @@ bool IsProcSelfRule(const std::string& path);
 // opened by `identifier` (with OpenPathIdentifier, an O_PATH pin per object that the tiers
 // use from then on), rules on one object merged. Fails naming the rule path when a required
 // path does not exist or cannot be read; missing preset paths are skipped.
-absl::StatusOr<ResolvedPathRules> ResolvePathRules(
+absl::StatusOr<ResolvedPolicy> ResolvePathRules(
     const Policy& policy, ObjectIdentifier& identifier = OpenPathIdentifier());
 
 // Rules that name the same object (by ObjectId space and key) merged into one: the first
 // rule's path, the union of the modes.
-ResolvedPathRules MergeRulesOnSameObject(ResolvedPathRules rules);
+ResolvedPolicy MergeRulesOnSameObject(ResolvedPolicy rules);
 
 }  // namespace cvlsm

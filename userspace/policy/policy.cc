@@ -42,6 +42,19 @@ absl::string_view PolicyModeName(PolicyMode mode) {
   return mode == PolicyMode::kAudit ? "audit" : "enforce";
 }
 
+absl::Status Policy::AllowAbstractUnixName(absl::string_view name) {
+  ASSIGN_OR_RETURN(std::string checked, ParseAbstractUnixName(AbstractUnixNameText(name)));
+  abstract_unix_names_.insert(std::move(checked));
+  return absl::OkStatus();
+}
+
+bool Policy::HasNetRules(NetDirection direction) const {
+  for (const NetRule& rule : net_rules_) {
+    if (rule.direction == direction) return true;
+  }
+  return false;
+}
+
 absl::Status Policy::AddSyscall(absl::string_view name) {
   RETURN_IF_ERROR(CheckSyscallName(name));
   syscalls_.emplace(name);

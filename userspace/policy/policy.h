@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "policy/access_mode.h"
+#include "policy/net_rules.h"
 
 namespace cvlsm {
 
@@ -64,8 +65,18 @@ class Policy {
   absl::Status SetPathRule(absl::string_view path, const PathModes& rule);
   void RemovePath(absl::string_view path) { paths_.erase(std::string(path)); }
 
+  // Adds a network rule (policy/net_rules.h); a rule already there is kept once.
+  void AddNetRule(const NetRule& rule) { net_rules_.insert(rule); }
+  // Lets a confined process reach an abstract unix socket outside its confinement.
+  absl::Status AllowAbstractUnixName(absl::string_view name);
+
   const std::set<std::string>& syscalls() const { return syscalls_; }
   const std::map<std::string, PathModes>& paths() const { return paths_; }
+  const std::set<NetRule>& net_rules() const { return net_rules_; }
+  const std::set<std::string>& abstract_unix_names() const { return abstract_unix_names_; }
+  // Whether the policy has rules of `direction`: then everything of that direction that
+  // they do not allow is refused; without, the preset's behaviour stands (any address).
+  bool HasNetRules(NetDirection direction) const;
 
   // What the path rules grant on `path`, matching rules by name: the union of what the rules
   // on it and its ancestors allow, minus what any of them denies (a deny anywhere on the way
@@ -83,6 +94,8 @@ class Policy {
   PolicyType type_;
   std::set<std::string> syscalls_;
   std::map<std::string, PathModes> paths_;
+  std::set<NetRule> net_rules_;
+  std::set<std::string> abstract_unix_names_;
 };
 
 // Whether `path` can be a rule with `modes`: absolute, no NUL, a non-empty combination of

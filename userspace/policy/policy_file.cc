@@ -15,6 +15,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "json/json_source.h"
+#include "policy/net_defaults.h"
 
 namespace cvlsm {
 namespace {
@@ -23,7 +24,10 @@ using Json = nlohmann::json;
 
 constexpr absl::string_view kVersionKey = "cv-lsm-policy";
 constexpr std::initializer_list<absl::string_view> kTopKeys = {
-    kVersionKey, "name", "base", "mode", "comment", "syscalls", "paths"};
+    kVersionKey, "name", "base", "mode", "comment", "syscalls", "paths", "network"};
+constexpr std::initializer_list<absl::string_view> kNetworkKeys = {"defaults", "connect", "bind",
+                                                                   "abstract_unix"};
+constexpr std::initializer_list<absl::string_view> kNetRuleKeys = {"allow", "deny"};
 constexpr std::initializer_list<absl::string_view> kPathKeys = {"path", "allow", "deny",
                                                                 "optional"};
 
@@ -47,6 +51,31 @@ std::string QuotedList(std::initializer_list<absl::string_view> names) {
   return absl::StrJoin(quoted, ", ");
 }
 
+Json NetDefaultsJson(const Policy& policy) {
+  NetDefaults defaults = EffectiveNetDefaults(policy);
+  Json json = Json::object();
+  json["families"] = defaults.families;
+  json["connect"] = defaults.connect;
+  json["bind"] = defaults.bind;
+  json["abstract_unix"] = defaults.abstract_unix;
+  json["pathname_unix"] = defaults.pathname_unix;
+  return json;
+}
+
+// Why a default is what it is, for the error that says it is not what a file claims.
+std::string NetDefaultsWhy(const Policy& policy, absl::string_view key) {
+  std::string syscalls = policy.syscalls().contains("socket") ? "socket() is allowed"
+                         : policy.syscalls().contains("socketpair")
+                             ? "only socketpair() is allowed"
+                             : "no socket syscall is allowed";
+  if (key == "connect" || key == "bind") {
+    NetDirection direction = key == "connect" ? NetDirection::kConnect : NetDirection::kBind;
+    return absl::StrCat(syscalls, "; the policy has ", policy.HasNetRules(direction) ? "" : "no ",
+                        key, " rules");
+  }
+  return syscalls;
+}
+
 // Reads one document; every error names the file, line and column and what was expected.
 class Reader {
  public:
@@ -59,7 +88,7 @@ class Reader {
       return Error(
           top, absl::StrCat("expected a cv-lsm policy (a JSON object), got ", JsonTypeName(root)));
     }
-    RETURN_IF_ERROR(CheckVersion(root, top));
+    ASSIGN_OR_RETURN(int version, CheckVersion(root, top));
     RETURN_IF_ERROR(CheckKeys(root, top, kTopKeys));
 
     PolicyDocument document;
@@ -95,6 +124,13 @@ class Reader {
     if (const Json* value = Find(root, "paths"); value != nullptr) {
       RETURN_IF_ERROR(Paths(*value, top.Key("paths"), document.policy));
     }
+    if (const Json* value = Find(root, "network"); value != nullptr) {
+      if (version < 2) {
+        return Error(top.Key("network"),
+                     "the network section needs format version 2 (\"cv-lsm-policy\": 2)");
+      }
+      RETURN_IF_ERROR(Network(*value, top.Key("network"), document.policy));
+    }
     return document;
   }
 
@@ -113,7 +149,7 @@ class Reader {
   }
 
   // The version comes first: a newer format may have keys this reader does not know.
-  absl::Status CheckVersion(const Json& root, const Place& top) const {
+  absl::StatusOr<int> CheckVersion(const Json& root, const Place& top) const {
     const Json* version = Find(root, kVersionKey);
     if (version == nullptr) {
       const std::string hint =
@@ -130,12 +166,13 @@ class Reader {
       return Expected(at, absl::StrCat("the format version, the integer ", kPolicyFileVersion),
                       *version);
     }
-    if (*version != kPolicyFileVersion) {
+    if (*version < kOldestPolicyFileVersion || *version > kPolicyFileVersion) {
       return Error(at, absl::StrCat("format version ", version->dump(),
-                                    " is not supported: this cv-lsm reads version ",
-                                    kPolicyFileVersion, " (was the file written by a newer one?)"));
+                                    " is not supported: this cv-lsm reads versions ",
+                                    kOldestPolicyFileVersion, " to ", kPolicyFileVersion,
+                                    " (was the file written by a newer one?)"));
     }
-    return absl::OkStatus();
+    return version->get<int>();
   }
 
   // A misspelt key must not be ignored: it would drop a rule without a word.
@@ -227,6 +264,85 @@ class Reader {
     return absl::OkStatus();
   }
 
+  // "network": {"connect": [{"allow": "tcp:10.0.0.0/8:443"}, ...], "bind": [...],
+  // "abstract_unix": ["@name", ...], "defaults": {...}}. The defaults are what the rest
+  // implies (policy show writes them for people): checked, never a setting of their own.
+  absl::Status Network(const Json& section, const Place& at, Policy& policy) const {
+    if (!section.is_object()) {
+      return Expected(at, "an object with \"connect\", \"bind\" and \"abstract_unix\"", section);
+    }
+    RETURN_IF_ERROR(CheckKeys(section, at, kNetworkKeys));
+    for (NetDirection direction : {NetDirection::kConnect, NetDirection::kBind}) {
+      const std::string key(NetDirectionName(direction));
+      if (const Json* rules = Find(section, key); rules != nullptr) {
+        RETURN_IF_ERROR(NetRules(*rules, at.Key(key), direction, policy));
+      }
+    }
+    if (const Json* names = Find(section, "abstract_unix"); names != nullptr) {
+      const Place place = at.Key("abstract_unix");
+      if (!names->is_array()) return Expected(place, "an array of names such as \"@dbus\"", *names);
+      for (size_t i = 0; i < names->size(); ++i) {
+        ASSIGN_OR_RETURN(std::string text, NonEmptyString((*names)[i], place.Index(i)));
+        absl::StatusOr<std::string> name = ParseAbstractUnixName(text);
+        if (!name.ok()) return Error(place.Index(i), name.status().message());
+        RETURN_IF_ERROR(policy.AllowAbstractUnixName(*name));
+      }
+    }
+    if (const Json* defaults = Find(section, "defaults"); defaults != nullptr) {
+      RETURN_IF_ERROR(CheckNetDefaults(*defaults, at.Key("defaults"), policy));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status NetRules(const Json& list, const Place& at, NetDirection direction,
+                        Policy& policy) const {
+    const std::string example = absl::StrCat("{\"allow\": \"tcp:10.0.0.0/8:443\"}");
+    if (!list.is_array()) {
+      return Expected(
+          at, absl::StrCat("an array of ", NetDirectionName(direction), " rules such as ", example),
+          list);
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      const Place here = at.Index(i);
+      const Json& rule = list[i];
+      if (!rule.is_object()) return Expected(here, absl::StrCat("a rule such as ", example), rule);
+      RETURN_IF_ERROR(CheckKeys(rule, here, kNetRuleKeys));
+      const Json* allow = Find(rule, "allow");
+      const Json* deny = Find(rule, "deny");
+      if ((allow == nullptr) == (deny == nullptr)) {
+        return Error(here, "expected exactly one of \"allow\" and \"deny\", with the rule");
+      }
+      const Place place = here.Key(allow != nullptr ? "allow" : "deny");
+      ASSIGN_OR_RETURN(std::string text, NonEmptyString(allow != nullptr ? *allow : *deny, place));
+      absl::StatusOr<NetRule> parsed = NetRule::Parse(direction, deny != nullptr, text);
+      if (!parsed.ok()) return Error(place, parsed.status().message());
+      policy.AddNetRule(*parsed);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckNetDefaults(const Json& defaults, const Place& at, const Policy& policy) const {
+    Json expected = NetDefaultsJson(policy);
+    if (!defaults.is_object()) return Expected(at, "an object", defaults);
+    for (const auto& [key, value] : defaults.items()) {
+      const Place place = at.Key(key);
+      if (!expected.contains(key)) {
+        return source_.ErrorAtKey(
+            place.pointer, absl::StrCat("unknown key ", Quoted(place.label), ": the defaults are ",
+                                        expected.dump()));
+      }
+      if (value != expected[key]) {
+        return Error(
+            place, absl::StrCat("is ", expected[key].dump(), " for this policy, not ", value.dump(),
+                                ": the defaults follow from the base, the "
+                                "syscalls and the rules (",
+                                NetDefaultsWhy(policy, key),
+                                "); remove \"defaults\" or write what they are"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   const JsonSource& source_;
 };
 
@@ -261,10 +377,43 @@ absl::StatusOr<std::string> PathRuleText(const std::string& path, const PathMode
   return absl::StrCat(text, "}");
 }
 
-// `items` as a JSON array of pre-rendered values, one per line.
-std::string ArrayText(const std::vector<std::string>& items) {
+// `items` as a JSON array of pre-rendered values, one per line, at `indent` spaces.
+std::string ArrayText(const std::vector<std::string>& items, int indent = 2) {
   if (items.empty()) return "[]";
-  return absl::StrCat("[\n    ", absl::StrJoin(items, ",\n    "), "\n  ]");
+  const std::string inner(indent + 2, ' '), outer(indent, ' ');
+  return absl::StrCat("[\n", inner, absl::StrJoin(items, absl::StrCat(",\n", inner)), "\n", outer,
+                      "]");
+}
+
+// The defaults on one line, in the order docs/network.md explains them.
+std::string NetDefaultsText(const Policy& policy) {
+  NetDefaults defaults = EffectiveNetDefaults(policy);
+  std::vector<std::string> families;
+  for (const std::string& family : defaults.families) families.push_back(Quoted(family));
+  return absl::StrCat("{\"families\": [", absl::StrJoin(families, ", "),
+                      "], \"connect\": ", Quoted(defaults.connect),
+                      ", \"bind\": ", Quoted(defaults.bind),
+                      ", \"abstract_unix\": ", Quoted(defaults.abstract_unix),
+                      ", \"pathname_unix\": ", Quoted(defaults.pathname_unix), "}");
+}
+
+// The network section: the defaults the policy implies, then its rules.
+std::string NetworkText(const Policy& policy) {
+  std::vector<std::string> rules[2];
+  for (const NetRule& rule : policy.net_rules()) {
+    rules[rule.direction == NetDirection::kConnect ? 0 : 1].push_back(absl::StrCat(
+        "{", Quoted(rule.deny ? "deny" : "allow"), ": ", Quoted(rule.ToString()), "}"));
+  }
+  std::vector<std::string> names;
+  for (const std::string& name : policy.abstract_unix_names()) {
+    // A name is bytes; what JSON cannot hold is replaced, as in events.
+    names.push_back(
+        Json(AbstractUnixNameText(name)).dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  return absl::StrCat("{\n    \"defaults\": ", NetDefaultsText(policy), ",\n",
+                      "    \"connect\": ", ArrayText(rules[0], 4), ",\n",
+                      "    \"bind\": ", ArrayText(rules[1], 4), ",\n",
+                      "    \"abstract_unix\": ", ArrayText(names, 4), "\n  }");
 }
 
 }  // namespace
@@ -320,7 +469,8 @@ absl::StatusOr<std::string> SerializePolicy(const PolicyDocument& document, Poli
     absl::StrAppend(&text, "  \"comment\": ", ArrayText(lines), ",\n");
   }
   absl::StrAppend(&text, "  \"syscalls\": ", ArrayText(syscalls), ",\n",
-                  "  \"paths\": ", ArrayText(paths), "\n}\n");
+                  "  \"paths\": ", ArrayText(paths), ",\n", "  \"network\": ", NetworkText(policy),
+                  "\n}\n");
   return text;
 }
 

@@ -13,8 +13,10 @@
 
 namespace cvlsm {
 
-// The format version this cv-lsm reads and writes ("cv-lsm-policy": 1).
-inline constexpr int kPolicyFileVersion = 1;
+// The format version this cv-lsm writes ("cv-lsm-policy": 2). It reads 1 too: version 2
+// added the "network" section, which a version 1 reader refuses rather than misreads.
+inline constexpr int kPolicyFileVersion = 2;
+inline constexpr int kOldestPolicyFileVersion = 1;
 
 struct PolicyDocument {
   std::string name;  // empty when the file has none

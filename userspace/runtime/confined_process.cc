@@ -155,6 +155,7 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   PlaceLaunchPath();
   SyscallFilterOptions options;
   options.launch_exec_path = reinterpret_cast<uint64_t>(launch_path_);
+  options.kernel_sees_network = spec.kernel_sees_network;
   if (spec.audit != nullptr) {
     // Refused before anything runs: without it the command would be either enforced or
     // not reported on.

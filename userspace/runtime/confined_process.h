@@ -45,6 +45,9 @@ struct LaunchSpec {
   // command and everything it starts, until the ConfinedProcess is destroyed or none of
   // them is left; must outlive the ConfinedProcess.
   SyscallAuditSink* audit = nullptr;
+  // The tier enforces the policy's network rules in the kernel (bpf-lsm); see
+  // SyscallFilterOptions::kernel_sees_network.
+  bool kernel_sees_network = false;
 };
 
 // How the confined command ended.

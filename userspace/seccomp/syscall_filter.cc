@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "seccomp/libseccomp_context.h"
+#include "seccomp/socket_rules.h"
 
 namespace cvlsm {
 namespace {
@@ -257,6 +258,8 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
       status = AddNoNamespaceRule(ctx, nr, name, kUnshareNamespaceFlags);
     } else if (name == "ioctl") {
       status = AddIoctlRules(ctx, nr);
+    } else if (name == "socket" || name == "socketpair") {
+      continue;  // by arguments, below
     } else {
       status = AddRule(ctx, SCMP_ACT_ALLOW, "allow", nr, name, {});
     }
@@ -282,6 +285,8 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
         {scmp_arg_cmp{
             .arg = 0, .op = SCMP_CMP_EQ, .datum_a = options.launch_exec_path, .datum_b = 0}}));
   }
+
+  RETURN_IF_ERROR(AddSocketRules(ctx, policy, options.kernel_sees_network));
 
   if (options.audit) {
     RETURN_IF_ERROR(AddAuditRules(ctx, policy, options));

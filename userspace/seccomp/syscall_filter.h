@@ -37,6 +37,9 @@ struct SyscallFilterOptions {
   // that one call, which in a mode that refuses nothing costs only the report. -1: none.
   int listener_handoff_socket = -1;
   uint64_t listener_handoff_message = 0;
+  // The tier enforces the network rules in the kernel (bpf-lsm): socket() may then create
+  // MPTCP sockets, which are TCP to those rules (seccomp/socket_rules.h).
+  bool kernel_sees_network = false;
 };
 
 class SyscallFilter {
