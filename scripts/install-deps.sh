@@ -18,6 +18,8 @@ packages=(
   crun
   # apt keyring that verifies the kernels fetched for the VM matrix
   debian-archive-keyring
+  # network namespaces of the network rules suite (ip)
+  iproute2
   # workloads the preset tests run
   coreutils gcc binutils libc6-dev
   # benchmark report and its plots

@@ -470,11 +470,16 @@ static __always_inline bool same_confinement(const struct confinement *c, struct
 static __always_inline bool abstract_name_allowed(const struct confinement *c, const char *name,
 						  __u32 length)
 {
-	struct cvlsm_unix_name_key key = {.policy_id = c->policy->policy_id, .length = length};
+	__u64 size = length;
 
-	if (length == 0 || length > CVLSM_UNIX_NAME_MAX)
+	/* Checked on the very register the read takes its size from: the verifier loses the
+	 * bounds of a 32-bit copy the compiler would check instead. */
+	barrier_var(size);
+	if (size == 0 || size > CVLSM_UNIX_NAME_MAX)
 		return false;
-	if (bpf_probe_read_kernel(key.name, length & 0x7f, name))
+	struct cvlsm_unix_name_key key = {.policy_id = c->policy->policy_id, .length = size};
+
+	if (bpf_probe_read_kernel(key.name, size, name))
 		return false;
 	return bpf_map_lookup_elem(&cvlsm_unix_names, &key) != NULL;
 }

@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -28,9 +29,12 @@ namespace {
 
 int PrintLibbpf(enum libbpf_print_level level, const char* format, va_list args) {
   if (level == LIBBPF_DEBUG && GetLogLevel() > LogLevel::kDebug) return 0;
-  char buffer[1024];
-  int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
-  LogDebug("libbpf", buffer);
+  // Whole: a verifier log runs to thousands of lines, and its end says what failed.
+  char* text = nullptr;
+  int n = ::vasprintf(&text, format, args);
+  if (n < 0) return n;
+  LogDebug("libbpf", text);
+  std::free(text);
   return n;
 }
 

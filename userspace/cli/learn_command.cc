@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
@@ -21,6 +22,21 @@ namespace cvlsm::cli {
 namespace {
 
 int Fail(const absl::Status& status) { return FailWorkload("learn", status); }
+
+// The rule that allows exactly the endpoint a network refusal names.
+absl::StatusOr<NetRule> NetworkRuleFor(const Event& event) {
+  if (event.protocol != "tcp" && event.protocol != "udp" && event.protocol != "icmp") {
+    return absl::InvalidArgumentError("a socket of no protocol a rule names");
+  }
+  if (event.port == 0 && event.address == "::" && event.hook == CVLSM_HOOK_SENDMSG) {
+    return absl::InvalidArgumentError("a source route, which no rule allows");
+  }
+  std::string address = event.ipv6 ? absl::StrCat("[", event.address, "]") : event.address;
+  std::string text = absl::StrCat(event.protocol, ":", address);
+  if (event.protocol != "icmp") absl::StrAppend(&text, ":", event.port);
+  return NetRule::Parse(
+      event.hook == CVLSM_HOOK_BIND ? NetDirection::kBind : NetDirection::kConnect, false, text);
+}
 
 // What the records say the policy must grant. Refusals no policy lifts, and renames that
 // would widen a file's modes (EXDEV: tools copy instead), are not the policy's to learn.
@@ -42,6 +58,26 @@ Observations ObservationsOf(const std::vector<Denial>& denials,
       } else {
         observations.syscalls.insert(std::move(name));
       }
+      continue;
+    }
+    if (IsNetworkEvent(event.hook)) {
+      absl::StatusOr<NetRule> rule = NetworkRuleFor(event);
+      if (rule.ok()) {
+        observations.net_rules.insert(*rule);
+      } else {
+        unlearnable.push_back(
+            absl::StrCat(DescribeOperation(event), ": ", rule.status().message()));
+      }
+      continue;
+    }
+    if (event.hook == CVLSM_HOOK_UNIX_CONNECT && event.no_path) {
+      observations.abstract_unix_names.insert(event.object_name.substr(1));  // less the @
+      continue;
+    }
+    if (event.hook == CVLSM_HOOK_SOCKET_CREATE || event.hook == CVLSM_HOOK_SOCKET_OPTION) {
+      unlearnable.push_back(absl::StrCat(DescribeOperation(event),
+                                         ": refused by every policy (families and source "
+                                         "routes are not the policy's to widen)"));
       continue;
     }
     if (event.error == EXDEV || event.requested == 0) continue;
@@ -82,6 +118,20 @@ std::set<std::string> CreationDirectories(const std::vector<Denial>& denials) {
   return dirs;
 }
 
+// Rules under which every connect, send to an address and bind is a would-be refusal, so
+// that audit mode records each endpoint; every protocol stays allowed to create sockets.
+void AuditEveryEndpoint(Policy& policy) {
+  for (NetDirection direction : {NetDirection::kConnect, NetDirection::kBind}) {
+    for (const char* protocol : {"tcp:*:*", "udp:*:*", "icmp:*"}) {
+      if (direction == NetDirection::kBind && absl::StartsWith(protocol, "icmp")) continue;
+      for (bool deny : {false, true}) {
+        absl::StatusOr<NetRule> rule = NetRule::Parse(direction, deny, protocol);
+        if (rule.ok()) policy.AddNetRule(*rule);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int LearnCommand(const LearnOptions& options) {
@@ -99,6 +149,7 @@ int LearnCommand(const LearnOptions& options) {
   PolicyDocument audited;
   audited.mode = PolicyMode::kAudit;
   audited.policy = Policy::Preset(*base);
+  AuditEveryEndpoint(audited.policy);
   CollectingSyscallAudit syscalls;
   absl::StatusOr<WorkloadResult> result =
       RunWorkload(WorkloadRequest{.who = "learn",

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "policy/access_mode.h"
+#include "policy/net_rules.h"
 
 namespace cvlsm {
 
@@ -21,6 +22,10 @@ struct ObservedAccess {
 struct Observations {
   std::vector<ObservedAccess> accesses;
   std::set<std::string> syscalls;  // names, as libseccomp knows them
+  // Connects, sends and binds to exact endpoints, and abstract unix sockets outside the
+  // confinement (names without the leading @).
+  std::set<NetRule> net_rules;
+  std::set<std::string> abstract_unix_names;
 };
 
 }  // namespace cvlsm

@@ -166,6 +166,10 @@ absl::StatusOr<PolicyDocument> LearnPolicy(PolicyType base, const Observations& 
     }
   }
   Collapse(rules, options.collapse_threshold, options.never_collapse);
+  for (const NetRule& rule : observations.net_rules) policy.AddNetRule(rule);
+  for (const std::string& name : observations.abstract_unix_names) {
+    RETURN_IF_ERROR(policy.AllowAbstractUnixName(name));
+  }
 
   document.comment.push_back(absl::StrCat("learned from a run in audit mode: what it needed ",
                                           "beyond the ", PolicyTypeName(base), " preset"));
@@ -177,7 +181,16 @@ absl::StatusOr<PolicyDocument> LearnPolicy(PolicyType base, const Observations& 
     RETURN_IF_ERROR(policy.AddPath(path, rule.modes));
     document.comment.push_back(RuleLine(path, rule));
   }
-  if (added_syscalls.empty() && rules.empty()) {
+  for (const NetRule& rule : observations.net_rules) {
+    document.comment.push_back(
+        absl::StrCat(NetDirectionName(rule.direction), " ", rule.ToString(), ": seen"));
+  }
+  for (const std::string& name : observations.abstract_unix_names) {
+    document.comment.push_back(
+        absl::StrCat("abstract unix socket ", AbstractUnixNameText(name), " outside: reached"));
+  }
+  if (added_syscalls.empty() && rules.empty() && observations.net_rules.empty() &&
+      observations.abstract_unix_names.empty()) {
     document.comment.push_back(root_only.empty() && process_entries.empty()
                                    ? "nothing added: the base allowed everything the run did"
                                    : "nothing added");

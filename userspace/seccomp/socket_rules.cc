@@ -39,7 +39,8 @@ std::vector<SocketTuple> AllowedSockets(const Policy& policy, bool kernel_sees_n
       tuples.push_back({family, SOCK_DGRAM, IPPROTO_UDP});
     }
     if (ProtocolUsable(network, NetProtocol::kIcmp)) {
-      tuples.push_back({family, SOCK_DGRAM, family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6});
+      tuples.push_back(
+          {family, SOCK_DGRAM, family == AF_INET ? int{IPPROTO_ICMP} : int{IPPROTO_ICMPV6}});
     }
   }
   if (network.HasFamily("netlink-route")) {

@@ -12,7 +12,7 @@ echo "lsm: $(cat /sys/kernel/security/lsm 2>/dev/null)"
 tier=$("$build/userspace/cv-lsm" status --json | sed -n 's/^ *"tier": "\([a-z-]*\)".*/\1/p')
 echo "observed tier: ${tier:-none} (expected ${CVLSM_EXPECT_TIER:-bpf-lsm})"
 for suite in tests/cvlsm_host_tests tests/capi/capi_host_tests tests/vm/cvlsm_vm_guest_tests \
-  tests/adversarial/cvlsm_adversarial_tests; do
+  tests/vm/cvlsm_vm_network_tests tests/adversarial/cvlsm_adversarial_tests; do
   echo "=== $suite"
   if ! "$build/$suite" --gtest_color=no; then
     echo "=== FAILED: $suite"
