@@ -117,6 +117,13 @@ CVLSM_API int cvlsm_container_remove_path_rule(struct containerv_container* cont
  * cv-lsm's fixed refusals stay enforced. */
 CVLSM_API void cvlsm_options_set_audit(struct containerv_options* options, int audit);
 
+/* cv-lsm extension: strict mode (non-zero) for containers created with these options:
+ * containerv_create fails with EOPNOTSUPP, cvlsm_last_error naming each rule, when the tier
+ * this machine offers leaves part of the policy unenforced (for example the addresses of a
+ * connect rule on the landlock tier, which matches ports only). Without it such a container
+ * is created and the log names what is not enforced (docs/tiers.md). */
+CVLSM_API void cvlsm_options_set_strict(struct containerv_options* options, int strict);
+
 /* cv-lsm extension: why the last failing call of this thread failed ("" if none). */
 CVLSM_API const char* cvlsm_last_error(void);
 

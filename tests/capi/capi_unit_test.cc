@@ -95,6 +95,51 @@ TEST(CapiPolicyTest, BadPathsAndModesAreEinval) {
   EXPECT_FAILS_WITH(containerv_policy_deny_paths(policy.get(), paths, CV_FS_READ), EINVAL);
 }
 
+TEST(CapiPolicyTest, AddsNetworkRulesOfEveryKind) {
+  PolicyPtr policy(containerv_policy_new(CV_POLICY_NETWORK));
+  EXPECT_EQ(
+      containerv_policy_add_net_rule(policy.get(), CV_NET_ALLOW_CONNECT, "tcp:10.0.0.0/8:443"), 0);
+  EXPECT_EQ(containerv_policy_add_net_rule(policy.get(), CV_NET_DENY_CONNECT, "tcp:10.1.2.3:443"),
+            0);
+  EXPECT_EQ(containerv_policy_add_net_rule(policy.get(), CV_NET_ALLOW_BIND, "tcp:[::1]:8000-8100"),
+            0);
+  EXPECT_EQ(containerv_policy_add_net_rule(policy.get(), CV_NET_DENY_BIND, "udp:*:*"), 0);
+  EXPECT_EQ(containerv_policy_add_net_rule(policy.get(), CV_NET_ALLOW_CONNECT, "icmp:10.0.0.1"), 0);
+  EXPECT_EQ(containerv_policy_add_net_rule(policy.get(), CV_NET_ALLOW_CONNECT, "unix:@dbus"), 0);
+  const char* const rules[] = {"udp:10.0.0.2:53", "tcp:*:80", nullptr};
+  EXPECT_EQ(containerv_policy_add_net_rules(policy.get(), CV_NET_ALLOW_CONNECT, rules), 0);
+}
+
+TEST(CapiPolicyTest, BadNetworkRulesAreEinvalAndNamed) {
+  PolicyPtr policy(containerv_policy_new(CV_POLICY_NETWORK));
+  for (const char* bad : {"tcp:10.0.0.0/33:443", "sctp:*:1", "tcp:10.0.0.1", "icmp:1.2.3.4:7",
+                          "tcp:fd00:::443", "tcp:*:70000", "tcp:*:9-1", "", "unix:dbus"}) {
+    EXPECT_FAILS_WITH(containerv_policy_add_net_rule(policy.get(), CV_NET_ALLOW_CONNECT, bad),
+                      EINVAL);
+  }
+  EXPECT_NE(std::strstr(cvlsm_last_error(), "unix:dbus"), nullptr) << cvlsm_last_error();
+  // An abstract socket is only ever allowed to connect to.
+  EXPECT_FAILS_WITH(containerv_policy_add_net_rule(policy.get(), CV_NET_ALLOW_BIND, "unix:@x"),
+                    EINVAL);
+  EXPECT_FAILS_WITH(containerv_policy_add_net_rule(policy.get(), CV_NET_DENY_CONNECT, "unix:@x"),
+                    EINVAL);
+  EXPECT_FAILS_WITH(
+      containerv_policy_add_net_rule(policy.get(), static_cast<containerv_net_rule>(9), "tcp:*:1"),
+      EINVAL);
+  // All or nothing: the good rule before the bad one is not added either.
+  const char* const rules[] = {"tcp:*:80", "tcp:*:http", nullptr};
+  EXPECT_FAILS_WITH(containerv_policy_add_net_rules(policy.get(), CV_NET_ALLOW_CONNECT, rules),
+                    EINVAL);
+  EXPECT_NE(std::strstr(cvlsm_last_error(), "tcp:*:http"), nullptr) << cvlsm_last_error();
+  EXPECT_FAILS_WITH(containerv_policy_add_net_rule(nullptr, CV_NET_ALLOW_CONNECT, "tcp:*:1"),
+                    EINVAL);
+  EXPECT_FAILS_WITH(containerv_policy_add_net_rule(policy.get(), CV_NET_ALLOW_CONNECT, nullptr),
+                    EINVAL);
+  EXPECT_FAILS_WITH(containerv_policy_add_net_rules(policy.get(), CV_NET_ALLOW_CONNECT, nullptr),
+                    EINVAL);
+  cvlsm_options_set_strict(nullptr, 1);  // a no-op, like the other setters
+}
+
 TEST(CapiPolicyTest, NullArgumentsAreEinval) {
   PolicyPtr policy(containerv_policy_new(CV_POLICY_MINIMAL));
   const char* const names[] = {"read", nullptr};

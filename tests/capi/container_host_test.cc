@@ -1,13 +1,17 @@
 // Containers as root on this host (its tier, CVLSM_EXPECT_TIER): creation, namespaces,
 // capabilities, confinement, spawn/kill/wait, teardown that leaves nothing behind, and
 // policy sharing. Through the public C API only.
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -491,6 +495,96 @@ TEST_F(ContainerHostTest, RootFilesystemBecomesTheContainersRoot) {
   int code = -1;
   ASSERT_EQ(containerv_wait(container_, pid, &code), 0);
   EXPECT_EQ(code, 0) << "10: no marker, 11: host tree visible, 12: not in its pid namespace";
+}
+
+// The Landlock ABI of this kernel (0: none), for what the landlock tier can enforce.
+int LandlockAbi() {
+  long abi = ::syscall(444 /* landlock_create_ruleset */, nullptr, 0, 1u /* VERSION */);
+  return abi < 0 ? 0 : static_cast<int>(abi);
+}
+
+// A listening TCP socket on 127.0.0.1 of this (the host's) network namespace.
+struct LoopbackListener {
+  LoopbackListener() {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), length), 0);
+    EXPECT_EQ(::listen(fd, 8), 0);
+    EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    port = ntohs(address.sin_port);
+  }
+  ~LoopbackListener() { ::close(fd); }
+  int fd = -1;
+  int port = 0;
+};
+
+// containerv_policy_add_net_rule: a container sharing the host's network (CV_CAP_NETWORK)
+// connects to the port a rule allows and is refused the next port, where the tier enforces
+// ports (bpf-lsm; landlock from ABI 4). The verdicts are net_probe's, inside the container.
+TEST_F(ContainerHostTest, NetworkRulesConfineTheContainersConnects) {
+  const char* tier_env = std::getenv("CVLSM_EXPECT_TIER");
+  const std::string tier = tier_env ? tier_env : "bpf-lsm";
+  const bool ports_enforced = tier == "bpf-lsm" || (tier == "landlock" && LandlockAbi() >= 4);
+  LoopbackListener listener;
+  std::string allowed = "tcp:127.0.0.1:" + std::to_string(listener.port);
+  containerv_policy* policy = containerv_policy_new(CV_POLICY_NETWORK);
+  ASSERT_EQ(containerv_policy_add_net_rule(policy, CV_NET_ALLOW_CONNECT, allowed.c_str()), 0)
+      << cvlsm_last_error();
+  std::string probe_dir = CVLSM_NET_PROBE_PATH;
+  probe_dir.resize(probe_dir.rfind('/'));
+  ASSERT_EQ(containerv_policy_add_path(policy, probe_dir.c_str(),
+                                       static_cast<containerv_fs_access>(CV_FS_READ | CV_FS_EXEC)),
+            0);
+  Create("capi-net", policy, CV_CAP_NETWORK);
+  const std::string out = dir_ + "/verdicts";
+  const int port = listener.port;
+  // The Network preset does not fork: no shell, net_probe writes its verdicts itself.
+  std::string arguments = "-o " + out + " \"connect tcp 127.0.0.1 " + std::to_string(port) +
+                          "\" \"connect tcp 127.0.0.1 " + std::to_string(port + 1) + "\"";
+  containerv_spawn_options spawn{arguments.c_str(), nullptr, nullptr, CV_SPAWN_WAIT};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, CVLSM_NET_PROBE_PATH, &spawn, &pid), 0)
+      << cvlsm_last_error();
+  int code = -1;
+  ASSERT_EQ(containerv_wait(container_, pid, &code), 0);
+  ASSERT_EQ(code, 0);
+  std::string verdicts = ReadFile(out);
+  EXPECT_NE(verdicts.find("127.0.0.1 " + std::to_string(port) + ": ok"), std::string::npos)
+      << verdicts;
+  std::string refused = "127.0.0.1 " + std::to_string(port + 1) + ": errno ";
+  refused += ports_enforced ? "13 " : "111 ";  // EACCES, or a connection refused by nobody
+  EXPECT_NE(verdicts.find(refused), std::string::npos) << tier << "\n" << verdicts;
+}
+
+// cvlsm_options_set_strict: an address rule is enforced on bpf-lsm; the landlock tier (ports
+// only) and the seccomp tier refuse the container, naming why, and leave no cgroup.
+TEST_F(ContainerHostTest, StrictRefusesANetworkRuleTheTierCannotEnforce) {
+  const char* tier_env = std::getenv("CVLSM_EXPECT_TIER");
+  const std::string tier = tier_env ? tier_env : "bpf-lsm";
+  containerv_policy* policy = containerv_policy_new(CV_POLICY_NETWORK);
+  ASSERT_EQ(containerv_policy_add_net_rule(policy, CV_NET_ALLOW_CONNECT, "tcp:10.0.0.0/8:443"), 0);
+  containerv_options* options = containerv_options_new();
+  containerv_options_set_policy(options, policy);
+  containerv_options_set_caps(options, CV_CAP_NETWORK);
+  cvlsm_options_set_strict(options, 1);
+  containerv_policy_delete(policy);
+  int created = containerv_create("capi-strict", options, &container_);
+  containerv_options_delete(options);
+  if (tier == "bpf-lsm") {
+    EXPECT_EQ(created, 0) << cvlsm_last_error();
+    return;
+  }
+  EXPECT_EQ(created, -1);
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  const std::string why = cvlsm_last_error();
+  EXPECT_NE(why.find(tier == "landlock" ? "addresses of the tcp connect rules"
+                                        : "path rules cannot be enforced"),
+            std::string::npos)
+      << why;
+  EXPECT_TRUE(CgroupsOf("capi-strict").empty());
 }
 
 }  // namespace

@@ -15,6 +15,9 @@ class FakeEnforcer : public Enforcer {
   absl::Status Apply(uint64_t, ResolvedPolicy, const ApplyOptions&) override {
     return absl::OkStatus();
   }
+  std::vector<std::string> NotEnforced(const ResolvedPolicy&, const ApplyOptions&) const override {
+    return {};
+  }
   absl::Status Release(uint64_t) override { return absl::OkStatus(); }
 
  private:

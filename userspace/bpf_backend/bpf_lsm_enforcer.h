@@ -30,6 +30,10 @@ class BpfLsmEnforcer : public Enforcer {
                                                 std::unique_ptr<SharedPrograms> shared);
 
   Tier tier() const override { return Tier::kBpfLsm; }
+  // Every rule class has its hook here (what an older kernel lacks, status names).
+  std::vector<std::string> NotEnforced(const ResolvedPolicy&, const ApplyOptions&) const override {
+    return {};
+  }
   // A new confinement installs the rules, then registers the cgroup. An update changing one
   // rule is one map operation; anything more installs the rules under a new policy id,
   // switches the cgroup's entry in one map update, then deletes the old rules.

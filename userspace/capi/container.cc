@@ -48,7 +48,7 @@ std::string GeneratedId() {
 
 absl::StatusOr<std::unique_ptr<Container>> Container::Create(absl::string_view root_or_id,
                                                              unsigned cv_caps, const Policy& policy,
-                                                             PolicyMode mode) {
+                                                             const ContainerSettings& settings) {
   std::unique_ptr<Container> container(new Container());
   if (!root_or_id.empty() && root_or_id[0] == '/') {
     std::string root(root_or_id);
@@ -67,11 +67,12 @@ absl::StatusOr<std::unique_ptr<Container>> Container::Create(absl::string_view r
         "([A-Za-z0-9._-], at most ", kMaxIdLength, " characters)"));
   }
   // On failure the destructor undoes whatever Setup got to.
-  RETURN_IF_ERROR(container->Setup(cv_caps, policy, mode));
+  RETURN_IF_ERROR(container->Setup(cv_caps, policy, settings));
   return container;
 }
 
-absl::Status Container::Setup(unsigned cv_caps, const Policy& policy, PolicyMode mode) {
+absl::Status Container::Setup(unsigned cv_caps, const Policy& policy,
+                              const ContainerSettings& settings) {
   if (root_.empty()) {
     policy_.emplace(policy);
   } else {
@@ -79,19 +80,21 @@ absl::Status Container::Setup(unsigned cv_caps, const Policy& policy, PolicyMode
     policy_.emplace(std::move(moved));
   }
   keep_capabilities_ = CapabilitiesFor(cv_caps);
+  // Every rule path is resolved, and must exist, before anything is loaded or created.
+  ASSIGN_OR_RETURN(ResolvedPolicy rules, ResolvePathRules(*policy_));
   ASSIGN_OR_RETURN(enforcer_, SharedEnforcer::Get());
 
   // "<name>-<pid>": SweepStaleCgroups removes it if this process dies without destroying.
-  // Every rule path is resolved, and must exist, before anything is created.
   static std::atomic<unsigned> sequence{0};
   ASSIGN_OR_RETURN(
       ConfinedCgroup workload,
       ConfinedCgroup::Create(
-          *enforcer_, *policy_,
+          *enforcer_, std::move(rules),
           ConfinementRequest{
               .who = "containerv",
               .name = absl::StrCat("ctr-", id_, ".", sequence++, "-", ::getpid()),
-              .options = ApplyOptions{.mode = mode, .signals = SignalScope::kUnscoped}}));
+              .options = ApplyOptions{.mode = settings.mode, .signals = SignalScope::kUnscoped},
+              .strict = settings.strict}));
   workload_.emplace(std::move(workload));
 
   // Namespaces first (the init joins the cgroup before anything else), then the policy.

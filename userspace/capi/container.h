@@ -22,14 +22,22 @@
 
 namespace cvlsm::capi {
 
+// How a container confines what it runs, beyond its policy.
+struct ContainerSettings {
+  // In audit mode the path rules report and allow (bpf-lsm only); the syscall filter enforces.
+  PolicyMode mode = PolicyMode::kEnforce;
+  // Refuse to create the container when the tier leaves part of the policy unenforced
+  // (otherwise that is logged as a warning).
+  bool strict = false;
+};
+
 class Container {
  public:
   // root_or_id: an existing absolute directory is the root filesystem, anything else the id
-  // of a container on the host's root. cv_caps: CV_CAP_* flags. The policy is copied. In
-  // audit mode the path rules report and allow (bpf-lsm only); the syscall filter enforces.
+  // of a container on the host's root. cv_caps: CV_CAP_* flags. The policy is copied.
   static absl::StatusOr<std::unique_ptr<Container>> Create(absl::string_view root_or_id,
                                                            unsigned cv_caps, const Policy& policy,
-                                                           PolicyMode mode = PolicyMode::kEnforce);
+                                                           const ContainerSettings& settings = {});
   ~Container();  // Destroy(), logging what failed
 
   const std::string& id() const { return id_; }
@@ -51,7 +59,7 @@ class Container {
 
  private:
   Container() = default;
-  absl::Status Setup(unsigned cv_caps, const Policy& policy, PolicyMode mode);
+  absl::Status Setup(unsigned cv_caps, const Policy& policy, const ContainerSettings& settings);
   // Where a path the container names is on the host (below its root filesystem).
   std::string HostPath(const std::string& path) const;
   bool Confined() const;

@@ -47,7 +47,13 @@ void containerv_options_set_policy(struct containerv_options* options,
 }
 
 void cvlsm_options_set_audit(struct containerv_options* options, int audit) {
-  if (options) options->mode = audit ? cvlsm::PolicyMode::kAudit : cvlsm::PolicyMode::kEnforce;
+  if (options) {
+    options->settings.mode = audit ? cvlsm::PolicyMode::kAudit : cvlsm::PolicyMode::kEnforce;
+  }
+}
+
+void cvlsm_options_set_strict(struct containerv_options* options, int strict) {
+  if (options) options->settings.strict = strict != 0;
 }
 
 int containerv_create(const char* rootFs, struct containerv_options* options,
@@ -60,7 +66,7 @@ int containerv_create(const char* rootFs, struct containerv_options* options,
     if (!policy)
       policy = std::make_shared<cvlsm::Policy>(cvlsm::Policy::Preset(cvlsm::PolicyType::kMinimal));
     auto created = cvlsm::capi::Container::Create(
-        rootFs, caps, *policy, options ? options->mode : cvlsm::PolicyMode::kEnforce);
+        rootFs, caps, *policy, options ? options->settings : cvlsm::capi::ContainerSettings{});
     if (!created.ok()) return Fail(created.status());
     auto handle = std::make_unique<containerv_container>();
     handle->container = *std::move(created);

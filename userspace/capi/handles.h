@@ -15,7 +15,7 @@ struct containerv_policy {
 struct containerv_options {
   unsigned caps = 0;
   std::shared_ptr<cvlsm::Policy> policy;  // null: CV_POLICY_MINIMAL
-  cvlsm::PolicyMode mode = cvlsm::PolicyMode::kEnforce;
+  cvlsm::capi::ContainerSettings settings;
 };
 
 struct containerv_container {

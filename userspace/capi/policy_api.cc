@@ -45,6 +45,23 @@ int PathRules(containerv_policy* policy, const char* const* paths, enum containe
   });
 }
 
+// The direction and action a containerv_net_rule names; false for a value it has none of.
+bool ToNetRuleKind(enum containerv_net_rule kind, cvlsm::NetDirection* direction, bool* deny) {
+  switch (kind) {
+    case CV_NET_ALLOW_CONNECT:
+    case CV_NET_DENY_CONNECT:
+      *direction = cvlsm::NetDirection::kConnect;
+      *deny = kind == CV_NET_DENY_CONNECT;
+      return true;
+    case CV_NET_ALLOW_BIND:
+    case CV_NET_DENY_BIND:
+      *direction = cvlsm::NetDirection::kBind;
+      *deny = kind == CV_NET_DENY_BIND;
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" {
@@ -115,6 +132,27 @@ int containerv_policy_deny_path(struct containerv_policy* policy, const char* pa
 int containerv_policy_deny_paths(struct containerv_policy* policy, const char* const* paths,
                                  enum containerv_fs_access access) {
   return Guarded([&] { return PathRules(policy, paths, access, /*deny=*/true); });
+}
+
+int containerv_policy_add_net_rule(struct containerv_policy* policy, enum containerv_net_rule kind,
+                                   const char* rule) {
+  if (!rule) return FailErrno(EINVAL, "NULL argument");
+  const char* const rules[] = {rule, nullptr};
+  return containerv_policy_add_net_rules(policy, kind, rules);
+}
+
+int containerv_policy_add_net_rules(struct containerv_policy* policy, enum containerv_net_rule kind,
+                                    const char* const* rules) {
+  return Guarded([&] {
+    cvlsm::NetDirection direction;
+    bool deny = false;
+    if (!ToNetRuleKind(kind, &direction, &deny)) {
+      return FailErrno(EINVAL, absl::StrCat("unknown network rule kind ", static_cast<int>(kind)));
+    }
+    return ForEach(policy, rules, [&](cvlsm::Policy& target, const char* text) {
+      return target.AddNetRuleText(direction, deny, text);
+    });
+  });
 }
 
 }  // extern "C"

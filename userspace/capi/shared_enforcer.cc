@@ -24,6 +24,12 @@ absl::Status SharedEnforcer::Apply(uint64_t cgroup_id, ResolvedPolicy rules,
   return choice_.enforcer().Apply(cgroup_id, std::move(rules), options);
 }
 
+std::vector<std::string> SharedEnforcer::NotEnforced(const ResolvedPolicy& rules,
+                                                     const ApplyOptions& options) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return choice_.enforcer().NotEnforced(rules, options);
+}
+
 absl::StatusOr<std::unique_ptr<ChildRestriction>> SharedEnforcer::RestrictionForProcess(
     uint64_t cgroup_id) {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "confinement/tier_choice.h"
@@ -22,6 +23,8 @@ class SharedEnforcer : public Enforcer {
   Tier tier() const override { return tier_; }
   absl::Status Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                      const ApplyOptions& options) override;
+  std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
+                                       const ApplyOptions& options) const override;
   absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(
       uint64_t cgroup_id) override;
   absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes) override;
@@ -31,7 +34,7 @@ class SharedEnforcer : public Enforcer {
  private:
   explicit SharedEnforcer(EnforcerChoice choice)
       : choice_(std::move(choice)), tier_(choice_.tier()) {}
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   EnforcerChoice choice_;
   const Tier tier_;
 };

@@ -1,7 +1,6 @@
 #include "cli/policy_choice.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "cli/cli_options.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -35,22 +34,8 @@ absl::Status AddNetRules(const NetRuleOptions& net, Policy& policy) {
         Flag{"--allow-bind", net.allow_bind, NetDirection::kBind, false},
         Flag{"--deny-bind", net.deny_bind, NetDirection::kBind, true}}) {
     for (const std::string& text : flag.rules) {
-      absl::string_view abstract = text;
-      if (absl::ConsumePrefix(&abstract, "unix:")) {
-        if (flag.direction != NetDirection::kConnect || flag.deny) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              flag.name, " ", text,
-              ": only --allow-connect takes unix:@NAME (an abstract socket outside the "
-              "confinement is refused unless allowed; pathname sockets follow the path rules)"));
-        }
-        absl::StatusOr<std::string> name = ParseAbstractUnixName(abstract);
-        if (!name.ok()) return Annotate(name.status(), flag.name);
-        RETURN_IF_ERROR(policy.AllowAbstractUnixName(*name));
-        continue;
-      }
-      absl::StatusOr<NetRule> rule = NetRule::Parse(flag.direction, flag.deny, text);
-      if (!rule.ok()) return Annotate(rule.status(), flag.name);
-      policy.AddNetRule(*rule);
+      absl::Status added = policy.AddNetRuleText(flag.direction, flag.deny, text);
+      if (!added.ok()) return Annotate(added, flag.name);
     }
   }
   return absl::OkStatus();

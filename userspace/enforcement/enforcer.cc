@@ -88,10 +88,6 @@ absl::Status Enforcer::FixedRulesError() const {
                    "command starts); restart the command, or use the bpf-lsm tier"));
 }
 
-std::vector<std::string> Enforcer::NotEnforced(const ResolvedPolicy&, const ApplyOptions&) const {
-  return {};
-}
-
 absl::StatusOr<std::unique_ptr<ChildRestriction>> Enforcer::RestrictionForProcess(uint64_t) {
   return std::unique_ptr<ChildRestriction>();
 }

@@ -74,9 +74,10 @@ class Enforcer {
                              const ApplyOptions& options) = 0;
 
   // What of the rules this tier would leave unenforced, one sentence each (the caller says so
-  // on every run, or refuses with --strict); empty when it enforces them all.
+  // on every run, or refuses with --strict); empty when it enforces them all. No default: a
+  // tier, or a wrapper of one, that forgot it would claim enforcement it does not have.
   virtual std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
-                                               const ApplyOptions& options) const;
+                                               const ApplyOptions& options) const = 0;
 
   // What a process launched into the confined cgroup applies to itself before exec; null
   // where the tier confines from outside (bpf-lsm) or not at all (seccomp).

@@ -3,6 +3,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/errors.h"
 #include "common/status_macros.h"
 #include "policy/syscall_names.h"
 
@@ -45,6 +47,24 @@ absl::string_view PolicyModeName(PolicyMode mode) {
 absl::Status Policy::AllowAbstractUnixName(absl::string_view name) {
   ASSIGN_OR_RETURN(std::string checked, ParseAbstractUnixName(AbstractUnixNameText(name)));
   abstract_unix_names_.insert(std::move(checked));
+  return absl::OkStatus();
+}
+
+absl::Status Policy::AddNetRuleText(NetDirection direction, bool deny, absl::string_view text) {
+  absl::string_view abstract = text;
+  if (absl::ConsumePrefix(&abstract, "unix:")) {
+    if (direction != NetDirection::kConnect || deny) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          text,
+          ": unix:@NAME is only an allowed connect (an abstract socket outside the "
+          "confinement is refused unless allowed; pathname sockets follow the path rules)"));
+    }
+    absl::StatusOr<std::string> name = ParseAbstractUnixName(abstract);
+    if (!name.ok()) return Annotate(name.status(), text);
+    return AllowAbstractUnixName(*name);
+  }
+  ASSIGN_OR_RETURN(NetRule rule, NetRule::Parse(direction, deny, text));
+  AddNetRule(rule);
   return absl::OkStatus();
 }
 

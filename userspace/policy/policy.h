@@ -69,6 +69,9 @@ class Policy {
   void AddNetRule(const NetRule& rule) { net_rules_.insert(rule); }
   // Lets a confined process reach an abstract unix socket outside its confinement.
   absl::Status AllowAbstractUnixName(absl::string_view name);
+  // A rule as the command line and the C API write it: PROTO:ADDR[/PREFIX]:PORTS, or
+  // unix:@NAME for an allowed connect to an abstract unix socket.
+  absl::Status AddNetRuleText(NetDirection direction, bool deny, absl::string_view text);
 
   const std::set<std::string>& syscalls() const { return syscalls_; }
   const std::map<std::string, PathModes>& paths() const { return paths_; }

@@ -72,6 +72,29 @@ CVLSM_API int containerv_policy_deny_paths(struct containerv_policy* policy,
                                            const char* const* paths,
                                            enum containerv_fs_access access);
 
+/* cv-lsm extension: network rules (docs/network.md). A rule is written as on the command
+ * line: "PROTO:ADDR[/PREFIX]:PORTS", PROTO tcp, udp or icmp (icmp takes no ":PORTS"), ADDR an
+ * address or * for any (IPv6 in brackets: "tcp:[fd00::]/8:443"), PORTS a port, a range
+ * "8000-8100" or *. CV_NET_ALLOW_CONNECT also takes "unix:@NAME", an abstract unix socket
+ * outside the container the policy may reach. Once a policy has a connect rule, every
+ * connect, send to an address and ICMP echo its rules do not allow is refused; the same for
+ * bind. Deny wins over allow. With no rule of a direction the preset's behaviour stands. */
+enum containerv_net_rule {
+  CV_NET_ALLOW_CONNECT,
+  CV_NET_DENY_CONNECT,
+  CV_NET_ALLOW_BIND,
+  CV_NET_DENY_BIND
+};
+
+/* Adds one network rule; EINVAL (and cvlsm_last_error naming the fault) for a malformed one. */
+CVLSM_API int containerv_policy_add_net_rule(struct containerv_policy* policy,
+                                             enum containerv_net_rule kind, const char* rule);
+
+/* add_net_rule for each rule of a NULL-terminated array; all or nothing. */
+CVLSM_API int containerv_policy_add_net_rules(struct containerv_policy* policy,
+                                              enum containerv_net_rule kind,
+                                              const char* const* rules);
+
 #ifdef __cplusplus
 }
 #endif
