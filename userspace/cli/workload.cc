@@ -11,6 +11,7 @@
 #include "confinement/confined_cgroup.h"
 #include "confinement/tier_choice.h"
 #include "observe/cgroup_reports.h"
+#include "policy/path_resolution.h"
 
 namespace cvlsm::cli {
 
@@ -30,12 +31,14 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   const Policy& policy = request.policy.policy;
   const bool audit = request.policy.mode == PolicyMode::kAudit;
   ASSIGN_OR_RETURN(TierRequest tier, ParseTierRequest(request.tier));
+  // A rule on a missing path fails before the programs are loaded.
+  ASSIGN_OR_RETURN(ResolvedPolicy rules, ResolvePathRules(policy));
   ASSIGN_OR_RETURN(EnforcerChoice choice, ChooseEnforcer(tier));
   RETURN_IF_ERROR(AnnounceTier(request.who, choice, request.strict));
   ASSIGN_OR_RETURN(
       ConfinedCgroup workload,
       ConfinedCgroup::Create(
-          choice.enforcer(), policy,
+          choice.enforcer(), std::move(rules),
           ConfinementRequest{.who = request.who,
                              .name = absl::StrCat(request.who, "-", ::getpid()),
                              .options = ApplyOptions{.mode = request.policy.mode,

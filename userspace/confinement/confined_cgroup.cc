@@ -35,6 +35,11 @@ absl::Status AnnounceTier(absl::string_view who, const EnforcerChoice& choice, b
 absl::StatusOr<ConfinedCgroup> ConfinedCgroup::Create(Enforcer& enforcer, const Policy& policy,
                                                       const ConfinementRequest& request) {
   ASSIGN_OR_RETURN(ResolvedPolicy rules, ResolvePathRules(policy));
+  return Create(enforcer, std::move(rules), request);
+}
+
+absl::StatusOr<ConfinedCgroup> ConfinedCgroup::Create(Enforcer& enforcer, ResolvedPolicy rules,
+                                                      const ConfinementRequest& request) {
   if (request.options.mode == PolicyMode::kAudit && enforcer.tier() != Tier::kBpfLsm) {
     return AuditNeedsBpfLsm(enforcer.tier());
   }

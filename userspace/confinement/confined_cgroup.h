@@ -40,6 +40,10 @@ class ConfinedCgroup {
   // the ConfinedCgroup.
   static absl::StatusOr<ConfinedCgroup> Create(Enforcer& enforcer, const Policy& policy,
                                                const ConfinementRequest& request);
+  // The same with rules the caller resolved (ResolvePathRules) before choosing the tier, so
+  // a missing path fails before anything is loaded.
+  static absl::StatusOr<ConfinedCgroup> Create(Enforcer& enforcer, ResolvedPolicy rules,
+                                               const ConfinementRequest& request);
   ConfinedCgroup(ConfinedCgroup&& other) noexcept;
   ConfinedCgroup& operator=(ConfinedCgroup&&) = delete;
   ~ConfinedCgroup();  // Remove(), logging what failed
