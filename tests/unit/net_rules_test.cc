@@ -1,12 +1,14 @@
 // Network rules: the command-line and file form, and the folded tables the kernel looks up,
 // checked against the rules themselves on random policies and addresses.
+#include "policy/net_rules.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "policy/net_defaults.h"
 #include "policy/net_fold.h"
-#include "policy/net_rules.h"
 
 namespace cvlsm {
 namespace {
@@ -30,8 +32,8 @@ TEST(NetRulesTest, ParsesEveryFormAndWritesItBack) {
            {"udp:*:0-65535", "udp:*:*"},
            {"icmp:10.0.0.1", "icmp:10.0.0.1"},
            {"icmp:*", "icmp:*"},
-           {"tcp:10.1.2.3/8:80", "tcp:10.0.0.0/8:80"},               // host bits dropped
-           {"tcp:[::ffff:10.0.0.1]:80", "tcp:10.0.0.1:80"},          // mapped: the IPv4 address
+           {"tcp:10.1.2.3/8:80", "tcp:10.0.0.0/8:80"},       // host bits dropped
+           {"tcp:[::ffff:10.0.0.1]:80", "tcp:10.0.0.1:80"},  // mapped: the IPv4 address
            {"tcp:[::ffff:10.0.0.0]/104:80", "tcp:10.0.0.0/8:80"},
        }) {
     NetRule rule = Rule(NetDirection::kConnect, false, c.text);
@@ -66,6 +68,36 @@ TEST(NetRulesTest, BadRulesSayWhatIsWrong) {
   EXPECT_FALSE(NetRule::Parse(NetDirection::kBind, false, "icmp:*").ok());
 }
 
+TEST(NetDefaultsTest, PresetsSayWhatTheyDoWithTheNetwork) {
+  EXPECT_TRUE(SocketFamilies(Policy::Preset(PolicyType::kMinimal)).empty());
+  EXPECT_EQ(SocketFamilies(Policy::Preset(PolicyType::kBuild)), std::vector<std::string>{"unix"});
+  EXPECT_EQ(SocketFamilies(Policy::Preset(PolicyType::kNetwork)),
+            (std::vector<std::string>{"unix", "inet", "inet6", "netlink-route"}));
+  Policy network = Policy::Preset(PolicyType::kNetwork);
+  EXPECT_EQ(EffectiveNetDefaults(network).connect, "any");
+  ASSERT_TRUE(network.AddNetRuleText(NetDirection::kConnect, false, "tcp:10.0.0.0/8:443").ok());
+  EXPECT_EQ(EffectiveNetDefaults(network).connect, "rules only");
+  EXPECT_EQ(EffectiveNetDefaults(network).bind, "any");
+  EXPECT_EQ(EffectiveNetDefaults(Policy::Preset(PolicyType::kBuild)).connect, "none");
+}
+
+TEST(NetDefaultsTest, RulesThatCanNeverApplyAreNamed) {
+  Policy network = Policy::Preset(PolicyType::kNetwork);
+  ASSERT_TRUE(network.AddNetRuleText(NetDirection::kConnect, false, "tcp:10.0.0.0/8:443").ok());
+  ASSERT_TRUE(network.AddNetRuleText(NetDirection::kConnect, false, "unix:@bus").ok());
+  EXPECT_TRUE(IdleNetworkRules(network).empty());
+  // The build preset has socketpair() only: no rule of either kind can ever apply.
+  Policy build = Policy::Preset(PolicyType::kBuild);
+  ASSERT_TRUE(build.AddNetRuleText(NetDirection::kBind, false, "tcp:*:8080").ok());
+  ASSERT_TRUE(build.AddNetRuleText(NetDirection::kConnect, false, "unix:@bus").ok());
+  std::vector<std::string> idle = IdleNetworkRules(build);
+  ASSERT_EQ(idle.size(), 2u);
+  EXPECT_NE(idle[0].find("--allow-syscall socket"), std::string::npos) << idle[0];
+  EXPECT_NE(idle[1].find("abstract unix"), std::string::npos) << idle[1];
+  ASSERT_TRUE(build.AddSyscall("socket").ok());
+  EXPECT_TRUE(IdleNetworkRules(build).empty());
+}
+
 TEST(NetRulesTest, DenyWinsAndMappedAddressesAreIpv4) {
   std::vector<NetRule> rules = {Rule(NetDirection::kConnect, false, "tcp:10.0.0.0/8:443"),
                                 Rule(NetDirection::kConnect, false, "tcp:10.1.0.0/16:80"),
@@ -73,8 +105,8 @@ TEST(NetRulesTest, DenyWinsAndMappedAddressesAreIpv4) {
   auto allows = [&](const char* ip, uint16_t port) {
     uint8_t a[4];
     inet_pton(AF_INET, ip, a);
-    return NetRulesAllow(rules, NetDirection::kConnect, NetProtocol::kTcp,
-                         NetPrefix::Family::kIpv4, a, port);
+    return NetRulesAllow(rules, NetDirection::kConnect, NetProtocol::kTcp, NetPrefix::Family::kIpv4,
+                         a, port);
   };
   EXPECT_TRUE(allows("10.9.9.9", 443));
   EXPECT_FALSE(allows("10.9.9.9", 80));
@@ -135,13 +167,14 @@ TEST(NetFoldTest, FoldedTablesAgreeWithTheRulesOnRandomPolicies) {
         rule.protocol = NetProtocol::kUdp;
       }
       int kind = static_cast<int>(random() % 10);
-      rule.prefix.family = kind == 0   ? NetPrefix::Family::kAny
+      rule.prefix.family = kind == 0  ? NetPrefix::Family::kAny
                            : kind < 6 ? NetPrefix::Family::kIpv4
                                       : NetPrefix::Family::kIpv6;
       if (rule.prefix.family != NetPrefix::Family::kAny) {
         int bits = rule.prefix.family == NetPrefix::Family::kIpv4 ? 32 : 128;
         // Few distinct high bytes, so prefixes nest and overlap often.
-        for (int b = 0; b < bits / 8; ++b) rule.prefix.address[b] = static_cast<uint8_t>(random() % 4);
+        for (int b = 0; b < bits / 8; ++b)
+          rule.prefix.address[b] = static_cast<uint8_t>(random() % 4);
         rule.prefix.length = static_cast<uint8_t>(random() % (bits + 1));
         for (int bit = rule.prefix.length; bit < bits; ++bit) {
           rule.prefix.address[bit / 8] &= ~(0x80u >> (bit % 8));

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "policy/net_defaults.h"
 #include "policy/policy_file.h"
 #include "runtime/confined_process.h"
 #include "seccomp/oci_import.h"
@@ -46,11 +47,21 @@ int Validate(const PolicyOptions& options) {
   absl::StatusOr<PolicyDocument> document = LoadPolicyFile(options.target);
   if (!document.ok()) return Fail(document.status());
   const Policy& policy = document->policy;
-  std::printf("%s: ok: policy \"%s\", base %s, mode %s, %zu syscalls, %zu path rules\n",
-              options.target.c_str(), document->name.c_str(),
-              std::string(PolicyTypeName(policy.type())).c_str(),
-              std::string(PolicyModeName(document->mode)).c_str(), policy.syscalls().size(),
-              policy.paths().size());
+  size_t connect_rules = 0;
+  for (const NetRule& rule : policy.net_rules()) {
+    connect_rules += rule.direction == NetDirection::kConnect;
+  }
+  std::printf(
+      "%s: ok: policy \"%s\", base %s, mode %s, %zu syscalls, %zu path rules, %zu connect "
+      "rules, %zu bind rules, %zu abstract unix names\n",
+      options.target.c_str(), document->name.c_str(),
+      std::string(PolicyTypeName(policy.type())).c_str(),
+      std::string(PolicyModeName(document->mode)).c_str(), policy.syscalls().size(),
+      policy.paths().size(), connect_rules, policy.net_rules().size() - connect_rules,
+      policy.abstract_unix_names().size());
+  for (const std::string& idle : IdleNetworkRules(policy)) {
+    std::printf("%s: warning: %s\n", options.target.c_str(), idle.c_str());
+  }
   return 0;
 }
 

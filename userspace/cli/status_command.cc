@@ -83,6 +83,7 @@ int StatusCommand(const StatusOptions& options) {
         {"tier", std::string(TierName(report.tier))},
         {"tier_reason", report.tier_reason},
         {"enforces", std::string(TierEnforces(report.tier))},
+        {"network", report.network},
         {"probes", probes},
         {"stronger_tier_needs", Remedies(report)},
         {"pinned",
@@ -108,6 +109,7 @@ int StatusCommand(const StatusOptions& options) {
   }
   std::cout << "tier:     " << TierName(report.tier) << "\n";
   std::cout << "enforces: " << TierEnforces(report.tier) << "\n";
+  std::cout << "network:  " << report.network << "\n";
   std::cout << "pinned:   " << PinnedStateLine(pinned) << "\n";
   if (report.tier != Tier::kBpfLsm) {
     std::cout << "why:      " << report.tier_reason << "\n";

@@ -11,6 +11,7 @@
 #include "confinement/confined_cgroup.h"
 #include "confinement/tier_choice.h"
 #include "observe/cgroup_reports.h"
+#include "policy/net_defaults.h"
 #include "policy/path_resolution.h"
 
 namespace cvlsm::cli {
@@ -31,6 +32,7 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   const Policy& policy = request.policy.policy;
   const bool audit = request.policy.mode == PolicyMode::kAudit;
   ASSIGN_OR_RETURN(TierRequest tier, ParseTierRequest(request.tier));
+  for (const std::string& idle : IdleNetworkRules(policy)) LogWarning(request.who, idle);
   // A rule on a missing path fails before the programs are loaded.
   ASSIGN_OR_RETURN(ResolvedPolicy rules, ResolvePathRules(policy));
   ASSIGN_OR_RETURN(EnforcerChoice choice, ChooseEnforcer(tier));

@@ -118,4 +118,16 @@ NetworkPlan PlanNetwork(const NetworkRules& network, int abi, SignalScope scope)
   return plan;
 }
 
+std::string NetworkEnforcedAt(int abi) {
+  std::string enforced = "socket families and protocols the rules allow nothing of (seccomp)";
+  if (abi >= 4) absl::StrAppend(&enforced, "; tcp connect and bind rules by port (Landlock)");
+  if (abi >= 6) absl::StrAppend(&enforced, "; abstract unix sockets scoped to the command");
+  std::string missing = "addresses of every rule, deny rules, udp and icmp rules";
+  if (abi < 4) absl::StrAppend(&missing, ", tcp ports (Landlock ABI 4, Linux 6.7)");
+  if (abi < 6) absl::StrAppend(&missing, ", abstract unix sockets (ABI 6, Linux 6.12)");
+  absl::StrAppend(&missing, ", w on a pathname unix socket's path");
+  return absl::StrCat(enforced, "; NOT enforced: ", missing,
+                      " (the bpf-lsm tier enforces them all)");
+}
+
 }  // namespace cvlsm::landlock

@@ -36,6 +36,10 @@ struct NetworkPlan {
   std::vector<std::string> not_enforced;
 };
 
+// What the landlock tier enforces of network rules with this ABI, and what it does not, in
+// one paragraph (cv-lsm status).
+std::string NetworkEnforcedAt(int abi);
+
 // `scope`: kUnscoped when each process of a workload is restricted on its own (the C API's
 // containers): sibling domains could not reach each other's abstract sockets.
 NetworkPlan PlanNetwork(const NetworkRules& network, int abi, SignalScope scope);

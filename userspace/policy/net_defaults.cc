@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace cvlsm {
 
 std::vector<std::string> SocketFamilies(const Policy& policy) {
@@ -27,6 +29,24 @@ NetDefaults EffectiveNetDefaults(const Policy& policy) {
   defaults.abstract_unix = has("unix") ? "own confinement" : "none";
   defaults.pathname_unix = has("unix") ? "w on the path" : "none";
   return defaults;
+}
+
+std::vector<std::string> IdleNetworkRules(const Policy& policy) {
+  std::vector<std::string> idle;
+  // Without socket() (socketpair() at most) nothing can be connected, sent to or bound.
+  const bool sockets = policy.syscalls().contains("socket");
+  if (!sockets && !policy.net_rules().empty()) {
+    idle.push_back(absl::StrCat(
+        "the connect and bind rules never apply: the policy (base ", PolicyTypeName(policy.type()),
+        ") allows no internet socket, so every connect and bind is refused; add "
+        "--allow-syscall socket (\"socket\" in the file's syscalls) to use them"));
+  }
+  if (!sockets && !policy.abstract_unix_names().empty()) {
+    idle.push_back(absl::StrCat("the abstract unix socket names never apply: the policy (base ",
+                                PolicyTypeName(policy.type()),
+                                ") allows no socket(); add --allow-syscall socket to use them"));
+  }
+  return idle;
 }
 
 bool NetworkRules::HasRules(NetDirection direction) const {

@@ -28,6 +28,11 @@ struct NetDefaults {
 };
 NetDefaults EffectiveNetDefaults(const Policy& policy);
 
+// Rules of the policy that can never apply: network rules without inet sockets, abstract
+// unix names without unix sockets. One sentence each, with what to add; `run` and `policy
+// validate` say them (the rules only refuse more, so this is not an error).
+std::vector<std::string> IdleNetworkRules(const Policy& policy);
+
 // A policy's network part as the tiers apply it: addresses are values, nothing to resolve.
 struct NetworkRules {
   std::vector<NetRule> rules;

@@ -18,9 +18,26 @@
 #include "cgroup/cgroup.h"
 #include "common/errors.h"
 #include "landlock/landlock_enforcer.h"
+#include "landlock/landlock_network.h"
 
 namespace cvlsm {
 namespace {
+
+// Network rules by tier: bpf-lsm has a hook for every rule class; Landlock what its ABI has.
+std::string NetworkEnforcement(Tier tier) {
+  switch (tier) {
+    case Tier::kBpfLsm:
+      return "connect, send and bind rules by protocol, address and port (tcp, mptcp, udp, "
+             "icmp); w on a pathname unix socket's path; abstract unix sockets scoped to the "
+             "confinement; socket families";
+    case Tier::kLandlock:
+      return landlock::NetworkEnforcedAt(LandlockAbiVersion());
+    case Tier::kSeccomp:
+      return "socket families and protocols the rules allow nothing of; NOT enforced: "
+             "addresses and ports of every rule, unix sockets (the bpf-lsm tier enforces them)";
+  }
+  return "";
+}
 
 constexpr char kSecurityFs[] = "/sys/kernel/security";
 constexpr char kLsmFile[] = "/sys/kernel/security/lsm";
@@ -156,6 +173,7 @@ KernelReport ProbeKernel(EnforcementFeatures& features) {
   } else {
     report.tier_reason = std::string(choice.status().message());
   }
+  report.network = NetworkEnforcement(report.tier);
   return report;
 }
 

@@ -22,6 +22,8 @@ struct KernelReport {
   std::vector<ProbeLine> probes;
   Tier tier = Tier::kSeccomp;
   std::string tier_reason;
+  // What the tier enforces of network rules here, and what not.
+  std::string network;
 };
 
 // The active LSM list; mounts securityfs at /sys/kernel/security when it is not mounted.
