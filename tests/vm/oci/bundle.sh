@@ -15,7 +15,7 @@ make_bundle() {
   mkdir -p "$_dir/rootfs/bin" "$_dir/rootfs/data" "$_dir/rootfs/secret" "$_dir/rootfs/proc" \
     "$_dir/rootfs/dev" "$_dir/rootfs/tmp" || return 1
   cp "$(command -v busybox)" "$_dir/rootfs/bin/busybox" || return 1
-  for _applet in sh cat echo ls; do ln -sf busybox "$_dir/rootfs/bin/$_applet"; done
+  for _applet in sh cat echo ls nc; do ln -sf busybox "$_dir/rootfs/bin/$_applet"; done
   echo "ok: inside the policy" >"$_dir/rootfs/data/ok.txt"
   echo "secret: outside the policy" >"$_dir/rootfs/secret/no.txt"
   cat >"$_dir/config.json" <<JSON

@@ -114,6 +114,25 @@ else
   show typo
 fi
 
+# (4) The annotation's policy file carries network rules: a connect its rules allow reaches
+# the network (nothing listens in the container's namespace: refused there, not by cv-lsm),
+# another address is refused with EACCES inside the container.
+container netrules '"org.cv-lsm.policy": "policy.json"' \
+  'nc 127.0.0.1 80 </dev/null; nc 10.1.2.3 443 </dev/null; echo done'
+cat >"$work/netrules/policy.json" <<'POLICY'
+{"cv-lsm-policy": 2, "name": "oci-net", "base": "network",
+ "network": {"connect": [{"allow": "tcp:127.0.0.1:80"}]}}
+POLICY
+crun_run netrules
+if [ "$rc" -eq 0 ] && has netrules.out done &&
+  has netrules.err "(127.0.0.1): Connection refused" &&
+  has netrules.err "(10.1.2.3): Permission denied"; then
+  pass "an annotated container's network rules: the allowed connect goes out, another is refused"
+else
+  fail "the container with network rules (exit $rc) should be refused 10.1.2.3 only"
+  show netrules
+fi
+
 if "$cvlsm" unload >"$work/unload.log" 2>&1; then
   loaded=
   pass "cv-lsm unload"
