@@ -3,17 +3,24 @@
 // (the access allowed, or no confinement at all) which must show that the attack works when
 // nothing stops it. Each result is printed as one `CVLSM-ADV: {json}` line, which
 // write-threat-model.py turns into the table of docs/threat-model.md.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/landlock.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -75,6 +82,20 @@ Outcome Expected(const Scenario& scenario) {
                                                             : scenario.bpf_lsm;
 }
 
+// A listening unix stream socket: a path, or "@name" for an abstract one.
+int UnixListener(const std::string& name) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, name.data(), std::min(name.size(), sizeof(address.sun_path) - 1));
+  socklen_t length = offsetof(sockaddr_un, sun_path) + name.size() + (name[0] == '@' ? 0 : 1);
+  if (name[0] == '@') address.sun_path[0] = '\0';
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 || ::listen(fd, 64) != 0) {
+    std::perror(("adversarial: unix listener " + name).c_str());
+  }
+  return fd;
+}
+
 // The tree an attack works on: a read-only and a writable directory, a secret outside every
 // rule, a binary and a library without x, a script whose interpreter has no x, and a link to
 // a tmpfs directory (file handles: the guest's overlay root has none). Fresh for every run.
@@ -101,13 +122,17 @@ class Layout {
     for (const char* file : {"/bin/true", "/bin/libcvlsm_attack_lib.so", "/xbin/script.sh"}) {
       ::chmod((r + file).c_str(), 0755);
     }
+    daemon_ = UnixListener(r + "/secret/daemon.sock");
   }
+  ~Layout() { ::close(daemon_); }
   const std::string& root() const { return root_.path(); }
 
  private:
   static void Fail(const char* what) { throw std::runtime_error(std::string(what) + " failed"); }
   // Not under /tmp: the build preset allows /tmp.
   ScratchDir root_{"/var/tmp"}, shm_{"/dev/shm"};
+  // A daemon's socket outside every rule (unix-daemon-socket).
+  int daemon_ = -1;
 };
 
 std::string Substitute(const std::string& rule, const std::string& root) {
@@ -129,10 +154,28 @@ class AdversarialTest : public ::testing::TestWithParam<Scenario> {
       ::execl("/bin/sleep", "sleep", "3600", static_cast<char*>(nullptr));
       ::_exit(127);
     }
+    // The network scenarios' listeners, outside every confinement: connections wait in the
+    // backlog (nobody accepts: the connect is the access).
+    tcp_listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in loopback{};
+    loopback.sin_family = AF_INET;
+    loopback.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(loopback);
+    int fastopen = 16;
+    ::setsockopt(tcp_listener_, IPPROTO_TCP, TCP_FASTOPEN, &fastopen, sizeof(fastopen));
+    if (::bind(tcp_listener_, reinterpret_cast<sockaddr*>(&loopback), length) != 0 ||
+        ::listen(tcp_listener_, 256) != 0 ||
+        ::getsockname(tcp_listener_, reinterpret_cast<sockaddr*>(&loopback), &length) != 0) {
+      std::perror("adversarial: tcp listener");
+    }
+    ::setenv("CVLSM_ADV_TCP_PORT", std::to_string(ntohs(loopback.sin_port)).c_str(), 1);
+    abstract_listener_ = UnixListener("@cvlsm-adv-" + std::to_string(victim_));
   }
   static void TearDownTestSuite() {
     ::kill(victim_, SIGKILL);
     ::waitpid(victim_, nullptr, 0);
+    ::close(tcp_listener_);
+    ::close(abstract_listener_);
   }
 
   std::vector<std::string> AttackArgs(const Layout& layout) const {
@@ -157,9 +200,13 @@ class AdversarialTest : public ::testing::TestWithParam<Scenario> {
   }
 
   static pid_t victim_;
+  static int tcp_listener_;
+  static int abstract_listener_;
 };
 
 pid_t AdversarialTest::victim_ = -1;
+int AdversarialTest::tcp_listener_ = -1;
+int AdversarialTest::abstract_listener_ = -1;
 
 // JSON strings here are ours: no quotes or backslashes to escape.
 std::string Field(const char* key, const std::string& value) {

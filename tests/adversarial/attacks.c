@@ -13,6 +13,7 @@
  * leaves the file behind and then fails the open still created it.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +22,11 @@
 #include <linux/io_uring.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -619,6 +624,111 @@ static int cgroup_escape(void) {
   return at_root ? 0 : UNCLEAR;
 }
 
+/* ---- the network: the listeners are the suite's (adversarial_test.cc), outside the
+ * confinement: a TCP one on 127.0.0.1 whose port is in CVLSM_ADV_TCP_PORT, a unix daemon
+ * socket at ROOT/secret/daemon.sock, an abstract one named cvlsm-adv-<VICTIM_PID>. */
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+static int listener_port(void) {
+  const char* text = getenv("CVLSM_ADV_TCP_PORT");
+  return text ? atoi(text) : 0;
+}
+
+/* connect(2) to the suite's TCP listener from a socket of `family` and `protocol`
+ * (127.0.0.1, or ::ffff:127.0.0.1 from an IPv6 socket). */
+static int connect_listener(int family, int protocol) {
+  int port = listener_port();
+  if (port <= 0) return UNCLEAR;
+  int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return errno == EPROTONOSUPPORT || errno == EAFNOSUPPORT ? UNSUPPORTED : errno;
+  struct sockaddr_storage address;
+  memset(&address, 0, sizeof(address));
+  socklen_t length;
+  if (family == AF_INET) {
+    struct sockaddr_in* in4 = (struct sockaddr_in*)&address;
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(port);
+    in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    length = sizeof(*in4);
+  } else {
+    struct sockaddr_in6* in6 = (struct sockaddr_in6*)&address;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6->sin6_addr);
+    length = sizeof(*in6);
+  }
+  int err = connect(fd, (struct sockaddr*)&address, length) ? errno : 0;
+  close(fd);
+  return err;
+}
+
+static int connect_outside_rules(void) { return connect_listener(AF_INET, 0); }
+static int connect_v4_mapped(void) { return connect_listener(AF_INET6, 0); }
+static int mptcp_bypass(void) { return connect_listener(AF_INET, IPPROTO_MPTCP); }
+
+/* TCP Fast Open: sendto(MSG_FASTOPEN) connects and sends in one call, without connect(2). */
+static int tcp_fastopen_outside(void) {
+  int port = listener_port();
+  if (port <= 0) return UNCLEAR;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ssize_t sent = sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr*)&address, sizeof(address));
+  int err = sent < 0 ? errno : 0;
+  close(fd);
+  return err;
+}
+
+/* An unconnected UDP datagram to 127.0.0.1 (no listener needed: the send is the access). */
+static int udp_sendto_outside(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(9)};
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ssize_t sent = sendto(fd, "x", 1, 0, (struct sockaddr*)&address, sizeof(address));
+  int err = sent < 0 ? errno : 0;
+  close(fd);
+  return err;
+}
+
+/* listen() on a socket never bound: the kernel binds an ephemeral port on every address. */
+static int listen_without_bind(void) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int err = listen(fd, 1) ? errno : 0;
+  close(fd);
+  return err;
+}
+
+static int unix_connect(const struct sockaddr_un* address, socklen_t length) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  int err = connect(fd, (const struct sockaddr*)address, length) ? errno : 0;
+  close(fd);
+  return err;
+}
+
+/* A container runtime's socket outside the path rules (docker.sock, containerd.sock). */
+static int unix_daemon_socket(void) {
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  snprintf(address.sun_path, sizeof(address.sun_path), "%s", at("secret/daemon.sock"));
+  return unix_connect(&address, sizeof(address));
+}
+
+/* An abstract socket of the host (D-Bus, X11, systemd's private ones are of this kind). */
+static int abstract_unix_outside(void) {
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  int length =
+      snprintf(address.sun_path + 1, sizeof(address.sun_path) - 1, "cvlsm-adv-%d", (int)victim);
+  return unix_connect(&address, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length));
+}
+
+static int socket_packet(void) { return socket_family(AF_PACKET, SOCK_RAW); }
+
 struct attack {
   const char* name;
   int (*run)(void);
@@ -691,6 +801,15 @@ static const struct attack attacks[] = {
     {"proc-victim-mem", proc_victim_mem},
     {"cgroup-escape", cgroup_escape},
     {"cgroup-escape-granted", cgroup_escape},
+    {"unix-daemon-socket", unix_daemon_socket},
+    {"abstract-unix-outside", abstract_unix_outside},
+    {"connect-outside-rules", connect_outside_rules},
+    {"connect-v4-mapped", connect_v4_mapped},
+    {"udp-sendto-outside", udp_sendto_outside},
+    {"tcp-fastopen-outside", tcp_fastopen_outside},
+    {"mptcp-bypass", mptcp_bypass},
+    {"listen-without-bind", listen_without_bind},
+    {"socket-packet", socket_packet},
 };
 
 int main(int argc, char** argv) {

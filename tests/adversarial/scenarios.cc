@@ -72,6 +72,103 @@ Scenario Filtered(const char* name, const char* source, const char* policy, int 
           .seccomp = Both(verdict, why)};
 }
 
+// A network scenario whose attack only the bpf-lsm tier stops: the landlock and seccomp
+// tiers let it through and say so on every run (`why` is theirs).
+Scenario NetworkOnlyBpf(const char* name, const char* source, std::vector<std::string> rules,
+                        std::vector<std::string> control, const char* bpf_why,
+                        const char* landlock_why, const char* seccomp_why) {
+  return {.name = name,
+          .source = source,
+          .policy = "network",
+          .rules = std::move(rules),
+          .control_rules = std::move(control),
+          .bpf_lsm = {EACCES, bpf_why},
+          .landlock = {kSucceeds, landlock_why},
+          .seccomp = {kSucceeds, seccomp_why}};
+}
+
+// The network scenarios: the suite's listeners (adversarial_test.cc) are outside the
+// confinement; the rules allow another network (TEST-NET-1) or port, the control the one
+// reached.
+void AddNetworkScenarios(std::vector<Scenario>& s) {
+  const std::vector<std::string> kOtherNet = {"--allow-connect=tcp:192.0.2.0/24:*"};
+  const std::vector<std::string> kLoopback = {"--allow-connect=tcp:127.0.0.1:*"};
+  constexpr const char* kLandlockPortsOnly =
+      "not stopped: Landlock matches ports, not addresses, and the rule allows every port "
+      "(cv-lsm run warns; --strict refuses)";
+  constexpr const char* kSeccompNoNet =
+      "not stopped: the seccomp tier enforces no connect rule (cv-lsm run warns; --strict "
+      "refuses)";
+  s.push_back({.name = "unix-daemon-socket",
+               .source = "a container runtime's socket reachable from the container "
+                         "(docker.sock, containerd.sock)",
+               .policy = "network",
+               .rules = {"--allow=@/rw:rw"},
+               .control_rules = {"--allow=@/secret:rw"},
+               .bpf_lsm = {EACCES,
+                           "lsm/unix_stream_connect (lsm/unix_find from 7.1): w on the "
+                           "socket's path, which no rule grants"},
+               .landlock = {kSucceeds,
+                            "not stopped: Landlock checks no path of a unix socket connected "
+                            "to before ABI 9 (cv-lsm run warns)"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back({.name = "abstract-unix-outside",
+               .source = "abstract sockets of the host (D-Bus, X11, systemd's private ones)",
+               .policy = "network",
+               .rules = {},
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EPERM,
+                           "lsm/unix_stream_connect: an abstract socket made outside the "
+                           "confinement, and no rule names it"},
+               .landlock = {EPERM, "Landlock abstract unix socket scoping (ABI 6)"},
+               .seccomp = {kSucceeds,
+                           "not stopped: the seccomp tier cannot tell whose socket it is "
+                           "(cv-lsm run warns)"},
+               .landlock_min_abi = 6,
+               .landlock_older = {kSucceeds,
+                                  "not stopped: Landlock scopes abstract sockets from ABI 6 "
+                                  "(cv-lsm run warns)"}});
+  s.push_back(NetworkOnlyBpf("connect-outside-rules",
+                             "per-container egress by address (Tetragon, KubeArmor, "
+                             "systemd IPAddressDeny)",
+                             kOtherNet, kLoopback,
+                             "lsm/socket_connect: 127.0.0.1 is outside the rules' prefixes",
+                             kLandlockPortsOnly, kSeccompNoNet));
+  s.push_back(NetworkOnlyBpf("connect-v4-mapped", "IPv4-mapped IPv6 addresses past an IPv4 rule",
+                             kOtherNet, kLoopback,
+                             "lsm/socket_connect: ::ffff:127.0.0.1 is checked as 127.0.0.1",
+                             kLandlockPortsOnly, kSeccompNoNet));
+  s.push_back(NetworkOnlyBpf(
+      "tcp-fastopen-outside", "TCP Fast Open: sendto(MSG_FASTOPEN) connects without connect()",
+      kOtherNet, kLoopback, "lsm/socket_sendmsg: the destination of sendto(MSG_FASTOPEN)",
+      kLandlockPortsOnly, kSeccompNoNet));
+  s.push_back(NetworkOnlyBpf(
+      "udp-sendto-outside", "UDP egress without connect (DNS tunnelling, exfiltration)",
+      {"--allow-connect=udp:192.0.2.1:53"}, {"--allow-connect=udp:127.0.0.1:*"},
+      "lsm/socket_sendmsg: the destination of an unconnected send",
+      "not stopped: this tier has no UDP rules (cv-lsm run warns)", kSeccompNoNet));
+  s.push_back(NetworkOnlyBpf(
+      "listen-without-bind", "Landlock issue #15: listen() binds an ephemeral port unchecked",
+      {"--allow-bind=tcp:127.0.0.1:1"}, kUnconfined,
+      "lsm/socket_listen: the port and addresses listen() binds an unbound socket to",
+      "not stopped: Landlock does not check the port listen() takes (cv-lsm run warns)",
+      "not stopped: the seccomp tier enforces no bind rule (cv-lsm run warns)"));
+  s.push_back({.name = "mptcp-bypass",
+               .source = "Landlock erratum: MPTCP sockets escaped the TCP rules",
+               .policy = "network",
+               .rules = kOtherNet,
+               .control_rules = kUnconfined,
+               .bpf_lsm = {EACCES, "lsm/socket_connect: MPTCP is TCP to the connect rules"},
+               .landlock = {EPERM,
+                            "seccomp filter: no MPTCP socket while connect or bind rules are "
+                            "in force and the kernel does not check them"},
+               .seccomp = {EPERM, "seccomp filter: no MPTCP socket while there are rules"}});
+  s.push_back(Filtered("socket-packet", "raw packet sockets: sniffing and spoofing", "network",
+                       EPERM,
+                       "seccomp filter: only unix, inet, inet6 and netlink route sockets; "
+                       "lsm/socket_create on the bpf-lsm tier"));
+}
+
 std::vector<Scenario> Build() {
   std::vector<Scenario> s;
   // ---- naming tricks: the rules name objects, so every name of the object gets its verdict
@@ -402,6 +499,7 @@ std::vector<Scenario> Build() {
                .seccomp = {kSucceeds,
                            "not stopped: no path rules, and the process keeps uid 0, "
                            "which owns the root cgroup's files"}});
+  AddNetworkScenarios(s);
   return s;
 }
 
