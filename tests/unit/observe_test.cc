@@ -1,5 +1,6 @@
 // Decoding and printing what the programs report (observe/): no kernel needed, the records
 // are built here as the programs write them.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -130,6 +131,63 @@ TEST(ObserveTest, ReferRefusalsSayWhatWouldBeGained) {
   raw.requested = CVLSM_MODE_EXEC;
   raw.error = EXDEV;
   EXPECT_EQ(DescribeOperation(DecodeEvent(raw)), "rename /usr/bin: would gain --x (refer)");
+}
+
+// A network record as report_net writes it: the address in path[0..16) (IPv4 in the last
+// four bytes), detail = ipv6 << 24 | protocol << 16 | port.
+cvlsm_event NetEvent(uint32_t hook, uint32_t protocol, bool ipv6, const char* address,
+                     uint16_t port) {
+  cvlsm_event raw = RawEvent({});
+  raw.hook = hook;
+  raw.requested = 0;
+  raw.detail = static_cast<int32_t>((ipv6 ? 1u << 24 : 0u) | protocol << 16 | port);
+  std::memset(raw.path, 0, 16);
+  if (ipv6) {
+    EXPECT_EQ(inet_pton(AF_INET6, address, raw.path), 1) << address;
+  } else {
+    EXPECT_EQ(inet_pton(AF_INET, address, raw.path + 12), 1) << address;
+  }
+  raw.path_length = 16;
+  return raw;
+}
+
+TEST(ObserveTest, NetworkRefusalsNameProtocolAddressAndPort) {
+  Event connect = DecodeEvent(NetEvent(CVLSM_HOOK_CONNECT, CVLSM_NET_TCP, false, "10.1.2.3", 443));
+  EXPECT_EQ(connect.protocol, "tcp");
+  EXPECT_EQ(connect.address, "10.1.2.3");
+  EXPECT_EQ(connect.port, 443);
+  EXPECT_EQ(DescribeOperation(connect), "connect tcp 10.1.2.3:443");
+  Event send = DecodeEvent(NetEvent(CVLSM_HOOK_SENDMSG, CVLSM_NET_UDP, true, "fd00::53", 53));
+  EXPECT_EQ(DescribeOperation(send), "send udp to [fd00::53]:53");
+  Event ping = DecodeEvent(NetEvent(CVLSM_HOOK_SENDMSG, CVLSM_NET_ICMP, false, "192.0.2.1", 0));
+  EXPECT_NE(DescribeOperation(ping).find("send icmp echo to 192.0.2.1"), std::string::npos)
+      << DescribeOperation(ping);
+  Event bind = DecodeEvent(NetEvent(CVLSM_HOOK_BIND, CVLSM_NET_TCP, true, "::", 8081));
+  EXPECT_EQ(DescribeOperation(bind), "bind tcp [::]:8081");
+  // The JSON line carries the endpoint as fields of its own.
+  nlohmann::json line = nlohmann::json::parse(FormatEventJson(connect));
+  EXPECT_EQ(line["protocol"], "tcp");
+  EXPECT_EQ(line["address"], "10.1.2.3");
+  EXPECT_EQ(line["port"], 443);
+}
+
+TEST(ObserveTest, UnixAndSocketRefusalsSayWhatWasReached) {
+  cvlsm_event abstract = RawEvent({}, CVLSM_EVENT_NO_PATH);
+  abstract.hook = CVLSM_HOOK_UNIX_CONNECT;
+  abstract.error = EPERM;
+  std::memcpy(abstract.path, "dbus-x", 6);
+  abstract.path_length = 6;
+  EXPECT_EQ(DescribeOperation(DecodeEvent(abstract)),
+            "reach abstract unix socket @dbus-x outside the confinement");
+  cvlsm_event pathname = RawEvent({"docker.sock", "run"});
+  pathname.hook = CVLSM_HOOK_UNIX_CONNECT;
+  pathname.requested = CVLSM_MODE_WRITE;
+  EXPECT_EQ(DescribeOperation(DecodeEvent(pathname)), "reach unix socket /run/docker.sock (-w-)");
+  cvlsm_event socket = RawEvent({});
+  socket.hook = CVLSM_HOOK_SOCKET_CREATE;
+  socket.error = EPERM;
+  socket.detail = 17 | 3 << 8 | 0 << 16;  // AF_PACKET, SOCK_RAW
+  EXPECT_EQ(DescribeOperation(DecodeEvent(socket)), "socket AF_PACKET SOCK_RAW protocol 0");
 }
 
 TEST(ObserveTest, EveryHookHasAName) {
