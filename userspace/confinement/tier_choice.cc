@@ -1,6 +1,8 @@
 #include "confinement/tier_choice.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "bpf_backend/active_lsms.h"
 #include "bpf_backend/bpf_lsm_enforcer.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -21,6 +23,17 @@ class SystemEnforcementFeatures : public EnforcementFeatures {
   absl::StatusOr<LoadedTier> LoadBpfLsm() override {
     // A failure is cached: the trial load is not cheap and its answer does not change.
     if (!bpf_failure_.ok()) return bpf_failure_;
+    // Without "bpf" among the active LSMs the programs would load and attach and never run
+    // (the canary would say so after seconds of verification): not worth trying.
+    if (absl::StatusOr<std::vector<std::string>> lsms = ReadActiveLsms();
+        lsms.ok() && !LsmActive(*lsms, "bpf")) {
+      bpf_failure_ = WithRemedy(
+          absl::FailedPreconditionError(absl::StrCat(
+              "BPF LSM is not active: the kernel's LSM list (", absl::StrJoin(*lsms, ","),
+              ") has no 'bpf', so BPF LSM programs would attach and never run")),
+          "add 'bpf' to the kernel's lsm= boot parameter (keep the others listed)");
+      return bpf_failure_;
+    }
     // Programs pinned for the machine (cv-lsm load) are used when there are; else this
     // process loads its own, which live as long as it does.
     absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> pinned = AttachPinnedPrograms();

@@ -39,8 +39,6 @@ std::string NetworkEnforcement(Tier tier) {
   return "";
 }
 
-constexpr char kSecurityFs[] = "/sys/kernel/security";
-constexpr char kLsmFile[] = "/sys/kernel/security/lsm";
 constexpr char kBtfFile[] = "/sys/kernel/btf/vmlinux";
 constexpr char kBpfFs[] = "/sys/fs/bpf";
 constexpr long kBpfFsMagic = 0xcafe4a11;
@@ -48,13 +46,6 @@ constexpr long kBpfFsMagic = 0xcafe4a11;
 bool IsMountedFs(const char* path, long magic) {
   struct statfs fs {};
   return ::statfs(path, &fs) == 0 && fs.f_type == magic;
-}
-
-bool Listed(const std::vector<std::string>& lsms, absl::string_view name) {
-  for (const std::string& lsm : lsms) {
-    if (lsm == name) return true;
-  }
-  return false;
 }
 
 // What the landlock tier gets from the ABI beyond path rules.
@@ -80,22 +71,6 @@ ProbeLine ProbeSeccomp() {
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::string>> ReadActiveLsms() {
-  if (::access(kLsmFile, R_OK) != 0) {
-    if (::mount("securityfs", kSecurityFs, "securityfs", 0, nullptr) != 0 && errno != EBUSY) {
-      return ErrnoError(errno, "mount securityfs on /sys/kernel/security",
-                        "mount it by hand: mount -t securityfs securityfs /sys/kernel/security");
-    }
-  }
-  std::ifstream file(kLsmFile);
-  std::string line;
-  if (!file || !std::getline(file, line)) {
-    return ErrnoError(errno ? errno : ENOENT, "read /sys/kernel/security/lsm",
-                      "the kernel predates the LSM list (before 4.15) or lacks securityfs");
-  }
-  return std::vector<std::string>(absl::StrSplit(line, ',', absl::SkipEmpty()));
-}
-
 KernelReport ProbeKernel(EnforcementFeatures& features) {
   KernelReport report;
   struct utsname uts {};
@@ -104,7 +79,7 @@ KernelReport ProbeKernel(EnforcementFeatures& features) {
   absl::StatusOr<std::vector<std::string>> lsms = ReadActiveLsms();
   if (lsms.ok()) {
     report.lsm = *lsms;
-    bool bpf = Listed(report.lsm, "bpf");
+    bool bpf = LsmActive(report.lsm, "bpf");
     report.probes.push_back({"lsm_list", bpf, absl::StrJoin(report.lsm, ","),
                              bpf ? ""
                                  : "bpf is not an active LSM: add 'bpf' to the lsm= kernel "
@@ -135,7 +110,7 @@ KernelReport ProbeKernel(EnforcementFeatures& features) {
   report.probes.push_back(
       {"landlock", abi > 0, abi > 0 ? LandlockDetail(abi) : "not available",
        abi > 0 ? ""
-               : (lsms.ok() && !Listed(report.lsm, "landlock")
+               : (lsms.ok() && !LsmActive(report.lsm, "landlock")
                       ? "add 'landlock' to the lsm= kernel boot parameter"
                       : "use a kernel built with CONFIG_SECURITY_LANDLOCK=y (5.13 or newer)")});
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf_backend/active_lsms.h"
 #include "confinement/tier_choice.h"
 
 namespace cvlsm {
@@ -25,9 +26,6 @@ struct KernelReport {
   // What the tier enforces of network rules here, and what not.
   std::string network;
 };
-
-// The active LSM list; mounts securityfs at /sys/kernel/security when it is not mounted.
-absl::StatusOr<std::vector<std::string>> ReadActiveLsms();
 
 // Runs every probe, including a trial load, attach and self-test of the real programs.
 KernelReport ProbeKernel(EnforcementFeatures& features = SystemFeatures());
