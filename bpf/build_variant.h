@@ -17,6 +17,9 @@
  *   CVLSM_HAS_TASK_PT_REGS   bpf_task_pt_regs() (5.15): the registers a syscall entered
  *                            with. Without it they are found at the top of the task's
  *                            kernel stack (x86_64 only).
+ *   CVLSM_HAS_TASK_BTF       bpf_get_current_task_btf() (5.11): the current task as a typed
+ *                            pointer, whose fields are plain loads; without it each field
+ *                            is a bpf_probe_read_kernel() call, several per hook.
  */
 #ifndef CVLSM_BUILD_VARIANT_H
 #define CVLSM_BUILD_VARIANT_H
@@ -24,9 +27,11 @@
 #ifdef CVLSM_PRE_5_17
 #define CVLSM_HAS_BPF_LOOP 0
 #define CVLSM_HAS_TASK_PT_REGS 0 /* 5.15 and 5.16 have it: the build serves 5.10 too */
+#define CVLSM_HAS_TASK_BTF 0	 /* 5.11 to 5.16 have it: the build serves 5.10 too */
 #else
 #define CVLSM_HAS_BPF_LOOP 1
 #define CVLSM_HAS_TASK_PT_REGS 1
+#define CVLSM_HAS_TASK_BTF 1
 #endif
 
 #endif /* CVLSM_BUILD_VARIANT_H */

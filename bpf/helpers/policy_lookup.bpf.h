@@ -8,6 +8,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include "build_variant.h"
 #include "maps.h"
 
 static __always_inline struct cgroup *cgroup_parent(struct cgroup *cgrp)
@@ -49,6 +50,36 @@ static __always_inline struct cvlsm_cgroup_policy *task_policy(struct task_struc
 	return cgroup_policy(BPF_CORE_READ(task, cgroups, dfl_cgrp), enforced);
 }
 
+/* The policy of the nearest enforced cgroup of the current task. Every hook asks, confined
+ * process or not: with a typed task pointer the walk is plain loads and one map lookup per
+ * level, not a probe-read call per field. */
+static __always_inline struct cvlsm_cgroup_policy *current_policy(__u64 *enforced)
+{
+#if CVLSM_HAS_TASK_BTF
+	struct cgroup *cgrp = bpf_get_current_task_btf()->cgroups->dfl_cgrp;
+
+	for (int level = 0; level < CVLSM_MAX_CGROUP_DEPTH; level++) {
+		if (!cgrp)
+			return NULL;
+		__u64 id = cgrp->kn->id;
+		struct cvlsm_cgroup_policy *policy = bpf_map_lookup_elem(&cvlsm_cgroups, &id);
+
+		if (policy) {
+			*enforced = id;
+			return policy;
+		}
+		struct cgroup_subsys_state *parent = cgrp->self.parent;
+
+		if (!parent)
+			return NULL;
+		cgrp = parent->cgroup;
+	}
+	return NULL;
+#else
+	return task_policy((struct task_struct *)bpf_get_current_task(), enforced);
+#endif
+}
+
 /* The current task's confinement: its policy and the enforced cgroup it counts under. */
 struct confinement {
 	struct cvlsm_cgroup_policy *policy;
@@ -61,7 +92,7 @@ struct confinement {
 static __always_inline bool current_confinement_of(struct confinement *c, bool at_exec)
 {
 	c->cgroup = 0;
-	c->policy = task_policy((struct task_struct *)bpf_get_current_task(), &c->cgroup);
+	c->policy = current_policy(&c->cgroup);
 	if (!c->policy)
 		return false;
 	if (c->policy->wait_for_exec) {

@@ -50,8 +50,9 @@ struct sock___v510 {
 /* The class a rule names: CVLSM_NET_TCP, _UDP, _ICMP; 0 for any other inet socket. */
 static __always_inline __u32 socket_class(struct sock *sk)
 {
-	__u16 type = BPF_CORE_READ(sk, sk_type);
-	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+	/* Plain loads: the hooks' socket pointers are typed (BTF), no probe-read call needed. */
+	__u16 type = sk->sk_type;
+	__u16 protocol = sk->sk_protocol;
 
 	if (type == SOCK_STREAM && (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP))
 		return CVLSM_NET_TCP;
@@ -69,7 +70,7 @@ static __always_inline bool inet_family(__u16 family)
 
 static __always_inline __u16 socket_family(struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_family);
+	return sk->__sk_common.skc_family;
 }
 
 enum parsed_address { ADDRESS_OK, ADDRESS_NONE, ADDRESS_INVALID };
@@ -279,7 +280,7 @@ int BPF_PROG(cvlsm_socket_connect, struct socket *sock, struct sockaddr *address
 
 	if (!current_confinement(&c) || !(c.policy->flags & CVLSM_POLICY_CONNECT_RULES))
 		return 0;
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;
 
 	if (!sk || !inet_family(socket_family(sk)))
 		return 0; /* unix sockets: the unix hooks */
@@ -331,15 +332,15 @@ int BPF_PROG(cvlsm_socket_sendmsg, struct socket *sock, struct msghdr *msg, int 
 	if (ret)
 		return ret;
 	/* Most sends name no destination and carry no control data: they pay two loads. */
-	void *name = BPF_CORE_READ(msg, msg_name);
+	void *name = msg->msg_name;
 
-	if (!name && BPF_CORE_READ(msg, msg_controllen) == 0)
+	if (!name && msg->msg_controllen == 0)
 		return 0;
 	struct confinement c;
 
 	if (!current_confinement(&c) || !(c.policy->flags & CVLSM_POLICY_CONNECT_RULES))
 		return 0;
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;
 
 	if (!sk || !inet_family(socket_family(sk)))
 		return 0; /* unix sockets: unix_may_send */
@@ -353,11 +354,11 @@ int BPF_PROG(cvlsm_socket_sendmsg, struct socket *sock, struct msghdr *msg, int 
 		__u32 protocol = socket_class(sk);
 		/* TCP ignores the name, except for TCP Fast Open, where it is the destination. */
 		bool named = protocol != CVLSM_NET_TCP ||
-			     (BPF_CORE_READ(msg, msg_flags) & MSG_FASTOPEN);
+			     (msg->msg_flags & MSG_FASTOPEN);
 
 		if (named)
 			err = check_destination(&c, CVLSM_HOOK_SENDMSG, sk, name,
-						BPF_CORE_READ(msg, msg_namelen), true);
+						msg->msg_namelen, true);
 	}
 	return account(&c, CVLSM_HOOK_SENDMSG, err, false);
 }
@@ -411,7 +412,7 @@ int BPF_PROG(cvlsm_socket_bind, struct socket *sock, struct sockaddr *address, i
 
 	if (!current_confinement(&c) || !(c.policy->flags & CVLSM_POLICY_BIND_RULES))
 		return 0;
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;
 
 	if (!sk || !inet_family(socket_family(sk)))
 		return 0; /* a unix socket's path: path_mknod */
@@ -435,14 +436,14 @@ int BPF_PROG(cvlsm_socket_listen, struct socket *sock, int backlog, int ret)
 
 	if (!current_confinement(&c) || !(c.policy->flags & CVLSM_POLICY_BIND_RULES))
 		return 0;
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct sock *sk = sock->sk;
 
 	if (!sk || !inet_family(socket_family(sk)))
 		return 0;
 	struct net_target target = {};
 
 	bound_address(sk, &target); /* unspecified when unbound or bound to every address */
-	target.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	target.port = sk->__sk_common.skc_num;
 	return account(&c, CVLSM_HOOK_BIND, check_bind(&c, sk, &target), false);
 }
 
