@@ -258,7 +258,23 @@ std::string TestName(const ::testing::TestParamInfo<Scenario>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, AdversarialTest, ::testing::ValuesIn(Scenarios()), TestName);
+// Says which scenarios this run covers, so the threat model's table tells a scenario left
+// out of a core run from one that produced no result.
+class ScopeAnnouncement : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::cout << "CVLSM-ADV-SCOPE: {\"scope\": \"" << SuiteScope() << "\", \"scenarios\": [";
+    const std::vector<Scenario> scenarios = ScenariosInScope();
+    for (size_t i = 0; i < scenarios.size(); ++i) {
+      std::cout << (i ? ", " : "") << "\"" << scenarios[i].name << "\"";
+    }
+    std::cout << "]}" << std::endl;
+  }
+};
+const auto* const kScope = ::testing::AddGlobalTestEnvironment(new ScopeAnnouncement);
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, AdversarialTest, ::testing::ValuesIn(ScenariosInScope()),
+                         TestName);
 
 }  // namespace
 }  // namespace cvlsm::adversarial

@@ -42,6 +42,13 @@ struct Scenario {
 
 const std::vector<Scenario>& Scenarios();
 
+// The scenarios a run covers: every one, or with CVLSM_SUITE_SCOPE=core one of each
+// mechanism (the kernel matrix's middle kernels; the oldest and newest bpf-lsm kernels and
+// every other tier run them all).
+std::vector<Scenario> ScenariosInScope();
+// "full" or "core", from CVLSM_SUITE_SCOPE.
+std::string SuiteScope();
+
 // gtest prints a failing parameter with this (its name, not its bytes).
 inline void PrintTo(const Scenario& scenario, std::ostream* os) { *os << scenario.name; }
 

@@ -11,10 +11,19 @@ echo "lsm: $(cat /sys/kernel/security/lsm 2>/dev/null)"
 "$build/userspace/cv-lsm" status
 tier=$("$build/userspace/cv-lsm" status --json | sed -n 's/^ *"tier": "\([a-z-]*\)".*/\1/p')
 echo "observed tier: ${tier:-none} (expected ${CVLSM_EXPECT_TIER:-bpf-lsm})"
+# full: every suite whole. core (the matrix's middle bpf-lsm kernels): the adversarial suite
+# runs one scenario per mechanism (it says which) and the C API's lifetime loop is left out.
+scope=${CVLSM_SUITE_SCOPE:-full}
+export CVLSM_SUITE_SCOPE=$scope
+echo "suite scope: $scope"
 for suite in tests/cvlsm_host_tests tests/capi/capi_host_tests tests/vm/cvlsm_vm_guest_tests \
   tests/vm/cvlsm_vm_network_tests tests/adversarial/cvlsm_adversarial_tests; do
   echo "=== $suite"
-  if ! "$build/$suite" --gtest_color=no; then
+  filter=
+  if [ "$scope" = core ] && [ "$suite" = tests/capi/capi_host_tests ]; then
+    filter=--gtest_filter=-ContainerHostTest.ManyLifetimesReturnTheMapsToTheirBaseline
+  fi
+  if ! "$build/$suite" --gtest_color=no ${filter:+"$filter"}; then
     echo "=== FAILED: $suite"
     failed=1
   fi
