@@ -63,6 +63,11 @@ int main(int argc, char** argv) {
   workload.runs_binary = true;
   workload.seccomp_preset = cvlsm::PolicyType::kBuild;
   workload.run = ForkExecWait;
+  // An exec is checked three ways: the open (FMODE_EXEC), bprm_check, and mmap_file per
+  // executable mapping.
+  workload.traced_programs = {{"bpf_file_open", "cvlsm_file_open"},
+                              {"bpf_bprm_check", "cvlsm_bprm_chec"},
+                              {"bpf_mmap_file", "cvlsm_mmap_file"}};
   BenchDefaults defaults;
   defaults.normal.rounds = 15;
   defaults.normal.iterations = 100;

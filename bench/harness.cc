@@ -41,14 +41,7 @@ struct TracedProg {
 
 std::vector<TracedProg> FindTracedProgs(const Workload& workload, uint32_t loaded_after) {
   std::vector<TracedProg> progs;
-  std::vector<std::pair<std::string, std::string>> wanted = {{"bpf_file_open", "cvlsm_file_open"}};
-  if (workload.runs_binary) {
-    // An exec is checked three ways: the open (FMODE_EXEC), bprm_check, and mmap_file per
-    // executable mapping.
-    wanted.push_back({"bpf_bprm_check", "cvlsm_bprm_chec"});
-    wanted.push_back({"bpf_mmap_file", "cvlsm_mmap_file"});
-  }
-  for (auto& [key, name] : wanted) {
+  for (const auto& [key, name] : workload.traced_programs) {
     absl::StatusOr<UniqueFd> fd = FindBpfProg(name, loaded_after);
     if (!fd.ok()) {
       std::fprintf(stderr, "bench: %s: %s\n", name.c_str(), fd.status().ToString().c_str());
@@ -125,6 +118,11 @@ absl::StatusOr<std::map<Config, std::vector<ProgDelta>>> MeasureProgsRepeated(
   return result;
 }
 
+std::string TargetAt(const Workload& workload, const ScratchTree& tree, int depth) {
+  if (!workload.fixed_target.empty()) return workload.fixed_target;
+  return workload.runs_binary ? tree.BinaryAt(depth) : tree.FileAt(depth);
+}
+
 absl::StatusOr<Policy> BenchPolicy(const ScratchTree& tree, int rules) {
   Policy policy = Policy::Preset(PolicyType::kCustom);
   // The one rule that matters (rwx: the exec benchmark runs binaries from the tree), then
@@ -169,7 +167,8 @@ absl::Status RunBenchmark(const Workload& workload, const BenchOptions& options)
   for (int rules : options.rules) {
     int policy_rules = std::max(rules, 1);  // the target rule is always there
     absl::Time start = absl::Now();
-    absl::StatusOr<Policy> policy = BenchPolicy(*tree, policy_rules);
+    absl::StatusOr<Policy> policy =
+        workload.policy ? workload.policy(*tree, policy_rules) : BenchPolicy(*tree, policy_rules);
     if (!policy.ok()) return policy.status();
     if (absl::Status status = configs.Apply(*policy); !status.ok()) return status;
     std::fprintf(stderr, "bench: %s: %d rules applied in %.1f s\n", workload.bench.c_str(),
@@ -182,8 +181,8 @@ absl::Status RunBenchmark(const Workload& workload, const BenchOptions& options)
         for (size_t i = 0; i < available.size(); ++i) {
           // Rotate the order each round, so no configuration always runs first.
           Config config = available[(i + round) % available.size()];
-          ChildRun run{config, workload.runs_binary ? tree->BinaryAt(depth) : tree->FileAt(depth),
-                       tree->outside(), options.iterations};
+          ChildRun run{config, TargetAt(workload, *tree, depth), tree->outside(),
+                       options.iterations};
           absl::StatusOr<double> median = RunInChild(configs, workload, run);
           if (!median.ok()) return median.status();
           medians[depth][config].push_back(*median);
@@ -194,9 +193,8 @@ absl::Status RunBenchmark(const Workload& workload, const BenchOptions& options)
     for (int depth : options.depths) {
       std::map<Config, std::vector<ProgDelta>> prog_deltas;
       if (!progs.empty()) {
-        ChildRun run{Config::kNone,
-                     workload.runs_binary ? tree->BinaryAt(depth) : tree->FileAt(depth),
-                     tree->outside(), options.iterations};
+        ChildRun run{Config::kNone, TargetAt(workload, *tree, depth), tree->outside(),
+                     options.iterations};
         absl::StatusOr<std::map<Config, std::vector<ProgDelta>>> measured =
             MeasureProgsRepeated(configs, workload, run, progs);
         if (!measured.ok()) return measured.status();

@@ -4,10 +4,11 @@
 report.py check RESULTS.jsonl      exit 1 unless every line is well formed, every benchmark
                                    ran, no configuration was unavailable and every
                                    (depth, rules) has a result for every configuration
-report.py markdown RESULTS_DIR DOCS_DIR
+report.py markdown RESULTS_DIR... DOCS_DIR
                                    DOCS_DIR/performance.md and its plots (gnuplot) from every
-                                   *.jsonl of RESULTS_DIR (one per VM kernel, host.jsonl for
-                                   the native syscall-filter run)
+                                   *.jsonl of the RESULTS_DIRs (one per VM kernel, host.jsonl
+                                   for the native syscall-filter run); a later directory's
+                                   benchmarks replace an earlier one's for the same kernel
 """
 import datetime
 import json
@@ -19,7 +20,11 @@ import sys
 import tempfile
 
 CONFIGS = ["none", "bpf-lsm", "landlock", "seccomp"]
-BENCHES = ["file_open", "exec"]
+BENCHES = ["file_open", "exec", "connect"]
+# The program each benchmark reports the run time of, besides its own grid.
+PROG_KEYS = {"file_open": ["bpf_file_open"],
+             "exec": ["bpf_file_open", "bpf_bprm_check", "bpf_mmap_file"],
+             "connect": ["bpf_socket_connect", "bpf_socket_create"]}
 RESULT_KEYS = {"config": str, "depth": int, "rules": int, "policy_rules": int, "rounds": int,
                "iterations": int, "median_ns": float, "p10_ns": float, "p90_ns": float,
                "ratio_to_none": float}
@@ -77,8 +82,11 @@ def check(path):
     errors = []
     metas, results = {}, {}
     others = []
+    ran = None  # the benchmarks the run was asked for (its host line), None: all
     for number, obj in load(path):
         bench = obj["bench"]
+        if bench == "host" and obj.get("benches"):
+            ran = set(obj["benches"].split(","))
         if bench in ("host", "host-end"):
             continue
         if bench == "meta":
@@ -100,15 +108,15 @@ def check(path):
             ok = isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
             if not ok or (kind is float and not (math.isfinite(value) and value > 0)):
                 errors.append(f"line {number}: bad or missing {key!r}: {value!r}")
-        if obj.get("config") == "bpf-lsm" and not obj.get("bpf_file_open_runs"):
+        if obj.get("config") == "bpf-lsm" and not obj.get(f"{PROG_KEYS[bench][0]}_runs"):
             errors.append(f"line {number}: no BPF program run time for bpf-lsm")
         results.setdefault(bench, set()).add((obj.get("depth"), obj.get("rules"),
                                               obj.get("config")))
     for program, complete in EXPECTED_OTHER.items():
         if program in metas and not complete(others):
             errors.append(f"{program}: some results are missing")
-    # A VM run has file_open and exec; the host run has the syscall benchmark alone.
-    for bench in BENCHES if "syscall" not in metas else []:
+    # A VM run has the grid benchmarks it was asked for; the host run the syscall one alone.
+    for bench in [b for b in BENCHES if ran is None or b in ran] if "syscall" not in metas else []:
         meta = metas.get(bench)
         if meta is None:
             errors.append(f"{bench}: no meta line (did it run?)")
@@ -144,15 +152,27 @@ METHOD = [
     "BPF LSM programs are attached), `bpf-lsm` (the process joins a cgroup confined through "
     "`BpfLsmEnforcer`), `landlock` (the same policy as a Landlock ruleset the process applies "
     "to itself), `seccomp` (a preset's syscall filter only: minimal for file_open, build for "
-    "exec, which needs fork and exec). The programs are loaded without the opt-in syscall "
+    "exec, which needs fork and exec, network for connect). The programs are loaded without the opt-in syscall "
     "counter (`cv-lsm load --count-syscall-denials`), as `cv-lsm load` does by default.",
     "A policy of N rules is one rule allowing the tree the benchmark works in (rwx) and N-1 "
     "decoy rules (r) on other directories; N = 0 means that one rule alone.",
     "Every measurement is a fresh forked child that puts itself under one configuration, "
-    "checks the restriction is in force (a file outside the tree must be refused, a socket "
-    "must be refused by the filter), warms up, then runs the workload; restrictions never "
+    "checks the restriction is in force (a file outside the tree must be refused, "
+    "`personality` must be refused by the filter), warms up, then runs the workload; restrictions never "
     "stack. Configurations and depths are interleaved round-robin (the order rotates each "
     "round) in many short rounds.",
+    "Runs booted with `--icount` (run-bench.sh, vm-run.sh) count instructions: one vCPU, "
+    "qemu's instruction counter as the guest's clock, so a guest nanosecond is one "
+    "instruction and a figure repeats to 0.1% whatever the host does. Their ratios are "
+    "ratios of instructions executed: exact, and blind to cache misses and memory latency. "
+    "The targets table says which unit each figure is in.",
+    "connect: `socket` + `connect` + `close` (with `SO_LINGER` 0: no TIME_WAIT piles up) of "
+    "a TCP socket to a listener on 127.0.0.1 that the parent accepts from, timed in blocks of "
+    "20. Its policy is the allow rule for the listener plus N-1 decoy connect rules, prefixes "
+    "/16 to /32 of 10.0.0.0/8 on the same port (Landlock, which matches ports, gets the "
+    "same one port: its cost does not grow with prefixes, and its figure shows what a port "
+    "rule costs); the seccomp configuration is the Network preset's filter. Landlock's TCP "
+    "rules need ABI 4 (Linux 6.7): on older kernels its column enforces no network rule.",
     "file_open: `open(O_RDONLY)` + `close` of a file at depth d below the allowed tree "
     "(absolute path), timed in blocks of 20; a round's figure is the median block. exec: "
     "`fork` + `execve` + `waitpid` of a static `int main(){return 0;}` at depth d, each "
@@ -211,7 +231,7 @@ def grid_section(w, title, bench, lines):
     w(f"### {title}")
     w("")
     head = ["rules", "depth"] + [f"`{c}`" for c in configs]
-    prog_keys = ["bpf_file_open"] + (["bpf_bprm_check", "bpf_mmap_file"] if bench == "exec" else [])
+    prog_keys = PROG_KEYS[bench]
     for prog in prog_keys:
         label = prog.replace("bpf_", "")
         head += [f"{label} prog, none", f"{label} prog, bpf-lsm"]
@@ -334,6 +354,17 @@ def walk_cost_section(w, series, lines):
     w(text + " The program figures include the kernel's accounting, two clock reads per "
       "run, which are slow under emulation; compare them with each other rather than with "
       "the open+close times. All figures emulated.")
+def clock_of(lines, bench):
+    """"instructions" when the boot that ran `bench` counted instructions (--icount)."""
+    host = None
+    for o in lines:
+        if o["bench"] == "host":
+            host = o
+        if o["bench"] == bench and host is not None:
+            return "instructions" if host.get("clock") == "icount" else "time"
+    return "time"
+
+
 def verdict(ok):
     return "met" if ok else "**missed**"
 
@@ -357,6 +388,16 @@ def targets_section(w, runs):
         if len(flat) > 1:
             w(f"| cost flat from 10 to 100k rules (depth 8) | {series} | "
               f"{min(flat):.2f}x to {max(flat):.2f}x | {verdict(max(flat) - min(flat) <= 0.05)} |")
+        connect, connect_landlock = (ratio(lines, "connect", c, 1, 10000)
+                                     for c in ("bpf-lsm", "landlock"))
+        unit = clock_of(lines, "connect")
+        if connect is not None:
+            w(f"| connect+close, 10k prefixes: at most 1.10x | {series} | {connect:.3f}x "
+              f"({unit}) | {verdict(connect <= 1.10)} |")
+        if connect is not None and connect_landlock is not None:
+            w(f"| ... and no more than Landlock's TCP connect rule | {series} | bpf-lsm "
+              f"{connect:.3f}x, landlock {connect_landlock:.3f}x ({unit}) | "
+              f"{verdict(connect <= connect_landlock)} |")
         execs = [o for o in lines if o["bench"] == "exec" and o.get("config") == "bpf-lsm"]
         if execs:
             # An exec's hooks are the same whatever the rule count and nearly so whatever the
@@ -645,18 +686,42 @@ def plot(runs, docs, tmp):
     return made
 
 
-def markdown(path, docs):
-    runs = load_dir(path)
+def merge_runs(paths):
+    """series -> lines from several results directories: for each kernel, the benchmarks of
+    a later directory replace the same benchmarks of an earlier one (each benchmark's
+    ratios are within its own boot)."""
+    runs, sources = {}, []
+    for path in paths:
+        for series, lines in load_dir(path).items():
+            benches = {o["bench"] for o in lines if o["bench"] not in ("host", "host-end", "meta")}
+            programs = {o.get("program") for o in lines if o["bench"] == "meta"}
+            kept = [o for o in runs.get(series, [])
+                    if o["bench"] not in benches and not (o["bench"] == "meta"
+                                                          and o.get("program") in programs)]
+            runs[series] = kept + lines
+            sources.append((series, path, sorted(benches)))
+    return runs, sources
+
+
+def markdown(paths, docs):
+    runs, sources = merge_runs(paths)
     if not runs:
-        raise SystemExit(f"report.py: no *.jsonl in {path}")
+        raise SystemExit(f"report.py: no *.jsonl in {' '.join(paths)}")
     out = []
     w = out.append
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    rel = os.path.relpath(os.path.abspath(path), repo)
+    rels = [os.path.relpath(os.path.abspath(path), repo) for path in paths]
     w("# Performance")
     w("")
-    w(f"Generated by `bench/run-bench.sh` from `{rel}/`: do not edit by hand, run the "
-      "script again.")
+    w(f"Generated by `bench/run-bench.sh` from {', '.join(f'`{r}/`' for r in rels)}: do not "
+      "edit by hand, run the script again.")
+    if len(paths) > 1:
+        w("")
+        w("Each benchmark's figures come from one boot (its ratios are within it):")
+        w("")
+        for series, path, benches in sources:
+            rel = os.path.relpath(os.path.abspath(path), repo)
+            w(f"- {series}: {', '.join(benches)} from `{rel}/`")
     w("")
     targets_section(w, runs)
     with tempfile.TemporaryDirectory() as tmp:
@@ -679,6 +744,7 @@ def markdown(path, docs):
         grid_section(w, f"file_open ({series})", "file_open", lines)
         walk_cost_section(w, series, lines)
         grid_section(w, f"exec ({series})", "exec", lines)
+        grid_section(w, f"connect ({series})", "connect", lines)
         policy_section(w, series, lines)
         build_section(w, series, lines)
         w("")
@@ -691,8 +757,8 @@ def markdown(path, docs):
 def main(argv):
     if argv[1:2] == ["check"] and len(argv) == 3:
         return check(argv[2])
-    if argv[1:2] == ["markdown"] and len(argv) == 4:
-        return markdown(argv[2], argv[3])
+    if argv[1:2] == ["markdown"] and len(argv) >= 4:
+        return markdown(argv[2:-1], argv[-1])
     print(__doc__, file=sys.stderr)
     return 2
 

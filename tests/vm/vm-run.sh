@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # vm-run.sh [--kernel SERIES] [--append "CMDLINE"] [--timeout SECONDS] [--log FILE]
 #           [--chdir DIR] [--env NAME[=VALUE]]... [--arch amd64|arm64]
-#           [--root DIR [--bind DIR]...] -- CMD [ARG...]
+#           [--root DIR [--bind DIR]...] [--icount] -- CMD [ARG...]
 #
 # Boots a Debian kernel of SERIES (5.10, 6.1, 6.12, 7.2) under qemu (TCG: KVM guests hang on
 # these machines), with this host's root shared read-only over virtio-9p and made writable by an
@@ -9,6 +9,11 @@
 # cannot run BPF LSM programs; the guest kernel can, which is why VM tests exist.
 # With --arch arm64 it boots an arm64 kernel (qemu-system-aarch64) on a root of that
 # architecture (--root DIR) instead of the host's, with host directories bound in (--bind).
+#
+# --icount boots one vCPU with qemu's instruction counter as the guest's clock (-icount
+# shift=0,sleep=off): a guest "nanosecond" is one instruction executed, so timings inside the
+# guest repeat to 0.1% whatever the host does, and a ratio of two is a ratio of instructions
+# (blind to cache misses and memory latency). Wall-clock figures taken on the host are not.
 #
 # Exit status: CMD's status; 124 if the guest timed out; 125 if the guest never reported a status
 # (panic, boot failure) or the VM could not be set up. See README.md.
@@ -31,6 +36,7 @@ env_names=()
 arch=${CVLSM_VM_ARCH:-amd64}
 root=
 binds=()
+icount=
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) [ $# -ge 2 ] || usage; series=$2; shift 2 ;;
@@ -42,6 +48,7 @@ while [ $# -gt 0 ]; do
     --arch) [ $# -ge 2 ] || usage; arch=$2; shift 2 ;;
     --root) [ $# -ge 2 ] || usage; root=$2; shift 2 ;;
     --bind) [ $# -ge 2 ] || usage; binds+=("$2"); shift 2 ;;
+    --icount) icount=1; shift ;;
     --) shift; break ;;
     -h|--help) usage ;;
     *) echo "vm-run: unexpected argument '$1' (the command goes after --)" >&2; usage ;;
@@ -81,6 +88,8 @@ cache_root=$(cd "$cache_root" && pwd)
 export CVLSM_VM_CACHE=$cache_root
 mem=${CVLSM_VM_MEM:-2048}
 smp=${CVLSM_VM_SMP:-2}
+# The instruction counter needs single-threaded TCG with one vCPU.
+[ -z "$icount" ] || smp=1
 # The job dir's path goes on the kernel command line, which splits at whitespace.
 case "$cache_root" in *[[:space:]]*) die "CVLSM_VM_CACHE must not contain whitespace" ;; esac
 
@@ -367,11 +376,12 @@ cmdline="$cmdline${append}"
     qemu+=(-virtfs "local,path=$root,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
       -virtfs local,path=/,mount_tag=hostfs,security_model=none,readonly=on,multidevs=remap)
   fi
+  [ -z "$icount" ] || qemu+=(-icount shift=0,sleep=off)
   qemu+=(${CVLSM_VM_QEMU_EXTRA:-})
 }
 
 [ -z "$log" ] || : >"$log" || die "cannot write --log $log"
-echo "vm-run: booting $ver ($series${root:+, root $root}), timeout ${timeout_s}s: ${*@Q}" >&2
+echo "vm-run: booting $ver ($series${root:+, root $root}${icount:+, icount}), timeout ${timeout_s}s: ${*@Q}" >&2
 start=$SECONDS
 # In the background so the signal traps can run while we wait.
 (
