@@ -19,10 +19,6 @@
 namespace cvlsm {
 namespace {
 
-bool Contains(const std::vector<std::string>& list, absl::string_view value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
 struct Action {
   bool supported = true;
   uint32_t value = 0;

@@ -372,7 +372,7 @@ TEST_F(NetworkTest, ConnectRulesByProtocolAddressAndPort) {
                // hook runs first (a process with the capability: below).
                {"source-route", V::kEacces, V::kKernels, V::kKernels, 0, V::kKernels},
            },
-           {"the addresses of the tcp connect rules", "connect rules (tier seccomp"});
+           {"the addresses of the tcp connect rules", "connect rules (tier seccomp", ""});
   if (ExpectedTier() == "bpf-lsm") {
     EXPECT_EQ(Accepted("127.1.0.1 8000"), reached_before)
         << "a refused connect reached its listener";
@@ -421,7 +421,7 @@ TEST_F(NetworkTest, BindRulesByAddressAndPortAndTheListenWithoutBind) {
        Every("bind udp 127.0.0.1 5353", V::kAllowed),
        Every("bind udp :: 5353", V::kAllowed),
        BpfOnly("bind udp 127.0.0.1 5354", V::kEacces)},
-      {"tcp bind rules on a listen() without bind()", "bind rules (tier seccomp"});
+      {"tcp bind rules on a listen() without bind()", "bind rules (tier seccomp", ""});
 }
 
 TEST_F(NetworkTest, UnixSocketsFollowThePathRulesAndTheConfinement) {
