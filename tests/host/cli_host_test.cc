@@ -136,6 +136,25 @@ TEST_F(CliHostTest, BadInputIsAClearErrorWithExit125AndNothingLeft) {
   }
 }
 
+// The launcher's report and exit are allowed whatever the policy: a refused exec is 126
+// with its reason, never a crash (the custom policy allows no syscall at all).
+TEST_F(CliHostTest, RefusedExecIs126WithItsReasonWhateverThePolicy) {
+  testing::ScratchDir dir;
+  const std::string script = dir.WriteFile("not-executable", "#!/bin/sh\n");
+  ProcessResult result =
+      RunCli({"run", "--policy", "custom", "--allow", dir.path() + ":rx", "--", script});
+  EXPECT_EQ(result.exit_code, 126) << result.err;
+  EXPECT_TRUE(Contains(result.err, "error: cannot execute " + script + ": Permission denied"))
+      << result.err;
+  EXPECT_TRUE(Contains(result.err, "not an executable file")) << result.err;
+  if (!MachineEnforcesPaths()) return;
+  ProcessResult refused = RunCli({"run", "--policy", "custom", "--", "/usr/bin/true"});
+  EXPECT_EQ(refused.exit_code, 126) << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "cannot execute /usr/bin/true: Permission denied"))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "--allow /usr/bin/true:rx")) << refused.err;
+}
+
 TEST_F(CliHostTest, CommandNotFoundIs127) {
   ProcessResult result = RunCli({"run", "--", "cvlsm-no-such-command"});
   EXPECT_EQ(result.exit_code, 127);

@@ -33,6 +33,18 @@ TEST(PolicyCliTest, ValidateAcceptsAGoodFile) {
       << result.out;
 }
 
+TEST(PolicyCliTest, ValidateSaysWhatAPolicyWithoutSyscallsCanRun) {
+  ScratchDir dir;
+  const std::string file =
+      dir.WriteFile("empty.json", R"({"cv-lsm-policy": 1, "name": "empty", "base": "custom"})");
+  ProcessResult result = RunCli({"policy", "validate", file});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(Contains(result.out, "no syscall is allowed")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "runs nothing")) << result.out;
+  ProcessResult good = RunCli({"policy", "validate", dir.WriteFile("good.json", kValid)});
+  EXPECT_FALSE(Contains(good.out, "no syscall is allowed")) << good.out;
+}
+
 TEST(PolicyCliTest, ValidateNamesLineAndColumn) {
   ScratchDir dir;
   const std::string file =

@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "policy/policy_file.h"
+#include "policy/policy_notes.h"
 #include "runtime/confined_process.h"
 #include "seccomp/oci_import.h"
 #include "seccomp/oci_profile.h"
@@ -51,6 +52,9 @@ int Validate(const PolicyOptions& options) {
               std::string(PolicyTypeName(policy.type())).c_str(),
               std::string(PolicyModeName(document->mode)).c_str(), policy.syscalls().size(),
               policy.paths().size());
+  for (const std::string& limit : PolicyLimits(policy)) {
+    std::printf("  note: %s\n", limit.c_str());
+  }
   return 0;
 }
 
