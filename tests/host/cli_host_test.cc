@@ -155,6 +155,27 @@ TEST_F(CliHostTest, RefusedExecIs126WithItsReasonWhateverThePolicy) {
   EXPECT_TRUE(Contains(refused.err, "--allow /usr/bin/true:rx")) << refused.err;
 }
 
+// policy validate says what run would do with the policy on this machine's tier: landlock
+// refuses a deny rule that an allow rule overrides, and enforces one nothing grants.
+TEST_F(CliHostTest, ValidateSaysWhatThisMachinesTierRefuses) {
+  testing::ScratchDir dir;
+  const std::string secret = dir.WriteFile("secret", "x");
+  const std::string overridden = dir.WriteFile(
+      "overridden.json", R"({"cv-lsm-policy": 1, "paths": [{"path": ")" + dir.path() +
+                             R"(", "allow": "r"}, {"path": ")" + secret + R"(", "deny": "r"}]})");
+  const std::string holds =
+      dir.WriteFile("holds.json", R"({"cv-lsm-policy": 1, "paths": [{"path": ")" + dir.path() +
+                                      R"(", "allow": "r", "deny": "w"}]})");
+  ProcessResult refused = RunCli({"policy", "validate", overridden});
+  ProcessResult accepted = RunCli({"policy", "validate", holds});
+  EXPECT_EQ(refused.exit_code, 0) << "the file itself is valid: " << refused.err;
+  EXPECT_TRUE(Contains(refused.out, "here: tier " + MachineTier())) << refused.out;
+  EXPECT_EQ(Contains(refused.out, "run refuses this policy: deny rule '" + secret),
+            MachineTier() == "landlock")
+      << refused.out;
+  EXPECT_FALSE(Contains(accepted.out, "run refuses")) << accepted.out;
+}
+
 TEST_F(CliHostTest, CommandNotFoundIs127) {
   ProcessResult result = RunCli({"run", "--", "cvlsm-no-such-command"});
   EXPECT_EQ(result.exit_code, 127);
