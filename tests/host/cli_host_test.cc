@@ -176,6 +176,38 @@ TEST_F(CliHostTest, ValidateSaysWhatThisMachinesTierRefuses) {
   EXPECT_FALSE(Contains(accepted.out, "run refuses")) << accepted.out;
 }
 
+// A failed `cv-lsm load` undoes what it did, the bpffs mount included. In a mount namespace
+// of its own, where bpffs is not mounted: with /run read-only (it fails after mounting bpffs
+// on every tier), the same with bpffs mounted before (which stays), and as it is where the
+// kernel refuses the programs.
+TEST_F(CliHostTest, FailedLoadLeavesBpffsUnmounted) {
+  auto load_in_own_namespace = [](const std::string& setup) {
+    const std::string script = "umount /sys/fs/bpf 2>/dev/null; " + setup + " " + CVLSM_CLI_PATH +
+                               " load; status=$?; "
+                               "if [ \"$(stat -f -c %T /sys/fs/bpf)\" = bpf_fs ]; then "
+                               "echo 'bpffs: mounted' >&2; fi; "
+                               "[ ! -e /sys/fs/bpf/cv-lsm ] || echo 'left: cv-lsm' >&2; "
+                               "exit $status";
+    return testing::RunProcess(
+        {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script});
+  };
+  ProcessResult read_only_run = load_in_own_namespace("mount -t tmpfs -o ro tmpfs /run &&");
+  EXPECT_NE(read_only_run.exit_code, 0) << read_only_run.err;
+  EXPECT_TRUE(Contains(read_only_run.err, "/run/cv-lsm")) << read_only_run.err;
+  EXPECT_FALSE(Contains(read_only_run.err, "bpffs: mounted")) << read_only_run.err;
+  // bpffs mounted before: it stays, and the directory the load made in it goes.
+  ProcessResult mounted_before = load_in_own_namespace(
+      "mount -t bpf bpf /sys/fs/bpf && mount -t tmpfs -o ro tmpfs /run && echo 'bpffs: before' "
+      ">&2 &&");
+  EXPECT_NE(mounted_before.exit_code, 0) << mounted_before.err;
+  EXPECT_TRUE(Contains(mounted_before.err, "bpffs: mounted")) << mounted_before.err;
+  EXPECT_FALSE(Contains(mounted_before.err, "left: cv-lsm")) << mounted_before.err;
+  if (MachineTier() == "bpf-lsm") return;  // the load would succeed there
+  ProcessResult refused = load_in_own_namespace("");
+  EXPECT_NE(refused.exit_code, 0) << refused.err;
+  EXPECT_FALSE(Contains(refused.err, "bpffs: mounted")) << refused.err;
+}
+
 TEST_F(CliHostTest, CommandNotFoundIs127) {
   ProcessResult result = RunCli({"run", "--", "cvlsm-no-such-command"});
   EXPECT_EQ(result.exit_code, 127);
