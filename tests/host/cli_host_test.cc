@@ -192,7 +192,7 @@ TEST_F(CliHostTest, FailedLoadLeavesBpffsUnmounted) {
         {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script});
   };
   ProcessResult read_only_run = load_in_own_namespace("mount -t tmpfs -o ro tmpfs /run &&");
-  EXPECT_NE(read_only_run.exit_code, 0) << read_only_run.err;
+  EXPECT_EQ(read_only_run.exit_code, kLauncherFailed) << read_only_run.err;
   EXPECT_TRUE(Contains(read_only_run.err, "/run/cv-lsm")) << read_only_run.err;
   EXPECT_FALSE(Contains(read_only_run.err, "bpffs: mounted")) << read_only_run.err;
   // bpffs mounted before: it stays, and the directory the load made in it goes.
@@ -206,6 +206,27 @@ TEST_F(CliHostTest, FailedLoadLeavesBpffsUnmounted) {
   ProcessResult refused = load_in_own_namespace("");
   EXPECT_NE(refused.exit_code, 0) << refused.err;
   EXPECT_FALSE(Contains(refused.err, "bpffs: mounted")) << refused.err;
+}
+
+// status names each remedy once: under its probe, or in the list of what bpf-lsm needs.
+TEST_F(CliHostTest, StatusSaysEachRemedyOnce) {
+  ProcessResult json = RunCli({"status", "--json"});
+  ProcessResult human = RunCli({"status"});
+  size_t remedies = 0;
+  for (size_t at = json.out.find("\"remedy\": \""); at != std::string::npos;
+       at = json.out.find("\"remedy\": \"", at + 1)) {
+    const size_t start = at + 11;
+    const std::string remedy = json.out.substr(start, json.out.find('"', start) - start);
+    if (remedy.empty()) continue;
+    ++remedies;
+    size_t count = 0;
+    for (size_t seen = human.out.find(remedy); seen != std::string::npos;
+         seen = human.out.find(remedy, seen + 1)) {
+      ++count;
+    }
+    EXPECT_EQ(count, 1u) << remedy << "\n" << human.out;
+  }
+  if (MachineTier() != "bpf-lsm") EXPECT_GT(remedies, 0u) << json.out;
 }
 
 TEST_F(CliHostTest, CommandNotFoundIs127) {

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/printable.h"
 #include "confinement/tier_choice.h"
 #include "policy/path_resolution.h"
 #include "policy/policy_file.h"
@@ -19,10 +20,7 @@ namespace cvlsm::cli {
 namespace {
 
 // Parse errors already name the file, line and column.
-int Fail(const absl::Status& status) {
-  Log(LogLevel::kError, "policy", ErrorText(status));
-  return kExitLauncherFailed;
-}
+int Fail(const absl::Status& status) { return FailCommand("policy", status); }
 
 // A preset name is a preset; anything else is a file ("./build" for a file named build).
 absl::StatusOr<PolicyDocument> LoadTarget(const std::string& target) {
@@ -75,7 +73,7 @@ int Validate(const PolicyOptions& options) {
   if (!document.ok()) return Fail(document.status());
   const Policy& policy = document->policy;
   std::printf("%s: ok: policy \"%s\", base %s, mode %s, %zu syscalls, %zu path rules\n",
-              options.target.c_str(), document->name.c_str(),
+              Printable(options.target).c_str(), Printable(document->name).c_str(),
               std::string(PolicyTypeName(policy.type())).c_str(),
               std::string(PolicyModeName(document->mode)).c_str(), policy.syscalls().size(),
               policy.paths().size());
