@@ -229,6 +229,31 @@ TEST_F(CliHostTest, StatusSaysEachRemedyOnce) {
   if (MachineTier() != "bpf-lsm") EXPECT_GT(remedies, 0u) << json.out;
 }
 
+// What the README's preset table says the presets cannot do, as the confined shell sees it:
+// minimal cannot fork ("Cannot fork"), and on the landlock tier a process the command
+// starts is refused its own /proc/self.
+TEST_F(CliHostTest, PresetLimitsAreWhatTheReadmeSays) {
+  ProcessResult fork = RunCli({"run", "--policy", "minimal", "--", "/bin/sh", "-c", "/bin/true"});
+  EXPECT_NE(fork.exit_code, 0) << fork.err;
+  EXPECT_TRUE(Contains(fork.err, "Cannot fork")) << fork.err;
+  ProcessResult build_fork =
+      RunCli({"run", "--policy", "build", "--", "/bin/sh", "-c", "/bin/true"});
+  EXPECT_EQ(build_fork.exit_code, 0) << build_fork.err;
+
+  ProcessResult child_proc_self = RunCli(
+      {"run", "--policy", "build", "--", "/bin/sh", "-c", "cat /proc/self/status >/dev/null"});
+  if (MachineTier() == "landlock") {
+    EXPECT_NE(child_proc_self.exit_code, 0) << child_proc_self.err;
+    EXPECT_TRUE(Contains(child_proc_self.err, "/proc/self/status: Permission denied"))
+        << child_proc_self.err;
+  } else {
+    EXPECT_EQ(child_proc_self.exit_code, 0) << child_proc_self.err;
+  }
+  ProcessResult own_proc_self = RunCli(
+      ConfinedRun({"--policy", "build"}, {AccessProbePath(), "open", "/proc/self/status", "r"}));
+  EXPECT_EQ(own_proc_self.exit_code, 0) << own_proc_self.err;
+}
+
 TEST_F(CliHostTest, CommandNotFoundIs127) {
   ProcessResult result = RunCli({"run", "--", "cvlsm-no-such-command"});
   EXPECT_EQ(result.exit_code, 127);
