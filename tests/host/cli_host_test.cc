@@ -136,6 +136,124 @@ TEST_F(CliHostTest, BadInputIsAClearErrorWithExit125AndNothingLeft) {
   }
 }
 
+// The launcher's report and exit are allowed whatever the policy: a refused exec is 126
+// with its reason, never a crash (the custom policy allows no syscall at all).
+TEST_F(CliHostTest, RefusedExecIs126WithItsReasonWhateverThePolicy) {
+  testing::ScratchDir dir;
+  const std::string script = dir.WriteFile("not-executable", "#!/bin/sh\n");
+  ProcessResult result =
+      RunCli({"run", "--policy", "custom", "--allow", dir.path() + ":rx", "--", script});
+  EXPECT_EQ(result.exit_code, 126) << result.err;
+  EXPECT_TRUE(Contains(result.err, "error: cannot execute " + script + ": Permission denied"))
+      << result.err;
+  EXPECT_TRUE(Contains(result.err, "not an executable file")) << result.err;
+  if (!MachineEnforcesPaths()) return;
+  ProcessResult refused = RunCli({"run", "--policy", "custom", "--", "/usr/bin/true"});
+  EXPECT_EQ(refused.exit_code, 126) << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "cannot execute /usr/bin/true: Permission denied"))
+      << refused.err;
+  EXPECT_TRUE(Contains(refused.err, "--allow /usr/bin/true:rx")) << refused.err;
+}
+
+// policy validate says what run would do with the policy on this machine's tier: landlock
+// refuses a deny rule that an allow rule overrides, and enforces one nothing grants.
+TEST_F(CliHostTest, ValidateSaysWhatThisMachinesTierRefuses) {
+  testing::ScratchDir dir;
+  const std::string secret = dir.WriteFile("secret", "x");
+  const std::string overridden = dir.WriteFile(
+      "overridden.json", R"({"cv-lsm-policy": 1, "paths": [{"path": ")" + dir.path() +
+                             R"(", "allow": "r"}, {"path": ")" + secret + R"(", "deny": "r"}]})");
+  const std::string holds =
+      dir.WriteFile("holds.json", R"({"cv-lsm-policy": 1, "paths": [{"path": ")" + dir.path() +
+                                      R"(", "allow": "r", "deny": "w"}]})");
+  ProcessResult refused = RunCli({"policy", "validate", overridden});
+  ProcessResult accepted = RunCli({"policy", "validate", holds});
+  EXPECT_EQ(refused.exit_code, 0) << "the file itself is valid: " << refused.err;
+  EXPECT_TRUE(Contains(refused.out, "here: tier " + MachineTier())) << refused.out;
+  EXPECT_EQ(Contains(refused.out, "run refuses this policy: deny rule '" + secret),
+            MachineTier() == "landlock")
+      << refused.out;
+  EXPECT_FALSE(Contains(accepted.out, "run refuses")) << accepted.out;
+}
+
+// A failed `cv-lsm load` undoes what it did, the bpffs mount included. In a mount namespace
+// of its own, where bpffs is not mounted: with /run read-only (it fails after mounting bpffs
+// on every tier), the same with bpffs mounted before (which stays), and as it is where the
+// kernel refuses the programs.
+TEST_F(CliHostTest, FailedLoadLeavesBpffsUnmounted) {
+  auto load_in_own_namespace = [](const std::string& setup) {
+    const std::string script = "umount /sys/fs/bpf 2>/dev/null; " + setup + " " + CVLSM_CLI_PATH +
+                               " load; status=$?; "
+                               "if [ \"$(stat -f -c %T /sys/fs/bpf)\" = bpf_fs ]; then "
+                               "echo 'bpffs: mounted' >&2; fi; "
+                               "[ ! -e /sys/fs/bpf/cv-lsm ] || echo 'left: cv-lsm' >&2; "
+                               "exit $status";
+    return testing::RunProcess(
+        {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script});
+  };
+  ProcessResult read_only_run = load_in_own_namespace("mount -t tmpfs -o ro tmpfs /run &&");
+  EXPECT_EQ(read_only_run.exit_code, kLauncherFailed) << read_only_run.err;
+  EXPECT_TRUE(Contains(read_only_run.err, "/run/cv-lsm")) << read_only_run.err;
+  EXPECT_FALSE(Contains(read_only_run.err, "bpffs: mounted")) << read_only_run.err;
+  // bpffs mounted before: it stays, and the directory the load made in it goes.
+  ProcessResult mounted_before = load_in_own_namespace(
+      "mount -t bpf bpf /sys/fs/bpf && mount -t tmpfs -o ro tmpfs /run && echo 'bpffs: before' "
+      ">&2 &&");
+  EXPECT_NE(mounted_before.exit_code, 0) << mounted_before.err;
+  EXPECT_TRUE(Contains(mounted_before.err, "bpffs: mounted")) << mounted_before.err;
+  EXPECT_FALSE(Contains(mounted_before.err, "left: cv-lsm")) << mounted_before.err;
+  if (MachineTier() == "bpf-lsm") return;  // the load would succeed there
+  ProcessResult refused = load_in_own_namespace("");
+  EXPECT_NE(refused.exit_code, 0) << refused.err;
+  EXPECT_FALSE(Contains(refused.err, "bpffs: mounted")) << refused.err;
+}
+
+// status names each remedy once: under its probe, or in the list of what bpf-lsm needs.
+TEST_F(CliHostTest, StatusSaysEachRemedyOnce) {
+  ProcessResult json = RunCli({"status", "--json"});
+  ProcessResult human = RunCli({"status"});
+  size_t remedies = 0;
+  for (size_t at = json.out.find("\"remedy\": \""); at != std::string::npos;
+       at = json.out.find("\"remedy\": \"", at + 1)) {
+    const size_t start = at + 11;
+    const std::string remedy = json.out.substr(start, json.out.find('"', start) - start);
+    if (remedy.empty()) continue;
+    ++remedies;
+    size_t count = 0;
+    for (size_t seen = human.out.find(remedy); seen != std::string::npos;
+         seen = human.out.find(remedy, seen + 1)) {
+      ++count;
+    }
+    EXPECT_EQ(count, 1u) << remedy << "\n" << human.out;
+  }
+  if (MachineTier() != "bpf-lsm") EXPECT_GT(remedies, 0u) << json.out;
+}
+
+// What the README's preset table says the presets cannot do, as the confined shell sees it:
+// minimal cannot fork ("Cannot fork"), and on the landlock tier a process the command
+// starts is refused its own /proc/self.
+TEST_F(CliHostTest, PresetLimitsAreWhatTheReadmeSays) {
+  ProcessResult fork = RunCli({"run", "--policy", "minimal", "--", "/bin/sh", "-c", "/bin/true"});
+  EXPECT_NE(fork.exit_code, 0) << fork.err;
+  EXPECT_TRUE(Contains(fork.err, "Cannot fork")) << fork.err;
+  ProcessResult build_fork =
+      RunCli({"run", "--policy", "build", "--", "/bin/sh", "-c", "/bin/true"});
+  EXPECT_EQ(build_fork.exit_code, 0) << build_fork.err;
+
+  ProcessResult child_proc_self = RunCli(
+      {"run", "--policy", "build", "--", "/bin/sh", "-c", "cat /proc/self/status >/dev/null"});
+  if (MachineTier() == "landlock") {
+    EXPECT_NE(child_proc_self.exit_code, 0) << child_proc_self.err;
+    EXPECT_TRUE(Contains(child_proc_self.err, "/proc/self/status: Permission denied"))
+        << child_proc_self.err;
+  } else {
+    EXPECT_EQ(child_proc_self.exit_code, 0) << child_proc_self.err;
+  }
+  ProcessResult own_proc_self = RunCli(
+      ConfinedRun({"--policy", "build"}, {AccessProbePath(), "open", "/proc/self/status", "r"}));
+  EXPECT_EQ(own_proc_self.exit_code, 0) << own_proc_self.err;
+}
+
 TEST_F(CliHostTest, CommandNotFoundIs127) {
   ProcessResult result = RunCli({"run", "--", "cvlsm-no-such-command"});
   EXPECT_EQ(result.exit_code, 127);

@@ -2,8 +2,11 @@
 // Every verdict is observed from inside the confined process (the access probe's exit
 // status). Test trees live under /var/tmp: the build preset allows /tmp rw.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -172,16 +175,77 @@ TEST_F(LandlockHostTest, SignalsOutsideTheDomainAreEpermFromAbi6) {
   EXPECT_EQ(own.exit_code, 0) << Dump(own);
 }
 
-TEST_F(LandlockHostTest, DenyRuleIsRefusedNamingItAndNothingIsLeft) {
+// Only a deny rule that an allow rule overrides is refused (one above it reaches down into
+// it, one below it carves out what it denies), naming both rules.
+TEST_F(LandlockHostTest, DenyRuleAnAllowRuleOverridesIsRefusedNamingBothAndNothingIsLeft) {
   if (RefusedWithoutLandlock()) return;
   ScratchDir dir(kScratchBase);
   std::string secret = dir.WriteFile("secret", "x");
-  ProcessResult result =
-      RunCli(LandlockRun({"--allow", dir.path() + ":r", "--deny", secret + ":r"}, {"true"}));
-  EXPECT_EQ(result.exit_code, kLauncherFailed) << Dump(result);
-  EXPECT_TRUE(Contains(result.err, secret)) << result.err;
-  EXPECT_TRUE(Contains(result.err, "bpf-lsm")) << result.err;
-  EXPECT_TRUE(LeftoverCgroups().empty());
+  dir.WriteFile("data/file", "x");
+  // {allowed path, denied path}: the allow rule above the deny rule, then below it.
+  const std::vector<std::pair<std::string, std::string>> overridden = {
+      {dir.path(), secret}, {dir.path() + "/data", dir.path()}};
+  for (const auto& [allowed, denied] : overridden) {
+    ProcessResult result =
+        RunCli(LandlockRun({"--allow", allowed + ":r", "--deny", denied + ":r"}, {"true"}));
+    EXPECT_EQ(result.exit_code, kLauncherFailed) << Dump(result);
+    EXPECT_TRUE(Contains(result.err, "deny rule '" + denied + ":r--'")) << result.err;
+    EXPECT_TRUE(Contains(result.err, "allow rule '" + allowed + ":r--'")) << result.err;
+    EXPECT_TRUE(Contains(result.err, "bpf-lsm")) << result.err;
+    EXPECT_TRUE(LeftoverCgroups().empty());
+  }
+}
+
+// Landlock walks the path an access came through: a denied file that an allowed tree also
+// reaches (a bind mount into it, a hard link in it) would be granted there, so its deny rule
+// is refused, and the bind-mounted alias is never opened.
+TEST_F(LandlockHostTest, DenyRuleOnAnObjectAnAllowedTreeAlsoReachesIsRefused) {
+  if (RefusedWithoutLandlock()) return;
+  ScratchDir allowed(kScratchBase), outside(kScratchBase);
+  const std::string secret = outside.WriteFile("secret", "x");
+  const std::string mountpoint = allowed.path() + "/bound";
+  std::filesystem::create_directories(mountpoint);
+  ASSERT_EQ(::mount(outside.path().c_str(), mountpoint.c_str(), nullptr, MS_BIND, nullptr), 0)
+      << std::strerror(errno);
+  ProcessResult bound =
+      RunCli(LandlockRun({"--allow", allowed.path() + ":r", "--deny", secret + ":r"},
+                         {AccessProbePath(), "open", mountpoint + "/secret", "r"}));
+  ::umount2(mountpoint.c_str(), MNT_DETACH);
+  EXPECT_EQ(bound.exit_code, kLauncherFailed) << Dump(bound);
+  EXPECT_TRUE(Contains(bound.err, "deny rule '" + secret + ":r--'")) << bound.err;
+  EXPECT_TRUE(Contains(bound.err, mountpoint)) << bound.err;
+
+  ASSERT_EQ(::link(secret.c_str(), (allowed.path() + "/alias").c_str()), 0);
+  ProcessResult linked =
+      RunCli(LandlockRun({"--allow", allowed.path() + ":r", "--deny", secret + ":r"}, {"true"}));
+  EXPECT_EQ(linked.exit_code, kLauncherFailed) << Dump(linked);
+  EXPECT_TRUE(Contains(linked.err, "hard links")) << linked.err;
+}
+
+// A deny rule that nothing the policy allows reaches holds as it is: Landlock refuses what no
+// rule grants. The docs' example (allow r, deny w on one path) and a --deny on a file no rule
+// grants run, and the confined process sees the denial, with the allowed control beside it.
+TEST_F(LandlockHostTest, DenyRuleThatNothingGrantsHolds) {
+  if (RefusedWithoutLandlock()) return;
+  ScratchDir dir(kScratchBase);
+  const std::string file = dir.WriteFile("data/file", "x");
+  const std::string secret = dir.WriteFile("secret", "x");
+  const std::string policy = dir.WriteFile(
+      "policy.json", R"({"cv-lsm-policy": 1, "base": "minimal", "paths": [{"path": ")" +
+                         dir.path() + R"(/data", "allow": "r", "deny": "w"}]})");
+  const std::vector<std::string> same_rule = {"--policy-file", policy};
+  ProcessResult read = RunCli(LandlockRun(same_rule, {AccessProbePath(), "open", file, "r"}));
+  EXPECT_EQ(read.exit_code, 0) << Dump(read);
+  ProcessResult write = RunCli(LandlockRun(same_rule, {AccessProbePath(), "open", file, "w"}));
+  EXPECT_EQ(write.exit_code, kEacces) << Dump(write);
+
+  const std::vector<std::string> denied_file = {"--allow", dir.path() + "/data:r", "--deny",
+                                                secret + ":r"};
+  ProcessResult refused =
+      RunCli(LandlockRun(denied_file, {AccessProbePath(), "open", secret, "r"}));
+  EXPECT_EQ(refused.exit_code, kEacces) << Dump(refused);
+  ProcessResult allowed = RunCli(LandlockRun(denied_file, {AccessProbePath(), "open", file, "r"}));
+  EXPECT_EQ(allowed.exit_code, 0) << Dump(allowed);
 }
 
 TEST_F(LandlockHostTest, StrictAcceptsTheLandlockTier) {

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cgroup/cgroup.h"
+#include "common/errors.h"
 #include "gtest/gtest.h"
 #include "policy/policy.h"
 #include "policy/syscall_names.h"
@@ -164,9 +165,13 @@ TEST_F(SyscallAuditHostTest, FailedExecAfterTheHandoffEnds) {
   CollectingSyscallAudit sink;
   LaunchSpec spec = Spec({}, &sink);
   spec.argv = {"/nonexistent/cv-lsm-audit-test"};
+  // The failed exec is Start's error (reaped, nothing left waiting on the listener).
   absl::StatusOr<LaunchResult> run = Launch(spec);
-  ASSERT_TRUE(run.ok()) << run.status();
-  EXPECT_EQ(run->exit.exit_code, kExitNotFound);
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(KindOf(run.status()), ErrorKind::kCommandNotFound) << run.status();
+  EXPECT_NE(run.status().message().find("cannot execute /nonexistent/cv-lsm-audit-test"),
+            absl::string_view::npos)
+      << run.status();
 }
 
 }  // namespace

@@ -76,6 +76,71 @@ TEST(CliOptionsTest, UnknownOptionIsAUsageError) {
   EXPECT_NE(print->text.find("frobnicate"), std::string::npos);
 }
 
+// The README's synopsis puts -v after run; -v and -q count wherever they are given.
+TEST(CliOptionsTest, VerboseAndQuietAfterTheSubcommand) {
+  Invocation inv = Parse({"run", "-v", "--policy", "build", "-q", "--", "true"});
+  ASSERT_NE(std::get_if<RunOptions>(&inv.command), nullptr);
+  EXPECT_EQ(inv.verbosity, 1);
+  EXPECT_TRUE(inv.quiet);
+  EXPECT_EQ(Parse({"-v", "run", "-v", "--", "true"}).verbosity, 2);
+}
+
+// Each --allow takes one value: without --, the command is not read as a second rule.
+TEST(CliOptionsTest, RepeatedOptionsTakeOneValueEach) {
+  Invocation inv = Parse({"run", "--allow", "/:r", "ls", "-l", "/x"});
+  auto* run = std::get_if<RunOptions>(&inv.command);
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->allow_paths, (std::vector<std::string>{"/:r"}));
+  EXPECT_EQ(run->command, (std::vector<std::string>{"ls", "-l", "/x"}));
+}
+
+// A misspelled option before -- is an error naming it, never taken for the command.
+TEST(CliOptionsTest, UnknownOptionBeforeTheSeparatorIsNamed) {
+  for (auto args :
+       {std::vector<const char*>{"run", "--policy", "minimal", "--bogus-flag", "x", "--", "true"},
+        std::vector<const char*>{"run", "--dny", "/etc:r", "--", "true"},
+        std::vector<const char*>{"learn", "-o", "p.json", "--bse", "build", "--", "make"}}) {
+    Invocation inv = Parse(args);
+    auto* print = std::get_if<PrintAndExit>(&inv.command);
+    ASSERT_NE(print, nullptr) << args[3];
+    EXPECT_EQ(print->exit_code, 125);
+    EXPECT_NE(print->text.find("unknown option -"), std::string::npos) << print->text;
+  }
+  Invocation words = Parse({"run", "ls", "-l", "--", "x"});
+  auto* print = std::get_if<PrintAndExit>(&words.command);
+  ASSERT_NE(print, nullptr);
+  EXPECT_NE(print->text.find("put -- before the command"), std::string::npos) << print->text;
+}
+
+TEST(CliOptionsTest, VersionHelpAndUnknownCommands) {
+  Invocation version = Parse({"--version"});
+  auto* print = std::get_if<PrintAndExit>(&version.command);
+  ASSERT_NE(print, nullptr);
+  EXPECT_EQ(print->exit_code, 0);
+  EXPECT_EQ(print->text.rfind("cv-lsm 0.", 0), 0u) << print->text;
+
+  Invocation help = Parse({"help"});
+  print = std::get_if<PrintAndExit>(&help.command);
+  ASSERT_NE(print, nullptr);
+  EXPECT_EQ(print->exit_code, 0);
+  EXPECT_NE(print->text.find("run"), std::string::npos) << print->text;
+  Invocation help_run = Parse({"help", "run"});
+  print = std::get_if<PrintAndExit>(&help_run.command);
+  ASSERT_NE(print, nullptr);
+  EXPECT_EQ(print->exit_code, 0);
+  EXPECT_NE(print->text.find("cv-lsm run"), std::string::npos) << print->text;
+  EXPECT_NE(print->text.find("--allow"), std::string::npos) << print->text;
+
+  for (auto args :
+       {std::vector<const char*>{"frobnicate"}, std::vector<const char*>{"help", "frobnicate"}}) {
+    Invocation unknown = Parse(args);
+    print = std::get_if<PrintAndExit>(&unknown.command);
+    ASSERT_NE(print, nullptr);
+    EXPECT_EQ(print->exit_code, 125);
+    EXPECT_NE(print->text.find("unknown command 'frobnicate'"), std::string::npos) << print->text;
+  }
+}
+
 TEST(CliOptionsTest, StatusJson) {
   Invocation inv = Parse({"status", "--json"});
   auto* status = std::get_if<StatusOptions>(&inv.command);

@@ -2,8 +2,10 @@
 // filesystem rights (no kernel needed).
 #include <gtest/gtest.h>
 
+#include "landlock/deny_rules.h"
 #include "landlock/landlock_enforcer.h"
 #include "landlock/landlock_ruleset.h"
+#include "landlock/object_places.h"
 
 namespace cvlsm {
 namespace {
@@ -76,20 +78,60 @@ TEST(LandlockUnitTest, ModesMapPerAbiOnDirectoriesAndFiles) {
   }
 }
 
-TEST(LandlockUnitTest, DenyRulesAreRefusedNamingTheRule) {
+// A deny rule holds on Landlock when nothing the policy allows reaches what it denies:
+// not on its object, above it or below it; by objects, so an allow rule through a symlink
+// counts where it lands.
+TEST(LandlockUnitTest, DenyRulesHoldUnlessAnAllowRuleOverridesThem) {
+  auto check = [](const Policy& policy) {
+    absl::StatusOr<ResolvedPolicy> rules = ResolvePathRules(policy);
+    EXPECT_TRUE(rules.ok()) << rules.status();
+    return rules.ok() ? CheckDenyRulesHold(*rules) : rules.status();
+  };
   Policy policy = Policy::Preset(PolicyType::kBuild);
-  absl::StatusOr<ResolvedPolicy> allowing = ResolvePathRules(policy);
-  ASSERT_TRUE(allowing.ok()) << allowing.status();
-  EXPECT_TRUE(CheckOnlyAllowRules(*allowing).ok());
-  ASSERT_TRUE(policy.AddPath("/etc", kRead).ok());
-  ASSERT_TRUE(policy.DenyPath("/etc/shadow", kRead).ok());
-  absl::StatusOr<ResolvedPolicy> denying = ResolvePathRules(policy);
-  ASSERT_TRUE(denying.ok()) << denying.status();
-  absl::Status status = CheckOnlyAllowRules(*denying);
-  ASSERT_FALSE(status.ok());
+  EXPECT_TRUE(check(policy).ok());
+  Policy same_rule = policy;
+  ASSERT_TRUE(same_rule.AddPathRule("/etc", {.allow = kRead, .deny = kWrite}).ok());
+  EXPECT_TRUE(check(same_rule).ok()) << check(same_rule);
+  Policy nothing_grants = policy;
+  ASSERT_TRUE(nothing_grants.DenyPath("/etc/shadow", kRead).ok());
+  EXPECT_TRUE(check(nothing_grants).ok()) << check(nothing_grants);
+
+  Policy above = nothing_grants;
+  ASSERT_TRUE(above.AddPath("/etc", kRead).ok());
+  absl::Status status = check(above);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(status.message().find("/etc/shadow"), absl::string_view::npos) << status;
+  EXPECT_NE(status.message().find("deny rule '/etc/shadow:r--'"), absl::string_view::npos)
+      << status;
+  EXPECT_NE(status.message().find("allow rule '/etc:r--'"), absl::string_view::npos) << status;
   EXPECT_NE(status.message().find("bpf-lsm"), absl::string_view::npos) << status;
+
+  Policy below = policy;
+  ASSERT_TRUE(below.DenyPath("/usr", kExec).ok());  // /usr/lib and /usr/bin grant x
+  EXPECT_EQ(check(below).code(), absl::StatusCode::kFailedPrecondition);
+  Policy other_mode = policy;
+  ASSERT_TRUE(other_mode.DenyPath("/usr", kWrite).ok());
+  EXPECT_TRUE(check(other_mode).ok()) << check(other_mode);
+}
+
+// An object appears wherever a mount of its filesystem shows it: under a bind mount of its
+// directory, and at a bind mount of a directory below it.
+TEST(LandlockUnitTest, PlacesOfAnObjectFollowBindMounts) {
+  const std::vector<MountEntry> mounts = ParseMountInfo(
+      "21 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+      "30 21 8:1 /srv/outside /srv/allowed/bound rw - ext4 /dev/sda1 rw\n"
+      "31 21 8:1 /srv/outside/deep /mnt/deep\\040copy rw - ext4 /dev/sda1 rw\n"
+      "32 21 0:40 / /srv/outside/tmp rw - tmpfs tmpfs rw\n");
+  ASSERT_EQ(mounts.size(), 4u);
+  EXPECT_EQ(mounts[2].mount_point, "/mnt/deep copy");
+  EXPECT_EQ(PlacesOf("/srv/outside/secret", mounts),
+            (std::vector<std::string>{"/srv/outside/secret", "/srv/allowed/bound/secret"}));
+  EXPECT_EQ(PlacesOf("/srv/outside", mounts),
+            (std::vector<std::string>{"/srv/outside", "/srv/allowed/bound", "/mnt/deep copy"}));
+  EXPECT_EQ(PlacesOf("/srv/outside/tmp/x", mounts),
+            (std::vector<std::string>{"/srv/outside/tmp/x"}));
+  EXPECT_TRUE(AtOrBelow("/srv/a/b", "/srv/a"));
+  EXPECT_TRUE(AtOrBelow("/srv", "/"));
+  EXPECT_FALSE(AtOrBelow("/srv/ab", "/srv/a"));
 }
 
 TEST(LandlockUnitTest, EnforcerExistsExactlyWhenTheKernelOffersAnAbi) {

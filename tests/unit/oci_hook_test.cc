@@ -100,6 +100,22 @@ TEST(ContainerStateTest, ReadsFromADescriptorAndRefusesAnEmptyOne) {
   EXPECT_TRUE(Has(status, "stdin: empty; run cv-lsm oci-hook as an OCI hook")) << status;
 }
 
+// One bound for every document the hook reads (the state on stdin, the bundle's config, the
+// annotated policy file), each refused as too large past it.
+TEST(OciHookInputTest, EveryDocumentIsBoundedAndSaysItIsTooLarge) {
+  ScratchDir bundle;
+  const std::string big = bundle.WriteFile("big.json", std::string((size_t{1} << 20) + 1, ' '));
+  absl::Status policy = LoadAnnotatedPolicy("big.json", bundle.path()).status();
+  EXPECT_TRUE(Has(policy, "big.json in " + bundle.path() + " is too large")) << policy;
+  bundle.WriteFile("config.json", std::string((size_t{1} << 20) + 1, ' '));
+  absl::Status config = BundleRootPath(bundle.path()).status();
+  EXPECT_TRUE(Has(config, "config.json is too large")) << config;
+  UniqueFd state(::open(big.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(state.valid());
+  absl::Status read = ReadContainerState(state.get(), "the state on stdin").status();
+  EXPECT_TRUE(Has(read, "the state on stdin is too large")) << read;
+}
+
 // --- /proc/<pid>/cgroup
 
 TEST(ProcessCgroupTest, TheUnifiedLineOnUnifiedAndHybridMachines) {

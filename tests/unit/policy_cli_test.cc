@@ -33,6 +33,38 @@ TEST(PolicyCliTest, ValidateAcceptsAGoodFile) {
       << result.out;
 }
 
+TEST(PolicyCliTest, ValidateSaysWhatAPolicyWithoutSyscallsCanRun) {
+  ScratchDir dir;
+  const std::string file =
+      dir.WriteFile("empty.json", R"({"cv-lsm-policy": 1, "name": "empty", "base": "custom"})");
+  ProcessResult result = RunCli({"policy", "validate", file});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(Contains(result.out, "no syscall is allowed")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "runs nothing")) << result.out;
+  ProcessResult good = RunCli({"policy", "validate", dir.WriteFile("good.json", kValid)});
+  EXPECT_FALSE(Contains(good.out, "no syscall is allowed")) << good.out;
+}
+
+// One bound for every reader of a policy or profile; /dev/zero never ends. The address
+// space limit keeps a reader without the bound from taking the machine's memory.
+TEST(PolicyCliTest, EveryReaderRefusesAFileThatIsTooLarge) {
+  ScratchDir dir;
+  const std::string big = dir.WriteFile("big.json", std::string((size_t{1} << 20) + 1, ' '));
+  for (const std::string& file : {std::string("/dev/zero"), big}) {
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"policy", "validate", file},
+                                               {"policy", "show", file},
+                                               {"policy", "import-oci", file},
+                                               {"run", "--policy-file", file, "--", "true"}}) {
+      std::vector<std::string> bounded = {"/usr/bin/prlimit", "--as=2147483648", CVLSM_CLI_PATH};
+      bounded.insert(bounded.end(), args.begin(), args.end());
+      ProcessResult result = RunProcess(bounded);
+      EXPECT_EQ(result.exit_code, 125) << args[1] << " " << file << ": " << result.err;
+      EXPECT_TRUE(Contains(result.err, file + " is too large")) << args[1] << ": " << result.err;
+    }
+  }
+}
+
 TEST(PolicyCliTest, ValidateNamesLineAndColumn) {
   ScratchDir dir;
   const std::string file =

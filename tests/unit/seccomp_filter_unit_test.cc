@@ -226,6 +226,26 @@ TEST_F(FilterProgramTest, AllowListAndDefaultDeny) {
   }
 }
 
+// Whatever the policy, the launcher's child can report a refused exec and end: exit and
+// exit_group always, write only with the report's exact fd, buffer and size.
+TEST_F(FilterProgramTest, EveryPolicyLetsTheLauncherReportAndExit) {
+  const SyscallFilterOptions options{.launch_report = {.fd = 7, .buffer = 0x1000, .size = 8}};
+  const SyscallFilter filter = BuildOrDie(Policy::Preset(PolicyType::kCustom), options);
+  EXPECT_EQ(Verdict(filter, Call(SYS_exit_group)), kAllow);
+  EXPECT_EQ(Verdict(filter, Call(SYS_exit)), kAllow);
+  auto write_call = [](uint64_t fd, uint64_t buffer, uint64_t size) {
+    seccomp_data data = Call(SYS_write, fd, buffer);
+    data.args[2] = size;
+    return data;
+  };
+  EXPECT_EQ(Verdict(filter, write_call(7, 0x1000, 8)), kAllow);
+  EXPECT_EQ(Verdict(filter, write_call(uint64_t{1} << 32 | 7, 0x1000, 8)), kAllow);
+  EXPECT_EQ(Verdict(filter, write_call(1, 0x1000, 8)), kEperm);
+  EXPECT_EQ(Verdict(filter, write_call(7, 0x2000, 8)), kEperm);
+  EXPECT_EQ(Verdict(filter, write_call(7, 0x1000, 4096)), kEperm);
+  EXPECT_EQ(Verdict(filter, Call(SYS_getpid)), kEperm);
+}
+
 TEST_F(FilterProgramTest, IoctlRefusesTiocstiAndTioclinuxOnly) {
   Policy policy = Policy::Preset(PolicyType::kCustom);
   ASSERT_TRUE(policy.AddSyscall("ioctl").ok());

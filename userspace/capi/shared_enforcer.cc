@@ -30,6 +30,12 @@ std::vector<std::string> SharedEnforcer::NotEnforced(const ResolvedPolicy& rules
   return choice_.enforcer().NotEnforced(rules, options);
 }
 
+absl::Status SharedEnforcer::CheckApplicable(const ResolvedPolicy& rules,
+                                             const ApplyOptions& options) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return choice_.enforcer().CheckApplicable(rules, options);
+}
+
 absl::StatusOr<std::unique_ptr<ChildRestriction>> SharedEnforcer::RestrictionForProcess(
     uint64_t cgroup_id) {
   std::lock_guard<std::mutex> lock(mutex_);

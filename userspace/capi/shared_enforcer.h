@@ -25,6 +25,8 @@ class SharedEnforcer : public Enforcer {
                      const ApplyOptions& options) override;
   std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
                                        const ApplyOptions& options) const override;
+  absl::Status CheckApplicable(const ResolvedPolicy& rules,
+                               const ApplyOptions& options) const override;
   absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(
       uint64_t cgroup_id) override;
   absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes) override;

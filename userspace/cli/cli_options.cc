@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "bpf_backend/lsm_skeleton.h"
 #include "runtime/confined_process.h"
 
 namespace cvlsm::cli {
@@ -14,12 +16,75 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitPathRule(const std::str
   size_t colon = rule.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == rule.size()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad path rule '", rule, "': expected PATH:MODES, e.g. /data:rw"));
+        absl::StrCat("bad path rule '", rule,
+                     "': expected PATH:MODES, e.g. /data:rw (the command goes after --)"));
   }
   return std::make_pair(rule.substr(0, colon), rule.substr(colon + 1));
 }
 
 namespace {
+
+// -v and -q count wherever they are given, before or after the subcommand's name.
+void AddVerbosityFlags(CLI::App* cmd, Invocation& invocation) {
+  cmd->add_flag_function(
+      "-v,--verbose", [&invocation](int64_t count) { invocation.verbosity += count; },
+      "More output: every refusal as it happens; repeat for debug logs");
+  cmd->add_flag_function(
+      "-q,--quiet", [&invocation](int64_t) { invocation.quiet = true; },
+      "Less output: no summary of what was refused");
+}
+
+// A repeated option takes one value each time: `--allow /:r ls` runs ls rather than reading
+// it as a second rule.
+void OneValueEach(CLI::App* cmd) {
+  for (CLI::Option* option : cmd->get_options()) {
+    if (option->nonpositional() && option->get_expected_max() > 1) {
+      option->allow_extra_args(false);
+    }
+  }
+}
+
+// The subcommands by name, and what the first word names when it is none of them.
+std::optional<PrintAndExit> UnknownSubcommand(const CLI::App& app, int argc,
+                                              const char* const* argv) {
+  if (argc < 2 || argv[1][0] == '-') return std::nullopt;
+  const std::string word = argv[1];
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (!sub->get_group().empty()) names.push_back(sub->get_name());
+    if (sub->get_name() == word) return std::nullopt;
+  }
+  if (word == "help") return std::nullopt;
+  return PrintAndExit{absl::StrCat("cv-lsm: unknown command '", word, "': the commands are ",
+                                   absl::StrJoin(names, ", "), " (cv-lsm help)\n"),
+                      kExitLauncherFailed};
+}
+
+// A command's help, its usage line naming it as typed ("cv-lsm policy show").
+std::string HelpOf(const CLI::App& cmd) {
+  std::string prefix;
+  for (const CLI::App* parent = cmd.get_parent(); parent; parent = parent->get_parent()) {
+    prefix = prefix.empty() ? parent->get_name() : absl::StrCat(parent->get_name(), " ", prefix);
+  }
+  return cmd.help(prefix);
+}
+
+// `cv-lsm help [COMMAND...]`: the help of the command named, or of cv-lsm.
+PrintAndExit Help(const CLI::App& app, int argc, const char* const* argv) {
+  const CLI::App* asked = &app;
+  for (int i = 2; i < argc; ++i) {
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* candidate : asked->get_subcommands([](const CLI::App*) { return true; })) {
+      if (candidate->get_name() == argv[i]) sub = candidate;
+    }
+    if (!sub) {
+      return PrintAndExit{absl::StrCat("cv-lsm: help: unknown command '", argv[i], "'\n"),
+                          kExitLauncherFailed};
+    }
+    asked = sub;
+  }
+  return PrintAndExit{HelpOf(*asked), 0};
+}
 
 void AddNetRuleOptions(CLI::App* cmd, NetRuleOptions& net) {
   cmd->add_option("--allow-connect", net.allow_connect,
@@ -42,10 +107,12 @@ void AddNetRuleOptions(CLI::App* cmd, NetRuleOptions& net) {
 }  // namespace
 
 Invocation ParseCommandLine(int argc, const char* const* argv) {
-  CLI::App app{"cv-lsm: confine a container's processes to a syscall and path policy"};
+  CLI::App app{"cv-lsm: confine a container's processes to a syscall and path policy", "cv-lsm"};
   app.require_subcommand(1);
   Invocation invocation;
-  app.add_flag("-v,--verbose", invocation.verbosity, "More log output (repeat for debug)");
+  AddVerbosityFlags(&app, invocation);
+  app.set_version_flag(
+      "--version", absl::StrCat("cv-lsm ", CVLSM_VERSION, " (programs ", ProgramsBuildId(), ")"));
 
   RunOptions run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a command confined to a policy");
@@ -174,6 +241,18 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   CLI::App* oci_hook_cmd = app.add_subcommand(
       "oci-hook", "As an OCI createRuntime hook: confine the container its state on stdin names");
 
+  for (CLI::App* cmd : app.get_subcommands([](const CLI::App*) { return true; })) {
+    OneValueEach(cmd);
+    for (CLI::App* nested : cmd->get_subcommands([](const CLI::App*) { return true; })) {
+      OneValueEach(nested);
+    }
+    if (cmd != keeper_cmd) AddVerbosityFlags(cmd, invocation);
+  }
+  if (std::optional<PrintAndExit> unknown = UnknownSubcommand(app, argc, argv)) {
+    return {0, *std::move(unknown)};
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "help") return {0, Help(app, argc, argv)};
+
   // Everything after the first "--" is the command, verbatim (it may contain "--" itself).
   int ours = argc;
   for (int i = 1; i < argc; ++i) {
@@ -185,11 +264,13 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   std::vector<std::string> after_separator(argv + std::min(ours + 1, argc), argv + argc);
   try {
     app.parse(ours, argv);
+  } catch (const CLI::CallForVersion& version) {
+    return {0, PrintAndExit{absl::StrCat(version.what(), "\n"), 0}};
   } catch (const CLI::CallForHelp&) {
     // The help of the subcommand asked about ("cv-lsm policy import-oci --help").
     const CLI::App* asked = &app;
     while (!asked->get_subcommands().empty()) asked = asked->get_subcommands().front();
-    return {0, PrintAndExit{asked->help(), 0}};
+    return {0, PrintAndExit{HelpOf(*asked), 0}};
   } catch (const CLI::ParseError& error) {
     std::string text = absl::StrCat("cv-lsm: ", error.what(), "\nRun 'cv-lsm --help' for usage.\n");
     return {0, PrintAndExit{text, kExitLauncherFailed}};
@@ -198,15 +279,22 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   // The command of run and learn: what CLI11 left over, then everything after "--".
   auto take_command = [&](CLI::App* cmd,
                           std::vector<std::string>& command) -> std::optional<PrintAndExit> {
-    std::vector<std::string> extras = cmd->remaining();
+    // CLI11 leaves in remaining() what it did not know before the command's first word: an
+    // unknown option (and its value joins the command), never to be taken for the command.
+    const std::vector<std::string> extras = cmd->remaining();
     const std::string name = cmd->get_name();
-    // An unknown option would otherwise end our options and start the command.
-    if (command.empty() && !extras.empty() && extras.front().rfind("-", 0) == 0) {
+    if (!extras.empty()) {
       return PrintAndExit{absl::StrCat("cv-lsm: ", name, ": unknown option ", extras.front(),
                                        "\nRun 'cv-lsm ", name, " --help' for usage.\n"),
                           kExitLauncherFailed};
     }
-    command.insert(command.end(), extras.begin(), extras.end());
+    if (!command.empty() && !after_separator.empty()) {
+      return PrintAndExit{
+          absl::StrCat("cv-lsm: ", name, ": '", command.front(), "' before the first -- is not ",
+                       "an option: put -- before the command (cv-lsm ", name,
+                       " [OPTIONS] -- CMD [ARG...])\n"),
+          kExitLauncherFailed};
+    }
     command.insert(command.end(), after_separator.begin(), after_separator.end());
     if (command.empty()) {
       return PrintAndExit{absl::StrCat("cv-lsm: ", name, ": no command given: cv-lsm ", name,

@@ -91,10 +91,11 @@ struct PrintAndExit {
 };
 
 struct Invocation {
-  int verbosity = 0;  // -v count
+  int verbosity = 0;  // -v count: 1 says every refusal as it happens, 2 adds debug logs
   std::variant<RunOptions, StatusOptions, PolicyOptions, MachineOptions, OciHookOptions,
                ObserveOptions, LearnOptions, PrintAndExit>
       command;
+  bool quiet = false;  // -q: no summary of refusals
 };
 
 Invocation ParseCommandLine(int argc, const char* const* argv);

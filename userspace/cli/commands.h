@@ -15,8 +15,13 @@ int OciHookCommand(const OciHookOptions& options);
 int ObserveCommand(const ObserveOptions& options);
 int LearnCommand(const LearnOptions& options);
 
-// "cv-lsm COMMAND: message" on stderr; returns the exit status 1 (the commands on the
-// pinned programs: load, apply, stats, ...).
+// How every subcommand ends when it cannot do what it was asked (the README's "Exit status"):
+// one line "cv-lsm: COMMAND: error: what failed; what to do" on stderr, and the exit status:
+// 127 when the command to run does not exist, 126 when it cannot be executed, else 125.
 int FailCommand(absl::string_view command, const absl::Status& status);
+
+// The exit status of a subcommand that did its work but not all of it, or whose answer is no
+// (load with warnings, policy diff with refusals).
+inline constexpr int kExitIncomplete = 1;
 
 }  // namespace cvlsm::cli

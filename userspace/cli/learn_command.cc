@@ -21,7 +21,7 @@
 namespace cvlsm::cli {
 namespace {
 
-int Fail(const absl::Status& status) { return FailWorkload("learn", status); }
+int Fail(const absl::Status& status) { return FailCommand("learn", status); }
 
 // The rule that allows exactly the endpoint a network refusal names.
 absl::StatusOr<NetRule> NetworkRuleFor(const Event& event) {

@@ -8,14 +8,15 @@
 #include "cli/policy_choice.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/printable.h"
 #include "pinned/cgroup_policy.h"
 #include "pinned/load.h"
 #include "pinned/pin_keeper.h"
+#include "runtime/confined_process.h"
 
 namespace cvlsm::cli {
 namespace {
 
-constexpr int kExitFailed = 1;
 constexpr auto Fail = FailCommand;
 
 int Load(const MachineOptions& options) {
@@ -41,7 +42,7 @@ int Load(const MachineOptions& options) {
   for (const std::string& warning : loaded->warnings) {
     std::fprintf(stderr, "cv-lsm load: %s\n", warning.c_str());
   }
-  return loaded->warnings.empty() ? 0 : kExitFailed;
+  return loaded->warnings.empty() ? 0 : kExitIncomplete;
 }
 
 int Unload(bool force) {
@@ -109,20 +110,16 @@ int List(bool json) {
   }
   std::printf("%-12s %-8s %-10s %-24s %s\n", "CGROUP ID", "MODE", "RULES", "POLICY", "CGROUP");
   for (const CgroupPolicyListing& entry : *listing) {
-    std::printf("%-12llu %-8s %-10zu %-24s %s\n", static_cast<unsigned long long>(entry.cgroup_id),
-                entry.audit ? "audit" : "enforce", entry.rules,
-                entry.policy_source.empty() ? "(no record)" : entry.policy_source.c_str(),
-                entry.cgroup_path.c_str());
+    std::printf(
+        "%-12llu %-8s %-10zu %-24s %s\n", static_cast<unsigned long long>(entry.cgroup_id),
+        entry.audit ? "audit" : "enforce", entry.rules,
+        entry.policy_source.empty() ? "(no record)" : Printable(entry.policy_source).c_str(),
+        Printable(entry.cgroup_path).c_str());
   }
   return 0;
 }
 
 }  // namespace
-
-int FailCommand(absl::string_view command, const absl::Status& status) {
-  std::fprintf(stderr, "cv-lsm %s: %s\n", std::string(command).c_str(), ErrorText(status).c_str());
-  return kExitFailed;
-}
 
 int MachineCommand(const MachineOptions& options) {
   using Action = MachineOptions::Action;
@@ -140,7 +137,7 @@ int MachineCommand(const MachineOptions& options) {
     case Action::kKeeper:
       return RunPinKeeper(options.socket, options.ready_fd);
   }
-  return kExitFailed;
+  return kExitLauncherFailed;
 }
 
 }  // namespace cvlsm::cli

@@ -10,6 +10,7 @@
 #include "cgroup/cgroup.h"
 #include "cli/commands.h"
 #include "common/errors.h"
+#include "common/printable.h"
 #include "common/status_macros.h"
 #include "observe/cgroup_reports.h"
 #include "observe/event_reader.h"
@@ -104,7 +105,7 @@ int Stats(const ObserveOptions& options) {
       out.push_back(entry);
       continue;
     }
-    std::printf("%s (id %llu, %s): %llu allowed, %llu %s\n", path.c_str(),
+    std::printf("%s (id %llu, %s): %llu allowed, %llu %s\n", Printable(path).c_str(),
                 static_cast<unsigned long long>(confinement.cgroup_id), mode,
                 static_cast<unsigned long long>(stats->allowed()),
                 static_cast<unsigned long long>(stats->denied()),
@@ -123,7 +124,8 @@ int Stats(const ObserveOptions& options) {
     if (!denials.empty()) std::printf("  most denied:\n");
     for (const Denial& denial : denials) {
       std::printf("  %10llu  %s  [%s]\n", static_cast<unsigned long long>(denial.count),
-                  DescribeOperation(denial.first).c_str(), denial.first.comm.c_str());
+                  Printable(DescribeOperation(denial.first)).c_str(),
+                  Printable(denial.first.comm).c_str());
     }
   }
   if (options.json) {

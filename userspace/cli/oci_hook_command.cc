@@ -26,12 +26,7 @@ namespace cvlsm::cli {
 namespace {
 
 int Fail(absl::string_view container_id, const absl::Status& status) {
-  std::string line =
-      absl::StrCat("cv-lsm oci-hook: container ", container_id, ": ", ErrorText(status));
-  // One line: runtimes quote the hook's output in their own error.
-  absl::StrReplaceAll({{"\n", " "}}, &line);
-  std::fprintf(stderr, "%s\n", line.c_str());
-  return kExitLauncherFailed;
+  return FailCommand("oci-hook", Annotate(status, absl::StrCat("container ", container_id)));
 }
 
 }  // namespace

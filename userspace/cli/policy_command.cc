@@ -7,8 +7,12 @@
 #include "cli/commands.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/printable.h"
+#include "confinement/tier_choice.h"
 #include "policy/net_defaults.h"
+#include "policy/path_resolution.h"
 #include "policy/policy_file.h"
+#include "policy/policy_notes.h"
 #include "runtime/confined_process.h"
 #include "seccomp/oci_import.h"
 #include "seccomp/oci_profile.h"
@@ -17,10 +21,7 @@ namespace cvlsm::cli {
 namespace {
 
 // Parse errors already name the file, line and column.
-int Fail(const absl::Status& status) {
-  Log(LogLevel::kError, "policy", ErrorText(status));
-  return kExitLauncherFailed;
-}
+int Fail(const absl::Status& status) { return FailCommand("policy", status); }
 
 // A preset name is a preset; anything else is a file ("./build" for a file named build).
 absl::StatusOr<PolicyDocument> LoadTarget(const std::string& target) {
@@ -43,6 +44,31 @@ int Show(const PolicyOptions& options) {
   return 0;
 }
 
+// What `run` would make of the policy on this machine: which tier, and what that tier refuses
+// or leaves unenforced (a deny rule on landlock, path rules on seccomp, a missing path).
+std::vector<std::string> WhatThisMachineDoes(const PolicyDocument& document) {
+  absl::StatusOr<EnforcerChoice> choice = ChooseEnforcer(TierRequest::kAuto);
+  if (!choice.ok())
+    return {absl::StrCat("no tier to check it against: ", ErrorText(choice.status()))};
+  const std::string tier = absl::StrCat("tier ", TierName(choice->tier()));
+  absl::StatusOr<ResolvedPolicy> rules = ResolvePathRules(document.policy);
+  absl::Status applicable = rules.status();
+  const ApplyOptions options{.mode = document.mode};
+  if (rules.ok()) applicable = choice->enforcer().CheckApplicable(*rules, options);
+  if (!applicable.ok()) {
+    return {absl::StrCat(tier, ": run refuses this policy: ", ErrorText(applicable))};
+  }
+  std::vector<std::string> lines;
+  if (choice->tier() == Tier::kSeccomp) {
+    lines.push_back(absl::StrCat(tier, ": path rules are NOT enforced (", choice->reason, ")"));
+  }
+  for (const std::string& what : choice->enforcer().NotEnforced(*rules, options)) {
+    lines.push_back(absl::StrCat(tier, ": not enforced: ", what));
+  }
+  if (lines.empty()) lines.push_back(absl::StrCat(tier, ": run enforces it as written"));
+  return lines;
+}
+
 int Validate(const PolicyOptions& options) {
   absl::StatusOr<PolicyDocument> document = LoadPolicyFile(options.target);
   if (!document.ok()) return Fail(document.status());
@@ -54,13 +80,19 @@ int Validate(const PolicyOptions& options) {
   std::printf(
       "%s: ok: policy \"%s\", base %s, mode %s, %zu syscalls, %zu path rules, %zu connect "
       "rules, %zu bind rules, %zu abstract unix names\n",
-      options.target.c_str(), document->name.c_str(),
+      Printable(options.target).c_str(), Printable(document->name).c_str(),
       std::string(PolicyTypeName(policy.type())).c_str(),
       std::string(PolicyModeName(document->mode)).c_str(), policy.syscalls().size(),
       policy.paths().size(), connect_rules, policy.net_rules().size() - connect_rules,
       policy.abstract_unix_names().size());
   for (const std::string& idle : IdleNetworkRules(policy)) {
-    std::printf("%s: warning: %s\n", options.target.c_str(), idle.c_str());
+    std::printf("%s: warning: %s\n", Printable(options.target).c_str(), idle.c_str());
+  }
+  for (const std::string& limit : PolicyLimits(policy)) {
+    std::printf("  note: %s\n", limit.c_str());
+  }
+  for (const std::string& line : WhatThisMachineDoes(*document)) {
+    std::printf("  here: %s\n", line.c_str());
   }
   return 0;
 }

@@ -11,7 +11,7 @@
 namespace cvlsm::cli {
 namespace {
 
-int Fail(const absl::Status& status) { return FailWorkload("run", status); }
+int Fail(const absl::Status& status) { return FailCommand("run", status); }
 
 // Audit mode's report, on stderr after the command: what the policy would have refused.
 void PrintAuditReport(const WorkloadResult& result, const CollectingSyscallAudit& syscalls) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,12 +26,14 @@ int ExitCodeFor(Tier tier) {
   return 1;
 }
 
+// bpffs matters for pinned state, not for the tier.
+bool ForTheTier(const ProbeLine& probe) { return probe.name != "bpffs"; }
+
 // What to change for the strongest tier: the remedies of the probes that failed.
 std::vector<std::string> Remedies(const KernelReport& report) {
   std::vector<std::string> remedies;
   for (const ProbeLine& probe : report.probes) {
-    // bpffs matters for pinned state, not for the tier.
-    if (!probe.ok && !probe.remedy.empty() && probe.name != "bpffs") {
+    if (!probe.ok && !probe.remedy.empty() && ForTheTier(probe)) {
       remedies.push_back(absl::StrCat(probe.name, ": ", probe.remedy));
     }
   }
@@ -102,9 +105,22 @@ int StatusCommand(const StatusOptions& options) {
   std::cout << "kernel:   " << report.kernel << "\n";
   std::cout << "lsm:      " << (report.lsm.empty() ? "(unknown)" : absl::StrJoin(report.lsm, ","))
             << "\n";
+  // Each remedy once: under its probe when it is not about the tier (bpffs), else in the list
+  // at the end, where probes that share one are named together.
+  std::vector<std::pair<std::string, std::string>> for_bpf_lsm;  // probes, remedy
   for (const ProbeLine& probe : report.probes) {
     std::cout << (probe.ok ? "  ok    " : "  FAIL  ") << probe.name << ": " << probe.detail;
-    if (!probe.ok && !probe.remedy.empty()) std::cout << "\n          remedy: " << probe.remedy;
+    if (!probe.ok && !probe.remedy.empty() && !ForTheTier(probe)) {
+      std::cout << "\n          remedy: " << probe.remedy;
+    } else if (!probe.ok && !probe.remedy.empty()) {
+      auto same = std::find_if(for_bpf_lsm.begin(), for_bpf_lsm.end(),
+                               [&](const auto& entry) { return entry.second == probe.remedy; });
+      if (same == for_bpf_lsm.end()) {
+        for_bpf_lsm.emplace_back(probe.name, probe.remedy);
+      } else {
+        absl::StrAppend(&same->first, ", ", probe.name);
+      }
+    }
     std::cout << "\n";
   }
   std::cout << "tier:     " << TierName(report.tier) << "\n";
@@ -112,9 +128,9 @@ int StatusCommand(const StatusOptions& options) {
   std::cout << "network:  " << report.network << "\n";
   std::cout << "pinned:   " << PinnedStateLine(pinned) << "\n";
   if (report.tier != Tier::kBpfLsm) {
-    std::cout << "why:      " << report.tier_reason << "\n";
-    for (const std::string& remedy : Remedies(report)) {
-      std::cout << "for bpf-lsm: " << remedy << "\n";
+    std::cout << "why:      the FAIL lines above; for bpf-lsm:\n";
+    for (const auto& [probes, remedy] : for_bpf_lsm) {
+      std::cout << "  " << probes << ": " << remedy << "\n";
     }
   }
   return exit_code;

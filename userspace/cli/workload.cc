@@ -16,18 +16,6 @@
 
 namespace cvlsm::cli {
 
-int FailWorkload(absl::string_view who, const absl::Status& status) {
-  Log(LogLevel::kError, who, ErrorText(status));
-  switch (KindOf(status)) {
-    case ErrorKind::kCommandNotFound:
-      return kExitNotFound;
-    case ErrorKind::kCommandNotExecutable:
-      return kExitCannotExecute;
-    default:
-      return kExitLauncherFailed;
-  }
-}
-
 absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   const Policy& policy = request.policy.policy;
   const bool audit = request.policy.mode == PolicyMode::kAudit;

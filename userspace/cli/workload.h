@@ -41,9 +41,7 @@ inline constexpr char kFixedSyscallRefusalsUnseen[] =
     "the filter's fixed refusals (always-blocked syscalls, TIOCSTI/TIOCLINUX, new namespaces) "
     "stay enforced but are not listed: cv-lsm load --count-syscall-denials lists them";
 
-// Errors say which step failed (exit code: FailWorkload).
+// Errors say which step failed (exit code: FailCommand).
 absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request);
-// Logs the error as `who`'s and returns the exit code: 127 for a command not found, else 125.
-int FailWorkload(absl::string_view who, const absl::Status& status);
 
 }  // namespace cvlsm::cli

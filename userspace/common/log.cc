@@ -3,8 +3,12 @@
 #include <atomic>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/printable.h"
 
 namespace cvlsm {
 namespace {
@@ -30,7 +34,11 @@ LogLevel GetLogLevel() { return g_level; }
 
 void Log(LogLevel level, absl::string_view module, absl::string_view message) {
   if (level < g_level.load()) return;
-  std::string line = absl::StrCat("cv-lsm: ", module, ": ", LevelName(level), ": ", message);
+  // Messages carry names from files and processes: each line printable (common/printable.h).
+  std::vector<std::string> lines;
+  for (absl::string_view part : absl::StrSplit(message, '\n')) lines.push_back(Printable(part));
+  std::string line =
+      absl::StrCat("cv-lsm: ", module, ": ", LevelName(level), ": ", absl::StrJoin(lines, "\n"));
   while (!line.empty() && line.back() == '\n') line.pop_back();
   line.push_back('\n');
   std::fputs(line.c_str(), stderr);

@@ -40,9 +40,7 @@ absl::StatusOr<ConfinedCgroup> ConfinedCgroup::Create(Enforcer& enforcer, const 
 
 absl::StatusOr<ConfinedCgroup> ConfinedCgroup::Create(Enforcer& enforcer, ResolvedPolicy rules,
                                                       const ConfinementRequest& request) {
-  if (request.options.mode == PolicyMode::kAudit && enforcer.tier() != Tier::kBpfLsm) {
-    return AuditNeedsBpfLsm(enforcer.tier());
-  }
+  RETURN_IF_ERROR(enforcer.CheckApplicable(rules, request.options));
   std::vector<std::string> unenforced = enforcer.NotEnforced(rules, request.options);
   if (!unenforced.empty() && request.strict) {
     return WithRemedy(absl::FailedPreconditionError(

@@ -66,7 +66,8 @@ absl::string_view TierEnforces(Tier tier) {
              "cgroup and its descendants (BPF LSM), changeable while it runs";
     case Tier::kLandlock:
       return "syscall allow-list (seccomp) and path/exec rules for the command and its "
-             "descendants (Landlock); no deny rules, fixed at start, follows the process "
+             "descendants (Landlock); deny rules only where no allow rule reaches, fixed at start, "
+             "follows the process "
              "tree rather than the cgroup; signals out of it refused from Landlock ABI 6";
     case Tier::kSeccomp:
       return "syscall allow-list (seccomp) only: path rules are NOT enforced";
@@ -86,6 +87,12 @@ absl::Status Enforcer::FixedRulesError() const {
       absl::StrCat("the ", TierName(tier()),
                    " tier cannot change the rules of running processes (they are fixed when the "
                    "command starts); restart the command, or use the bpf-lsm tier"));
+}
+
+absl::Status Enforcer::CheckApplicable(const ResolvedPolicy&, const ApplyOptions& options) const {
+  if (options.mode == PolicyMode::kAudit && tier() != Tier::kBpfLsm)
+    return AuditNeedsBpfLsm(tier());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<ChildRestriction>> Enforcer::RestrictionForProcess(uint64_t) {

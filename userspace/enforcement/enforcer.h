@@ -79,6 +79,12 @@ class Enforcer {
   virtual std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
                                                const ApplyOptions& options) const = 0;
 
+  // What Apply would refuse in these rules, found without changing anything (`policy
+  // validate` says it for this machine): OK when the tier can put them in force. The default
+  // refuses audit mode outside bpf-lsm.
+  virtual absl::Status CheckApplicable(const ResolvedPolicy& rules,
+                                       const ApplyOptions& options) const;
+
   // What a process launched into the confined cgroup applies to itself before exec; null
   // where the tier confines from outside (bpf-lsm) or not at all (seccomp).
   virtual absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(

@@ -1,17 +1,19 @@
 #include "json/json_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
-#include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/unique_fd.h"
 
 namespace cvlsm {
 namespace {
@@ -286,18 +288,35 @@ absl::string_view JsonTypeName(const Json& value) {
   }
 }
 
+absl::StatusOr<std::string> ReadDocument(int fd, absl::string_view name, absl::string_view remedy) {
+  std::string text;
+  char buffer[16384];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError(errno, absl::StrCat("reading ", name), remedy);
+    if (n == 0) return text;
+    if (text.size() + static_cast<size_t>(n) > kMaxDocumentBytes) {
+      return WithRemedy(absl::InvalidArgumentError(absl::StrCat(
+                            name, " is too large: more than ", kMaxDocumentBytes,
+                            " bytes (1 MiB), where a policy or profile holds a few kilobytes")),
+                        remedy);
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+}
+
 absl::StatusOr<std::string> ReadTextFile(const std::string& path, absl::string_view what,
                                          absl::string_view remedy) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoError(errno, absl::StrCat("opening ", what, " ", path), remedy);
-  // A directory opens, then reads as empty text; say what it is instead.
-  if (std::error_code ec; std::filesystem::is_directory(path, ec)) {
-    return ErrnoError(EISDIR, absl::StrCat("reading ", what, " ", path), remedy);
+  const std::string name = absl::StrCat(what, " ", path);
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file.valid()) return ErrnoError(errno, absl::StrCat("opening ", name), remedy);
+  // A directory opens, then fails to read; say what it is instead.
+  struct stat st {};
+  if (::fstat(file.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return ErrnoError(EISDIR, absl::StrCat("reading ", name), remedy);
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return ErrnoError(errno, absl::StrCat("reading ", what, " ", path));
-  return text.str();
+  return ReadDocument(file.get(), name, remedy);
 }
 
 }  // namespace cvlsm

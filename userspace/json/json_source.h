@@ -65,9 +65,19 @@ std::string LineColumn(absl::string_view text, size_t offset);
 // "a string", "an array", ... for "expected X, got Y" messages.
 absl::string_view JsonTypeName(const nlohmann::json& value);
 
-// Reads a whole file; the error names `what` ("policy file") and the path, and suggests
-// `remedy`.
+// The most any reader takes from a document people or runtimes write (policy files, seccomp
+// profiles, an OCI state or config): far more than they hold, and a bound on a wrong file
+// (`policy validate /dev/zero`) instead of all the memory there is.
+inline constexpr size_t kMaxDocumentBytes = size_t{1} << 20;
+
+// Reads a whole file, at most kMaxDocumentBytes; the error names `what` ("policy file") and
+// the path ("... is too large" beyond the bound), and suggests `remedy`.
 absl::StatusOr<std::string> ReadTextFile(const std::string& path, absl::string_view what,
                                          absl::string_view remedy);
+
+// Reads `fd` to its end, at most kMaxDocumentBytes; `name` says what it is in errors ("policy
+// file /etc/p.json", "the container state on stdin").
+absl::StatusOr<std::string> ReadDocument(int fd, absl::string_view name,
+                                         absl::string_view remedy = {});
 
 }  // namespace cvlsm

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
+#include "landlock/deny_rules.h"
 #include "landlock/landlock_network.h"
 #include "landlock/landlock_ruleset.h"
 #include "policy/path_resolution.h"
@@ -108,13 +109,12 @@ absl::StatusOr<std::unique_ptr<Enforcer>> LandlockEnforcer::Create() {
 
 absl::Status LandlockEnforcer::Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                                      const ApplyOptions& options) {
-  if (options.mode == PolicyMode::kAudit) return AuditNeedsBpfLsm(tier());
   bool confined = confined_.contains(cgroup_id);
   if (confined && options.to == ApplyTo::kNewConfinement) {
     return absl::AlreadyExistsError(absl::StrCat("cgroup ", cgroup_id, " is already confined"));
   }
   if (confined || options.to == ApplyTo::kUpdate) return FixedRulesError();
-  RETURN_IF_ERROR(landlock::CheckOnlyAllowRules(rules));
+  RETURN_IF_ERROR(CheckApplicable(rules, options));
   for (const ResolvedPathRule& rule : rules.rules) {
     if (!rule.object.pin || !rule.object.pin->valid()) {
       return absl::InternalError(
@@ -123,6 +123,12 @@ absl::Status LandlockEnforcer::Apply(uint64_t cgroup_id, ResolvedPolicy rules,
   }
   confined_.emplace(cgroup_id, Confined{std::move(rules), options.signals});
   return absl::OkStatus();
+}
+
+absl::Status LandlockEnforcer::CheckApplicable(const ResolvedPolicy& rules,
+                                               const ApplyOptions& options) const {
+  RETURN_IF_ERROR(Enforcer::CheckApplicable(rules, options));
+  return landlock::CheckDenyRulesHold(rules);
 }
 
 std::vector<std::string> LandlockEnforcer::NotEnforced(const ResolvedPolicy& rules,
@@ -165,7 +171,10 @@ absl::StatusOr<std::unique_ptr<ChildRestriction>> LandlockEnforcer::RestrictionF
     if (::fstat(fd, &st) != 0) {
       return ErrnoError(errno, absl::StrCat("path rule '", rule.path, "': stat"));
     }
-    uint64_t access = landlock::AccessForModes(rule.modes.allow, S_ISDIR(st.st_mode), abi_);
+    // A rule's own deny wins over its allow; the deny itself holds because nothing grants it
+    // (CheckApplicable).
+    uint64_t access =
+        landlock::AccessForModes(rule.modes.allow & ~rule.modes.deny, S_ISDIR(st.st_mode), abi_);
     if (access == 0) continue;
     if (AddPathRule(ruleset.get(), access, fd) != 0) {
       return ErrnoError(errno, absl::StrCat("add the Landlock rule for '", rule.path, "'"));

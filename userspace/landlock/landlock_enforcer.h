@@ -22,13 +22,18 @@ class LandlockEnforcer : public Enforcer {
   static absl::StatusOr<std::unique_ptr<Enforcer>> Create();
 
   Tier tier() const override { return Tier::kLandlock; }
-  // Checks that the tier can enforce the rules (no deny rules, no audit mode) and keeps
-  // them, with their pins, for the processes launched into the cgroup. An update is refused:
-  // a process's ruleset cannot change once it applied it.
+  // Checks that the tier can enforce the rules (CheckApplicable) and keeps them, with their
+  // pins, for the processes launched into the cgroup. An update is refused: a process's
+  // ruleset cannot change once it applied it.
   absl::Status Apply(uint64_t cgroup_id, ResolvedPolicy rules,
                      const ApplyOptions& options) override;
   std::vector<std::string> NotEnforced(const ResolvedPolicy& rules,
                                        const ApplyOptions& options) const override;
+  // No audit mode, and only deny rules that nothing the policy allows overrides
+  // (landlock/deny_rules.h): those hold as they are, since Landlock denies what no rule
+  // grants.
+  absl::Status CheckApplicable(const ResolvedPolicy& rules,
+                               const ApplyOptions& options) const override;
   // A ruleset of its own for each process: its /proc/self rule names that process's entry.
   absl::StatusOr<std::unique_ptr<ChildRestriction>> RestrictionForProcess(
       uint64_t cgroup_id) override;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "absl/strings/str_cat.h"
-
 namespace cvlsm::landlock {
 
 uint64_t HandledAccessFs(int abi) {
@@ -45,18 +43,6 @@ uint64_t AccessForModes(AccessModes modes, bool directory, int abi) {
   if (modes & kExec) access |= kExecute;
   if (!directory) access &= kFileRights;
   return access & HandledAccessFs(abi);
-}
-
-absl::Status CheckOnlyAllowRules(const ResolvedPolicy& rules) {
-  for (const ResolvedPathRule& rule : rules.rules) {
-    if (rule.modes.deny == 0) continue;
-    return absl::FailedPreconditionError(absl::StrCat(
-        "deny rule '", rule.path, ":", FormatAccessModes(rule.modes.deny),
-        "' cannot be enforced by the landlock tier: Landlock can only grant access, not take "
-        "modes away below an allowed directory; use the bpf-lsm tier (--mode bpf-lsm) or drop "
-        "the rule"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace cvlsm::landlock

@@ -4,9 +4,7 @@
 
 #include <cstdint>
 
-#include "absl/status/status.h"
 #include "policy/access_mode.h"
-#include "policy/path_resolution.h"
 
 namespace cvlsm::landlock {
 
@@ -70,9 +68,5 @@ SizedRulesetAttr RulesetAttrFor(int abi);
 // w = WRITE_FILE, REMOVE_*, MAKE_*, REFER, TRUNCATE, IOCTL_DEV, x = EXECUTE; only the
 // file rights when the object is not a directory.
 uint64_t AccessForModes(AccessModes modes, bool directory, int abi);
-
-// Landlock only grants: a deny rule cannot take modes away below an allowed directory.
-// Fails naming the first deny rule.
-absl::Status CheckOnlyAllowRules(const ResolvedPolicy& rules);
 
 }  // namespace cvlsm::landlock

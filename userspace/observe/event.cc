@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "common/printable.h"
 #include "nlohmann/json.hpp"
 #include "observe/cgroup_reports.h"
 #include "policy/access_mode.h"
@@ -261,10 +262,11 @@ uint64_t BootTimeToWallNs(uint64_t boot_ns) {
 
 std::string FormatEventLine(const Event& event) {
   absl::Time when = absl::FromUnixNanos(static_cast<int64_t>(BootTimeToWallNs(event.time_ns)));
-  return absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", when, absl::UTCTimeZone()), " ",
-                      VerdictName(event), " ", event.comm, "[", event.pid,
-                      "]: ", DescribeOperation(event), ": ", std::strerror(event.error),
-                      " (cgroup ", event.cgroup, ", ", HookName(event.hook), ")");
+  // The name and path come from the confined process: nothing of them reaches a terminal raw.
+  return Printable(absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", when, absl::UTCTimeZone()),
+                                " ", VerdictName(event), " ", event.comm, "[", event.pid,
+                                "]: ", DescribeOperation(event), ": ", std::strerror(event.error),
+                                " (cgroup ", event.cgroup, ", ", HookName(event.hook), ")"));
 }
 
 std::string FormatEventJson(const Event& event) {

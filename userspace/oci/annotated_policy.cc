@@ -12,16 +12,15 @@
 #include "common/errors.h"
 #include "common/open_in_root.h"
 #include "common/unique_fd.h"
+#include "json/json_source.h"
 #include "policy/policy_file.h"
 
 namespace cvlsm {
 
 namespace {
 
-constexpr off_t kMaxPolicyFileBytes = 1 << 20;
-
 // Opens `name` below `dir` (never above it, no symlink at the end, no blocking on a FIFO)
-// and reads it when it is a regular file of sane size.
+// and reads it when it is a regular file, as much as every policy file reader takes.
 absl::StatusOr<std::string> ReadPolicyFileBelow(const std::string& dir, const std::string& name) {
   UniqueFd root(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoError(errno, absl::StrCat("open ", dir));
@@ -30,15 +29,10 @@ absl::StatusOr<std::string> ReadPolicyFileBelow(const std::string& dir, const st
   if (!file.ok()) return file.status();
   struct stat st {};
   if (::fstat(file->get(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", name));
-  if (!S_ISREG(st.st_mode) || st.st_size > kMaxPolicyFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, " in ", dir, " is not a regular file of at most ", kMaxPolicyFileBytes, " bytes"));
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " in ", dir, " is not a regular file"));
   }
-  std::string text(static_cast<size_t>(st.st_size), '\0');
-  ssize_t got = ::pread(file->get(), text.data(), text.size(), 0);
-  if (got < 0) return ErrnoError(errno, absl::StrCat("read ", name));
-  text.resize(static_cast<size_t>(got));
-  return text;
+  return ReadDocument(file->get(), absl::StrCat("policy file ", name, " in ", dir));
 }
 
 }  // namespace

@@ -96,22 +96,10 @@ absl::StatusOr<ContainerState> ParseContainerState(absl::string_view text,
 }
 
 absl::StatusOr<ContainerState> ReadContainerState(int fd, absl::string_view source_name) {
-  // A state is a few hundred bytes plus annotations; a bound keeps a wrong stdin harmless.
-  constexpr size_t kMaxStateBytes = size_t{1} << 20;
-  std::string text;
-  char buffer[16384];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError(errno, absl::StrCat("reading ", source_name));
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-    if (text.size() > kMaxStateBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source_name, ": more than ", kMaxStateBytes,
-          " bytes: not a container state; the runtime writes the state to a hook's stdin"));
-    }
-  }
+  // A state is a few hundred bytes plus annotations; the bound keeps a wrong stdin harmless.
+  ASSIGN_OR_RETURN(
+      std::string text,
+      ReadDocument(fd, source_name, "the runtime writes the container's state to a hook's stdin"));
   if (text.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source_name,

@@ -177,18 +177,58 @@ absl::Status LoadFresh(const std::string& binary, const StatePaths& paths,
   return pinned;
 }
 
+// What a load created, undone unless it succeeds (Commit), so a failed command leaves the
+// machine as it found it: the files and directories (a directory only while empty), newest
+// first, then the bpffs mount.
+class LoadUndo {
+ public:
+  LoadUndo() = default;
+  LoadUndo(const LoadUndo&) = delete;
+  LoadUndo& operator=(const LoadUndo&) = delete;
+  ~LoadUndo() {
+    if (committed_) return;
+    for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
+      if (::unlink(it->c_str()) != 0) ::rmdir(it->c_str());
+    }
+    if (mounted_bpffs_) UnmountBpffs();
+  }
+  absl::Status MountBpffs() {
+    ASSIGN_OR_RETURN(mounted_bpffs_, EnsureBpffs());
+    return absl::OkStatus();
+  }
+  // Creates the directory unless it exists.
+  absl::Status MakeDirectory(const std::string& dir) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) return absl::OkStatus();
+    RETURN_IF_ERROR(cvlsm::MakeDirectory(dir));
+    created_.push_back(dir);
+    return absl::OkStatus();
+  }
+  // A file the load is about to create, unless it exists.
+  void Creates(const std::string& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) created_.push_back(file);
+  }
+  void Commit() { committed_ = true; }
+
+ private:
+  std::vector<std::string> created_;
+  bool mounted_bpffs_ = false;
+  bool committed_ = false;
+};
+
 }  // namespace
 
 absl::StatusOr<LoadResult> LoadPinnedPrograms(const std::string& cv_lsm_binary,
                                               const LoadOptions& options) {
   RETURN_IF_ERROR(CheckInitialPidNamespace());
-  RETURN_IF_ERROR(EnsureBpffs().status());
+  LoadUndo undo;
+  RETURN_IF_ERROR(undo.MountBpffs());
   StatePaths paths = ThisBuildState();
-  struct stat st {};
-  bool had_runtime = ::stat(paths.runtime.c_str(), &st) == 0;
   for (const std::string& dir : {PinsParent(), RuntimeParent(), paths.runtime}) {
-    RETURN_IF_ERROR(MakeDirectory(dir));
+    RETURN_IF_ERROR(undo.MakeDirectory(dir));
   }
+  undo.Creates(paths.lock());
   ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, FileLock::Acquire(paths.lock()));
   for (const std::string& unfinished : UnfinishedPins()) RemovePins(unfinished);
   for (const std::string& build : PinnedBuilds()) {
@@ -201,20 +241,13 @@ absl::StatusOr<LoadResult> LoadPinnedPrograms(const std::string& cv_lsm_binary,
   }
   LoadResult result;
   result.pins = paths.pins;
+  struct stat st {};
   if (::stat(paths.pins.c_str(), &st) == 0) {
     RETURN_IF_ERROR(Reuse(cv_lsm_binary, paths, options, result));
-    return result;
+  } else {
+    RETURN_IF_ERROR(LoadFresh(cv_lsm_binary, paths, options, result));
   }
-  if (absl::Status loaded = LoadFresh(cv_lsm_binary, paths, options, result); !loaded.ok()) {
-    // A load that fails leaves no directory or file it created.
-    if (!had_runtime) {
-      ::unlink(paths.lock().c_str());
-      ::rmdir(paths.runtime.c_str());
-      ::rmdir(RuntimeParent().c_str());
-    }
-    ::rmdir(PinsParent().c_str());  // only when empty
-    return loaded;
-  }
+  undo.Commit();
   return result;
 }
 

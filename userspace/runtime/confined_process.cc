@@ -38,11 +38,6 @@ enum class ChildStep : int {
   kExec
 };
 
-struct ChildFailure {
-  ChildStep step;
-  int err;
-};
-
 const char* StepName(ChildStep step) {
   switch (step) {
     case ChildStep::kJoinCgroup:
@@ -86,13 +81,6 @@ void BlockForwardedSignals() {
 
 namespace {
 
-[[noreturn]] void ChildFail(int report_fd, ChildStep step, int err) {
-  ChildFailure failure{step, err};
-  (void)!::write(report_fd, &failure, sizeof(failure));
-  ::_exit(step == ChildStep::kExec ? (err == ENOENT ? kExitNotFound : kExitCannotExecute)
-                                   : kExitLauncherFailed);
-}
-
 absl::StatusOr<std::string> FindExecutable(const std::string& name, const char* path_env) {
   auto is_executable = [](const std::string& path) {
     struct stat st {};
@@ -108,6 +96,28 @@ absl::StatusOr<std::string> FindExecutable(const std::string& name, const char* 
   return WithKind(
       absl::NotFoundError(absl::StrCat("command not found: ", name, " (searched ", search, ")")),
       ErrorKind::kCommandNotFound);
+}
+
+// Why the command could not be executed, and what would let it run; 126, or 127 when it (or
+// its interpreter) does not exist.
+absl::Status ExecFailure(const std::string& path, int err) {
+  absl::Status status = ErrnoError(err, absl::StrCat("cannot execute ", path));
+  if (err == ENOENT) {
+    return WithKind(WithRemedy(status,
+                               "the program or the interpreter it names (#! line, ELF "
+                               "interpreter) does not exist"),
+                    ErrorKind::kCommandNotFound);
+  }
+  struct stat st {};
+  if (err == EACCES && ::stat(path.c_str(), &st) == 0 &&
+      (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0)) {
+    status = WithRemedy(status, "it is not an executable file (chmod +x, or run its interpreter)");
+  } else if (err == EACCES || err == EPERM) {
+    status = WithRemedy(
+        status, absl::StrCat("the policy must allow executing it and what it loads (e.g. --allow ",
+                             path, ":rx; the presets allow /usr/bin, /bin and the libraries)"));
+  }
+  return WithKind(status, ErrorKind::kCommandNotExecutable);
 }
 
 // Shell convention: 128+N when killed by signal N.
@@ -152,9 +162,16 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   for (std::string& entry : env_storage_) envp_.push_back(entry.data());
   envp_.push_back(nullptr);
 
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return ErrnoError(errno, "create the launch pipe");
+  report_read_.Reset(report[0]);
+  report_write_.Reset(report[1]);
   PlaceLaunchPath();
   SyscallFilterOptions options;
   options.launch_exec_path = reinterpret_cast<uint64_t>(launch_path_);
+  options.launch_report = {.fd = report_write_.get(),
+                           .buffer = reinterpret_cast<uint64_t>(failure_slot_),
+                           .size = sizeof(ChildFailure)};
   options.kernel_sees_network = spec.kernel_sees_network;
   if (spec.audit != nullptr) {
     // Refused before anything runs: without it the command would be either enforced or
@@ -183,11 +200,17 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   return absl::OkStatus();
 }
 
-absl::Status ConfinedProcess::Fork() {
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return ErrnoError(errno, "create the launch pipe");
-  UniqueFd report_read(report[0]), report_write(report[1]);
+void ConfinedProcess::FailInChild(int step, int err) const noexcept {
+  failure_slot_->step = step;
+  failure_slot_->err = err;
+  (void)!::write(report_write_.get(), failure_slot_, sizeof(ChildFailure));
+  ::_exit(step == static_cast<int>(ChildStep::kExec)
+              ? (err == ENOENT ? kExitNotFound : kExitCannotExecute)
+              : kExitLauncherFailed);
+}
 
+absl::Status ConfinedProcess::Fork() {
+  auto fail = [this](ChildStep step, int err) { FailInChild(static_cast<int>(step), err); };
   // Block what the parent will wait for before the child exists, so nothing is lost.
   if (cli_process_control_) BlockForwardedSignals();
   sigset_t waited = WaitedSignals();
@@ -197,44 +220,43 @@ absl::Status ConfinedProcess::Fork() {
   if (child == 0) {
     // Only async-signal-safe calls from here to exec.
     if (cli_process_control_) ::sigprocmask(SIG_UNBLOCK, &waited, nullptr);
-    int fd = report_write.get();
-    if (::write(procs_fd_.get(), "0", 1) != 1) ChildFail(fd, ChildStep::kJoinCgroup, errno);
+    if (::write(procs_fd_.get(), "0", 1) != 1) fail(ChildStep::kJoinCgroup, errno);
     if (cli_process_control_) {
       // If cv-lsm dies, its cgroup and (unless pinned) the programs that confine the command
       // go with it: so does the command.
-      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(fd, ChildStep::kParentDeath, errno);
-      if (::getppid() != parent) ChildFail(fd, ChildStep::kParentDeath, ESRCH);
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(ChildStep::kParentDeath, errno);
+      if (::getppid() != parent) fail(ChildStep::kParentDeath, ESRCH);
     }
     if (setup_) {
-      if (int err = setup_->ApplyInChild(); err != 0) ChildFail(fd, ChildStep::kSetup, err);
+      if (int err = setup_->ApplyInChild(); err != 0) fail(ChildStep::kSetup, err);
     }
     if (int err = keep_capabilities_ != 0 ? ReduceCapabilities(last_capability_, keep_capabilities_)
                                           : DropAllCapabilities(last_capability_);
         err != 0) {
-      ChildFail(fd, ChildStep::kCapabilities, err);
+      fail(ChildStep::kCapabilities, err);
     }
-    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(fd, ChildStep::kNoNewPrivs, errno);
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(ChildStep::kNoNewPrivs, errno);
     if (restriction_) {
       if (int err = restriction_->ApplyInChild(); err != 0) {
-        ChildFail(fd, ChildStep::kPathRestriction, err);
+        fail(ChildStep::kPathRestriction, err);
       }
     }
     int listener = -1;
     if (int err = filter_->InstallInCurrentThread(handoff_ ? &listener : nullptr); err != 0) {
-      ChildFail(fd, ChildStep::kFilter, err);
+      fail(ChildStep::kFilter, err);
     }
     if (handoff_) {
       // The listener is O_CLOEXEC: exec closes the child's copy without a call of its own
       // under the filter.
       if (int err = handoff_->SendFromChild(listener); err != 0) {
-        ChildFail(fd, ChildStep::kAuditHandoff, err);
+        fail(ChildStep::kAuditHandoff, err);
       }
     }
     ::execve(launch_path_, argv_.data(), envp_.data());
-    ChildFail(fd, ChildStep::kExec, errno);
+    fail(ChildStep::kExec, errno);
   }
   pid_ = child;
-  report_write.Reset();
+  report_write_.Reset();
 
   // Before the report: from the handoff on, the child may wait for answers to notifications.
   if (handoff_) {
@@ -250,21 +272,17 @@ absl::Status ConfinedProcess::Fork() {
 
   ChildFailure failure{};
   ssize_t n;
-  while ((n = ::read(report_read.get(), &failure, sizeof(failure))) < 0 && errno == EINTR) {
+  while ((n = ::read(report_read_.get(), &failure, sizeof(failure))) < 0 && errno == EINTR) {
   }
-  if (n == static_cast<ssize_t>(sizeof(failure))) {
-    if (failure.step == ChildStep::kExec) {
-      // The command itself could not run (policy or filesystem): reported like a shell does.
-      LogWarning("run",
-                 absl::StrCat("cannot execute ", exec_path_, ": ", std::strerror(failure.err)));
-      return absl::OkStatus();
-    }
-    int status;
-    ::waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return ErrnoError(failure.err, absl::StrCat("confined command: ", StepName(failure.step)));
-  }
-  return absl::OkStatus();
+  report_read_.Reset();
+  if (n != static_cast<ssize_t>(sizeof(failure))) return absl::OkStatus();  // exec'd
+  int status;
+  ::waitpid(pid_, &status, 0);
+  reaped_ = true;
+  const ChildStep step = static_cast<ChildStep>(failure.step);
+  // The command itself could not run (policy or filesystem): 126 or 127, as a shell says.
+  if (step == ChildStep::kExec) return ExecFailure(exec_path_, failure.err);
+  return ErrnoError(failure.err, absl::StrCat("confined command: ", StepName(step)));
 }
 
 // The filter of a policy without execve allows one execve: the one whose path pointer is
@@ -273,14 +291,17 @@ absl::Status ConfinedProcess::Fork() {
 // command no longer has. Root has it here, so the launcher maps the path there when it can.
 void ConfinedProcess::PlaceLaunchPath() {
   launch_path_ = exec_path_.c_str();
+  failure_slot_ = &heap_failure_;
   long page = ::sysconf(_SC_PAGESIZE);
   unsigned long min_addr = 0;
   if (std::FILE* file = std::fopen("/proc/sys/vm/mmap_min_addr", "r")) {
     if (std::fscanf(file, "%lu", &min_addr) != 1) min_addr = 0;
     std::fclose(file);
   }
+  // The failure record first, then the path.
+  constexpr size_t kPathOffset = sizeof(ChildFailure);
   if (page <= 0 || min_addr < 2 * static_cast<unsigned long>(page) ||
-      exec_path_.size() >= static_cast<size_t>(page)) {
+      exec_path_.size() + kPathOffset >= static_cast<size_t>(page)) {
     LogDebug("run", "launch path stays on the heap (vm.mmap_min_addr too low or path too long)");
     return;
   }
@@ -294,10 +315,12 @@ void ConfinedProcess::PlaceLaunchPath() {
                                  std::strerror(errno)));
     return;
   }
-  std::memcpy(got, exec_path_.c_str(), exec_path_.size() + 1);
+  char* bytes = static_cast<char*>(got);
+  std::memcpy(bytes + kPathOffset, exec_path_.c_str(), exec_path_.size() + 1);
   launch_page_ = got;
   launch_page_size_ = page;
-  launch_path_ = static_cast<const char*>(got);
+  failure_slot_ = static_cast<ChildFailure*>(got);
+  launch_path_ = bytes + kPathOffset;
 }
 
 const std::vector<std::string>& ConfinedProcess::overridden_syscalls() const {

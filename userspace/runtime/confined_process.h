@@ -94,9 +94,22 @@ class ConfinedProcess {
 
   void PlaceLaunchPath();
 
+  // What the child reports when a step between fork and exec fails.
+  struct ChildFailure {
+    int step;
+    int err;
+  };
+  // In the child: reports the step that failed and exits. Async-signal-safe.
+  [[noreturn]] void FailInChild(int step, int err) const noexcept;
+
   std::string exec_path_;
   // Where execve's path argument lives (see PlaceLaunchPath); the filter allows exactly it.
   const char* launch_path_ = nullptr;
+  // Where the child writes its failure, beside the path; the filter allows exactly that
+  // write to report_write_, so a refused exec is reported whatever the policy.
+  ChildFailure* failure_slot_ = nullptr;
+  ChildFailure heap_failure_{};
+  UniqueFd report_read_, report_write_;
   void* launch_page_ = nullptr;
   size_t launch_page_size_ = 0;
   std::vector<std::string> argv_storage_, env_storage_;

@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <memory>
 #include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -209,6 +210,34 @@ absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy,
                                .datum_b = 0}});
 }
 
+// What the launcher's child needs whatever the policy: its one execve, the report of a
+// failed start, and an end. Conditional rules only where the syscall is not allowed
+// outright: libseccomp would drop them next to the unconditional one anyway.
+absl::Status AddLaunchRules(scmp_filter_ctx ctx, const Policy& policy,
+                            const SyscallFilterOptions& options) {
+  for (auto [nr, name] :
+       {std::pair{SCMP_SYS(exit), "exit"}, std::pair{SCMP_SYS(exit_group), "exit_group"}}) {
+    if (!policy.syscalls().contains(name)) {
+      RETURN_IF_ERROR(AddRule(ctx, SCMP_ACT_ALLOW, "allow (always)", nr, name, {}));
+    }
+  }
+  if (options.launch_exec_path != 0 && !policy.syscalls().contains("execve")) {
+    RETURN_IF_ERROR(AddRule(
+        ctx, SCMP_ACT_ALLOW, "allow (launch path only)", SCMP_SYS(execve), "execve",
+        {scmp_arg_cmp{
+            .arg = 0, .op = SCMP_CMP_EQ, .datum_a = options.launch_exec_path, .datum_b = 0}}));
+  }
+  const SyscallFilterOptions::LaunchReport& report = options.launch_report;
+  if (report.fd < 0 || policy.syscalls().contains("write")) return absl::OkStatus();
+  return AddRule(ctx, SCMP_ACT_ALLOW, "allow (launch report only)", SCMP_SYS(write), "write",
+                 {scmp_arg_cmp{.arg = 0,
+                               .op = SCMP_CMP_MASKED_EQ,
+                               .datum_a = 0xffffffff,  // An int: the kernel reads the low half.
+                               .datum_b = static_cast<uint64_t>(report.fd)},
+                  scmp_arg_cmp{.arg = 1, .op = SCMP_CMP_EQ, .datum_a = report.buffer, .datum_b = 0},
+                  scmp_arg_cmp{.arg = 2, .op = SCMP_CMP_EQ, .datum_a = report.size, .datum_b = 0}});
+}
+
 }  // namespace
 
 std::span<const AlwaysBlocked> AlwaysBlockedSyscalls() { return kAlwaysBlocked; }
@@ -277,15 +306,7 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
         AddRule(ctx, SCMP_ACT_ERRNO(ENOSYS), "errno(ENOSYS)", SCMP_SYS(clone3), "clone3", {}));
   }
 
-  // Only when execve is not allowed outright: a conditional rule next to the unconditional
-  // one would be dropped by libseccomp anyway.
-  if (options.launch_exec_path != 0 && !policy.syscalls().contains("execve")) {
-    RETURN_IF_ERROR(AddRule(
-        ctx, SCMP_ACT_ALLOW, "allow (launch path only)", SCMP_SYS(execve), "execve",
-        {scmp_arg_cmp{
-            .arg = 0, .op = SCMP_CMP_EQ, .datum_a = options.launch_exec_path, .datum_b = 0}}));
-  }
-
+  RETURN_IF_ERROR(AddLaunchRules(ctx, policy, options));
   RETURN_IF_ERROR(AddSocketRules(ctx, policy, options.kernel_sees_network));
 
   if (options.audit) {

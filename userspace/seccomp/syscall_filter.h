@@ -24,6 +24,17 @@ struct SyscallFilterOptions {
   // path where the confined process cannot map (e.g. below vm.mmap_min_addr) and rely on
   // the LSM path rules (exec mode) as the second line.
   uint64_t launch_exec_path = 0;
+  // The launcher's report of a start that failed after the filter was installed (the exec
+  // refused): write(fd, buffer, size) with exactly these arguments is allowed even if the
+  // policy does not allow write, so cv-lsm can say why instead of a bare exit status. The
+  // same caveat as for launch_exec_path: the buffer belongs below vm.mmap_min_addr. fd -1:
+  // none.
+  struct LaunchReport {
+    int fd = -1;
+    uint64_t buffer = 0;
+    uint64_t size = 0;
+  };
+  LaunchReport launch_report;
   // Binary tree by default: a preset allows ~120-180 syscalls, and a priority-ordered
   // if-chain makes the last of them pay for every comparison before it.
   SeccompOptimize optimize = SeccompOptimize::kBinaryTree;
@@ -45,7 +56,9 @@ struct SyscallFilterOptions {
 class SyscallFilter {
  public:
   // Compiles the policy's allow-list (plus the fixed refusals below) with libseccomp.
-  // Needs no privileges.
+  // exit and exit_group are allowed whatever the list says: a process refused its own end
+  // would run on into whatever follows (a crash, in the launcher's child). Needs no
+  // privileges.
   //
   // Audit mode (options.audit) refuses nothing the policy refuses: the default action, which
   // a syscall outside the allow-list gets, becomes SECCOMP_RET_USER_NOTIF for a listener

@@ -88,9 +88,9 @@ inline ::testing::AssertionResult IsAllowed(const ProcessResult& result) {
          << "\nstdout: " << result.out << "\nstderr: " << result.err;
 }
 
-// An access refused by a deny rule on `path`: EACCES under bpf-lsm; Landlock has no deny
-// rules, so the run is refused (125) with a message naming the rule; seccomp does not
-// enforce it (0, with the warning).
+// An access refused by a deny rule on `path` that an allowed tree also reaches: EACCES under
+// bpf-lsm; Landlock cannot take away what an allow rule grants, so the run is refused (125)
+// with a message naming the rule; seccomp does not enforce it (0, with the warning).
 inline ::testing::AssertionResult IsDeniedByDenyRule(const ProcessResult& result,
                                                      const std::string& path) {
   if (ExpectedTier() != "landlock") return IsDenied(result);

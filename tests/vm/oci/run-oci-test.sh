@@ -61,7 +61,7 @@ if [ "$tier" != bpf-lsm ]; then
   container early '"org.cv-lsm.policy": "minimal"' 'echo started'
   crun_run early
   if [ "$rc" -ne 0 ] && ! has early.out started &&
-    has early.hook "cv-lsm oci-hook: container early: " && has early.hook "needs the bpf-lsm tier"; then
+    has early.hook "cv-lsm: oci-hook: error: container early: " && has early.hook "needs the bpf-lsm tier"; then
     pass "tier $tier: an annotated container does not start, the hook says bpf-lsm is needed"
   else
     fail "tier $tier: the annotated container's start (exit $rc) should fail naming bpf-lsm"
@@ -107,7 +107,7 @@ fi
 container typo '"org.cv-lsm.policy": "minimla"' 'echo started'
 crun_run typo
 if [ "$rc" -ne 0 ] && ! has typo.out started && has typo.err "error executing hook" &&
-  has typo.hook 'cv-lsm oci-hook: container typo: annotation org.cv-lsm.policy="minimla" is neither a preset nor a policy file'; then
+  has typo.hook 'cv-lsm: oci-hook: error: container typo: annotation org.cv-lsm.policy="minimla" is neither a preset nor a policy file'; then
   pass "an unknown policy fails crun run with the hook's message"
 else
   fail "the container with an unknown policy (exit $rc) should not start"
