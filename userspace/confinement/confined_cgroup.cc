@@ -42,6 +42,12 @@ absl::StatusOr<ConfinedCgroup> ConfinedCgroup::Create(Enforcer& enforcer, Resolv
                                                       const ConfinementRequest& request) {
   RETURN_IF_ERROR(enforcer.CheckApplicable(rules, request.options));
   std::vector<std::string> unenforced = enforcer.NotEnforced(rules, request.options);
+  // The seccomp tier's missing path enforcement is announced with the tier (AnnounceTier),
+  // once per process; a strict request must still be refused for it, whoever announced it
+  // (the C API announces its shared tier without knowing each container's strictness).
+  if (request.strict && enforcer.tier() == Tier::kSeccomp) {
+    unenforced.insert(unenforced.begin(), "path rules cannot be enforced on this machine");
+  }
   if (!unenforced.empty() && request.strict) {
     return WithRemedy(absl::FailedPreconditionError(
                           absl::StrCat("--strict: tier ", TierName(enforcer.tier()),
