@@ -254,6 +254,46 @@ TEST_F(CliHostTest, PresetLimitsAreWhatTheReadmeSays) {
   EXPECT_EQ(own_proc_self.exit_code, 0) << own_proc_self.err;
 }
 
+// When a run ends, what was refused is listed with the option that would allow it: a
+// refused syscall on every tier, a refused path where the tier can tell (bpf-lsm; landlock
+// says it cannot), nothing when nothing was refused; -q hides it, -v says it as it happens.
+TEST_F(CliHostTest, RunSummaryListsWhatWasRefusedAndWhatWouldAllowIt) {
+  ProcessResult syscall =
+      RunCli(ConfinedRun({"--policy", "minimal"}, {AccessProbePath(), "socket"}));
+  EXPECT_EQ(syscall.exit_code, kEperm) << syscall.err;
+  EXPECT_TRUE(Contains(syscall.err, "cv-lsm: run: 1 operation was refused")) << syscall.err;
+  EXPECT_TRUE(
+      Contains(syscall.err, "syscall socket (41), 1 time, by access_probe: --allow-syscall socket"))
+      << syscall.err;
+
+  ProcessResult path =
+      RunCli(ConfinedRun({"--policy", "minimal"}, {AccessProbePath(), "open", "/etc/shadow", "r"}));
+  if (MachineTier() == "bpf-lsm") {
+    EXPECT_EQ(path.exit_code, 13) << path.err;
+    EXPECT_TRUE(Contains(path.err,
+                         "open /etc/shadow (r--), 1 time, by access_probe: --allow /etc/shadow:r"))
+        << path.err;
+  } else if (MachineTier() == "landlock") {
+    EXPECT_EQ(path.exit_code, 13) << path.err;
+    EXPECT_TRUE(Contains(path.err, "path refusals are not listed on the landlock tier"))
+        << path.err;
+  }
+
+  ProcessResult quiet =
+      RunCli(ConfinedRun({"-q", "--policy", "minimal"}, {AccessProbePath(), "socket"}));
+  EXPECT_EQ(quiet.exit_code, kEperm) << quiet.err;
+  EXPECT_FALSE(Contains(quiet.err, "refused")) << quiet.err;
+  ProcessResult live =
+      RunCli(ConfinedRun({"-v", "--policy", "minimal"}, {AccessProbePath(), "socket"}));
+  EXPECT_TRUE(Contains(live.err, "cv-lsm: run: refused: syscall socket (41) by access_probe["))
+      << live.err;
+
+  ProcessResult nothing =
+      RunCli(ConfinedRun({"--policy", "minimal"}, {AccessProbePath(), "open", "/etc/passwd", "r"}));
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
+  EXPECT_FALSE(Contains(nothing.err, "refused")) << nothing.err;
+}
+
 TEST_F(CliHostTest, CommandNotFoundIs127) {
   ProcessResult result = RunCli({"run", "--", "cvlsm-no-such-command"});
   EXPECT_EQ(result.exit_code, 127);

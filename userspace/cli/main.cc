@@ -17,7 +17,11 @@ int main(int argc, char** argv) {
     std::fputs(print->text.c_str(), print->exit_code == 0 ? stdout : stderr);
     return print->exit_code;
   }
-  if (auto* run = std::get_if<RunOptions>(&invocation.command)) return RunCommand(*run);
+  if (auto* run = std::get_if<RunOptions>(&invocation.command)) {
+    run->verbosity = invocation.verbosity;
+    run->quiet = invocation.quiet;
+    return RunCommand(*run);
+  }
   if (auto* machine = std::get_if<MachineOptions>(&invocation.command)) {
     return MachineCommand(*machine);
   }
@@ -29,5 +33,8 @@ int main(int argc, char** argv) {
     return ObserveCommand(*observe);
   }
   if (auto* learn = std::get_if<LearnOptions>(&invocation.command)) return LearnCommand(*learn);
+  if (auto* explain = std::get_if<ExplainOptions>(&invocation.command)) {
+    return ExplainCommand(*explain);
+  }
   return StatusCommand(std::get<StatusOptions>(invocation.command));
 }

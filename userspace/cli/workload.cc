@@ -48,6 +48,7 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   spec.cgroup_procs_file = workload.cgroup().procs_file();
   spec.policy = &policy;
   spec.audit = audit ? request.syscall_audit : nullptr;
+  spec.refusals = audit ? nullptr : request.syscall_audit;
   spec.kernel_sees_network = workload.kernel_sees_network();
   ASSIGN_OR_RETURN(std::unique_ptr<ConfinedProcess> process, ConfinedProcess::Start(spec));
   if (!process->overridden_syscalls().empty()) {
@@ -55,7 +56,10 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
                                          absl::StrJoin(process->overridden_syscalls(), ", ")));
   }
   ASSIGN_OR_RETURN(ExitResult exit, process->WaitForwardingSignals());
-  WorkloadResult result{.exit = exit};
+  WorkloadResult result;
+  result.exit = exit;
+  result.tier = choice.tier();
+  result.syscall_refusals_reported = audit || process->refusals_reported();
   // Before the cgroup is released, which forgets what was recorded for it.
   if (const LsmSkeleton* programs = choice.loaded.programs) {
     result.denials = ReadDenials(*programs, workload.id());

@@ -20,8 +20,8 @@ struct WorkloadRequest {
   std::string tier = "auto";  // TierRequest name
   bool strict = false;        // refuse the seccomp tier
   std::vector<std::string> command;
-  // Audit mode only: the syscalls the filter would refuse (the paths are recorded by the
-  // programs). Must outlive the call.
+  // The syscalls the filter refuses, or in audit mode would refuse (the paths are recorded
+  // by the programs). Must outlive the call.
   SyscallAuditSink* syscall_audit = nullptr;
 };
 
@@ -33,6 +33,10 @@ struct WorkloadResult {
   // Whether `denials` can hold the filter's own refusals (the opt-in syscall counter);
   // audit mode's would-be refusals come through the WorkloadRequest's sink either way.
   bool syscall_denials_recorded = false;
+  Tier tier = Tier::kSeccomp;  // the tier that confined it
+  // Whether every refused syscall reached the request's sink (audit mode always does; in
+  // enforce mode the kernel needs user notification).
+  bool syscall_refusals_reported = false;
 };
 
 // What an audit run without the syscall counter cannot show: the refusals the filter keeps

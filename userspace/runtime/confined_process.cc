@@ -185,6 +185,15 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
     options.audit = true;
     options.listener_handoff_socket = handoff_->child_socket();
     options.listener_handoff_message = handoff_->message_address();
+  } else if (spec.refusals != nullptr && CheckRefusalReportSupport().ok()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<ListenerHandoff> handoff, ListenerHandoff::Create());
+    handoff_ = std::move(handoff);
+    audit_sink_ = spec.refusals;
+    answer_ = ListenerAnswer::kRefuse;
+    refusals_reported_ = true;
+    options.report_refusals = true;
+    options.listener_handoff_socket = handoff_->child_socket();
+    options.listener_handoff_message = handoff_->message_address();
   }
   absl::StatusOr<SyscallFilter> filter = SyscallFilter::Build(*spec.policy, options);
   if (!filter.ok()) return Annotate(filter.status(), "build the syscall filter");
@@ -264,8 +273,8 @@ absl::Status ConfinedProcess::Fork() {
     handoff_.reset();
     if (listener.valid()) {
       absl::StatusOr<std::unique_ptr<SyscallAuditListener>> served =
-          SyscallAuditListener::Start(std::move(listener), *audit_sink_);
-      if (!served.ok()) return Annotate(served.status(), "serve the syscall audit listener");
+          SyscallAuditListener::Start(std::move(listener), *audit_sink_, answer_);
+      if (!served.ok()) return Annotate(served.status(), "serve the syscall listener");
       audit_listener_ = *std::move(served);
     }
   }

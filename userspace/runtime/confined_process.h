@@ -45,6 +45,11 @@ struct LaunchSpec {
   // command and everything it starts, until the ConfinedProcess is destroyed or none of
   // them is left; must outlive the ConfinedProcess.
   SyscallAuditSink* audit = nullptr;
+  // Enforce mode: every syscall the filter refuses is also reported here (the call still
+  // fails with EPERM; allowed calls cost nothing more), for the command and everything it
+  // starts, like `audit`. Where the kernel has no user notification nothing is reported:
+  // ConfinedProcess::refusals_reported() says which. Ignored in audit mode.
+  SyscallAuditSink* refusals = nullptr;
   // The tier enforces the policy's network rules in the kernel (bpf-lsm); see
   // SyscallFilterOptions::kernel_sees_network.
   bool kernel_sees_network = false;
@@ -86,6 +91,8 @@ class ConfinedProcess {
   absl::StatusOr<ExitResult> Wait();
   // Whether the command was reaped (by a wait, or because its setup failed).
   bool reaped() const { return reaped_; }
+  // Whether LaunchSpec::refusals hears of every refused syscall (false: the kernel cannot).
+  bool refusals_reported() const { return refusals_reported_; }
 
  private:
   ConfinedProcess() = default;
@@ -121,8 +128,10 @@ class ConfinedProcess {
   bool cli_process_control_ = true;
   const ChildRestriction* setup_ = nullptr;
   const ChildRestriction* restriction_ = nullptr;
-  // Audit mode only.
+  // Audit mode, or reported refusals.
   SyscallAuditSink* audit_sink_ = nullptr;
+  ListenerAnswer answer_ = ListenerAnswer::kContinue;
+  bool refusals_reported_ = false;
   std::unique_ptr<ListenerHandoff> handoff_;
   std::unique_ptr<SyscallAuditListener> audit_listener_;
   pid_t pid_ = -1;

@@ -58,7 +58,12 @@ absl::StatusOr<seccomp_notif_sizes> NotifSizes() {
 // Run on a thread of its own, whose filter (allow everything) goes with it: an answer with
 // SECCOMP_USER_NOTIF_FLAG_CONTINUE to a notification that does not exist is ENOENT where
 // the flag is known and EINVAL where it is not.
-absl::Status ProbeContinueOnThisThread() {
+// On a probe thread (the filter stays with the thread, which then ends): a filter with a
+// listener installs here, which fails with EBUSY where one of the process's filters already
+// has one (a runtime's own listener); and with `needs_continue`, the listener can let a call
+// run, which Linux >= 5.5 accepts (ENOENT for the made-up id) and older kernels refuse
+// (EINVAL).
+absl::Status ProbeListenerOnThisThread(bool needs_continue) {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return ErrnoError(errno, "probing seccomp: set no_new_privs on a probe thread");
   }
@@ -66,12 +71,16 @@ absl::Status ProbeContinueOnThisThread() {
   sock_fprog program{.len = 1, .filter = &allow};
   const long fd = Seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
   if (fd < 0) {
-    return ErrnoError(errno,
+    const int err = errno;
+    return ErrnoError(err,
                       "probing seccomp: install a filter with "
                       "SECCOMP_FILTER_FLAG_NEW_LISTENER",
-                      kNeedsUserNotif);
+                      err == EBUSY ? "a filter of this process already has a listener (the "
+                                     "runtime's own): run cv-lsm outside it"
+                                   : kNeedsUserNotif);
   }
   UniqueFd listener(static_cast<int>(fd));
+  if (!needs_continue) return absl::OkStatus();
   seccomp_notif_resp response{};
   response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   if (::ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SEND, &response) == 0 || errno == ENOENT) {
@@ -86,7 +95,7 @@ absl::Status ProbeContinueOnThisThread() {
                                   : "");
 }
 
-absl::Status ProbeAuditSupport() {
+absl::Status ProbeListenerSupport(bool needs_continue) {
   uint32_t action = SECCOMP_RET_USER_NOTIF;
   if (Seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0) {
     return ErrnoError(errno, "seccomp(SECCOMP_GET_ACTION_AVAIL, SECCOMP_RET_USER_NOTIF)",
@@ -97,14 +106,15 @@ absl::Status ProbeAuditSupport() {
   }
   absl::Status result;
   absl::StatusOr<std::thread> probe =
-      StartThread([&result] { result = ProbeContinueOnThisThread(); });
+      StartThread([&] { result = ProbeListenerOnThisThread(needs_continue); });
   if (!probe.ok()) return Annotate(probe.status(), "probing seccomp");
   probe->join();
   return result;
 }
 
 // Answers notifications until told to stop, or no task uses the filter any more.
-void Serve(UniqueFd listener, int stop_fd, SyscallAuditSink& sink, seccomp_notif_sizes sizes) {
+void Serve(UniqueFd listener, int stop_fd, SyscallAuditSink& sink, seccomp_notif_sizes sizes,
+           ListenerAnswer answer) {
   // The kernel's structs may be larger than the headers' (SECCOMP_GET_NOTIF_SIZES).
   std::vector<char> request_buffer(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
   std::vector<char> response_buffer(
@@ -137,7 +147,11 @@ void Serve(UniqueFd listener, int stop_fd, SyscallAuditSink& sink, seccomp_notif
     sink.WouldBeDenied(static_cast<pid_t>(request->pid), request->data.nr);
     std::fill(response_buffer.begin(), response_buffer.end(), 0);
     response->id = request->id;
-    response->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    if (answer == ListenerAnswer::kContinue) {
+      response->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    } else {
+      response->error = -EPERM;
+    }
     int rc;
     while ((rc = ::ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SEND, response)) != 0 &&
            errno == EINTR) {
@@ -150,7 +164,7 @@ void Serve(UniqueFd listener, int stop_fd, SyscallAuditSink& sink, seccomp_notif
     }
   }
   Log(LogLevel::kError, kModule,
-      "the audit listener stopped: calls the policy would refuse now fail with ENOSYS");
+      "the syscall listener stopped: calls the policy refuses now fail with ENOSYS");
 }
 
 }  // namespace
@@ -159,13 +173,18 @@ absl::Status CheckSyscallAuditSupport() {
   // Only success is remembered: a failure may be this thread's (see StartThread).
   static std::atomic<bool> supported = false;
   if (supported.load()) return absl::OkStatus();
-  absl::Status status = ProbeAuditSupport();
+  absl::Status status = ProbeListenerSupport(/*needs_continue=*/true);
   if (status.ok()) supported.store(true);
   return status;
 }
 
+absl::Status CheckRefusalReportSupport() {
+  // Asked once per launch: a listener installed elsewhere in the process may come and go.
+  return ProbeListenerSupport(/*needs_continue=*/false);
+}
+
 absl::StatusOr<std::unique_ptr<SyscallAuditListener>> SyscallAuditListener::Start(
-    UniqueFd listener, SyscallAuditSink& sink) {
+    UniqueFd listener, SyscallAuditSink& sink, ListenerAnswer answer) {
   if (!listener.valid()) return absl::InvalidArgumentError("no seccomp listener to serve");
   ASSIGN_OR_RETURN(seccomp_notif_sizes sizes, NotifSizes());
   std::unique_ptr<SyscallAuditListener> self(new SyscallAuditListener());
@@ -177,7 +196,7 @@ absl::StatusOr<std::unique_ptr<SyscallAuditListener>> SyscallAuditListener::Star
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   absl::StatusOr<std::thread> thread =
-      StartThread(Serve, std::move(listener), self->stop_.get(), std::ref(sink), sizes);
+      StartThread(Serve, std::move(listener), self->stop_.get(), std::ref(sink), sizes, answer);
   ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (!thread.ok()) return Annotate(thread.status(), "the audit listener");
   self->thread_ = *std::move(thread);

@@ -15,8 +15,9 @@ class SyscallAuditSink {
  public:
   virtual ~SyscallAuditSink() = default;
   // Called from the launcher's listener thread, while the calling task waits: the call runs
-  // once this returns, so keep it short. `pid` is the calling thread's id as the launcher
-  // sees it (0 if outside its pid namespace), `syscall_nr` a native syscall number.
+  // (audit mode) or fails with EPERM (reported refusals) once this returns, so keep it short. `pid`
+  // is the calling thread's id as the launcher sees it (0 if outside its pid namespace),
+  // `syscall_nr` a native syscall number.
   virtual void WouldBeDenied(pid_t pid, int syscall_nr) = 0;
 };
 

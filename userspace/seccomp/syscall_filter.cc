@@ -161,8 +161,7 @@ bool IsAlwaysBlocked(absl::string_view name) {
 // refused by arguments, simply get the default EPERM (a rule with the default action would
 // be refused anyway). In audit mode the default only reports, so they need rules of their
 // own to stay refused: they protect the engine and whoever started it, not the policy.
-absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy,
-                           const SyscallFilterOptions& options) {
+absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy) {
   for (const AlwaysBlocked& entry : kAlwaysBlocked) {
     const std::string name(entry.name);
     const int nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_NATIVE, name.c_str());
@@ -195,19 +194,7 @@ absl::Status AddAuditRules(scmp_filter_ctx ctx, const Policy& policy,
     RETURN_IF_ERROR(
         AddRule(ctx, SCMP_ACT_ERRNO(ENOSYS), "errno(ENOSYS)", SCMP_SYS(clone3), "clone3", {}));
   }
-  // A conditional rule next to an allowed sendmsg would be dropped by libseccomp anyway.
-  if (options.listener_handoff_socket < 0 || policy.syscalls().contains("sendmsg")) {
-    return absl::OkStatus();
-  }
-  return AddRule(ctx, SCMP_ACT_ALLOW, "allow (listener handoff only)", SCMP_SYS(sendmsg), "sendmsg",
-                 {scmp_arg_cmp{.arg = 0,
-                               .op = SCMP_CMP_MASKED_EQ,
-                               .datum_a = 0xffffffff,  // An int: the kernel reads the low half.
-                               .datum_b = static_cast<uint64_t>(options.listener_handoff_socket)},
-                  scmp_arg_cmp{.arg = 1,
-                               .op = SCMP_CMP_EQ,
-                               .datum_a = options.listener_handoff_message,
-                               .datum_b = 0}});
+  return absl::OkStatus();
 }
 
 // What the launcher's child needs whatever the policy: its one execve, the report of a
@@ -227,6 +214,20 @@ absl::Status AddLaunchRules(scmp_filter_ctx ctx, const Policy& policy,
         {scmp_arg_cmp{
             .arg = 0, .op = SCMP_CMP_EQ, .datum_a = options.launch_exec_path, .datum_b = 0}}));
   }
+  // The listener's handoff (audit mode, reported refusals). A conditional rule next to an
+  // allowed sendmsg would be dropped by libseccomp anyway.
+  if (options.listener_handoff_socket >= 0 && !policy.syscalls().contains("sendmsg")) {
+    RETURN_IF_ERROR(
+        AddRule(ctx, SCMP_ACT_ALLOW, "allow (listener handoff only)", SCMP_SYS(sendmsg), "sendmsg",
+                {scmp_arg_cmp{.arg = 0,
+                              .op = SCMP_CMP_MASKED_EQ,
+                              .datum_a = 0xffffffff,  // An int: the kernel reads the low half.
+                              .datum_b = static_cast<uint64_t>(options.listener_handoff_socket)},
+                 scmp_arg_cmp{.arg = 1,
+                              .op = SCMP_CMP_EQ,
+                              .datum_a = options.listener_handoff_message,
+                              .datum_b = 0}}));
+  }
   const SyscallFilterOptions::LaunchReport& report = options.launch_report;
   if (report.fd < 0 || policy.syscalls().contains("write")) return absl::OkStatus();
   return AddRule(ctx, SCMP_ACT_ALLOW, "allow (launch report only)", SCMP_SYS(write), "write",
@@ -242,14 +243,19 @@ absl::Status AddLaunchRules(scmp_filter_ctx ctx, const Policy& policy,
 
 std::span<const AlwaysBlocked> AlwaysBlockedSyscalls() { return kAlwaysBlocked; }
 
+bool SyscallFilter::has_listener() const {
+  return (program_.install_flags() & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0;
+}
+
 absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
                                                    const SyscallFilterOptions& options) {
   // libseccomp checks that the running kernel knows the default action, so an audit filter
   // cannot be built where user notification is missing.
-  const uint32_t default_action = options.audit ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
+  const bool notify = options.audit || options.report_refusals;
+  const uint32_t default_action = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
   ScmpContext owned_ctx(seccomp_init(default_action));
   if (owned_ctx == nullptr) {
-    if (options.audit) {
+    if (notify) {
       return ErrnoError(EOPNOTSUPP, "libseccomp: seccomp_init with SCMP_ACT_NOTIFY",
                         "audit mode needs seccomp user notification (Linux >= 5.0)");
     }
@@ -310,11 +316,11 @@ absl::StatusOr<SyscallFilter> SyscallFilter::Build(const Policy& policy,
   RETURN_IF_ERROR(AddSocketRules(ctx, policy, options.kernel_sees_network));
 
   if (options.audit) {
-    RETURN_IF_ERROR(AddAuditRules(ctx, policy, options));
+    RETURN_IF_ERROR(AddAuditRules(ctx, policy));
   }
 
   absl::StatusOr<SeccompProgram> program =
-      ExportScmpProgram(ctx, options.audit ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+      ExportScmpProgram(ctx, notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
   if (!program.ok()) return program.status();
   filter.program_ = *std::move(program);
   LogDebug(kModule, absl::StrCat("compiled ", policy.syscalls().size(), " policy syscalls into ",

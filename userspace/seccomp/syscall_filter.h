@@ -41,8 +41,13 @@ struct SyscallFilterOptions {
   // Audit mode (see SyscallFilter::Build): what the policy would refuse is reported to a
   // listener instead, and runs.
   bool audit = false;
-  // Audit mode, in the launcher: sendmsg(listener_handoff_socket, listener_handoff_message,
-  // ...) with exactly this fd and msghdr address is allowed unreported. It is the call that
+  // Enforce mode, reported: what the filter refuses (the policy's refusals and the fixed
+  // ones alike) goes to a listener, which answers EPERM, the errno the filter would give.
+  // Allowed calls cost what they cost without it. Needs user notification (Linux >= 5.0).
+  bool report_refusals = false;
+  // Audit mode or reported refusals, in the launcher: sendmsg(listener_handoff_socket,
+  // listener_handoff_message, ...) with exactly this fd and msghdr address is allowed
+  // unreported. It is the call that
   // hands the listener over, and until it is through nobody could answer its notification.
   // As with launch_exec_path, a program that rebuilds both after exec escapes the report of
   // that one call, which in a mode that refuses nothing costs only the report. -1: none.
@@ -81,6 +86,8 @@ class SyscallFilter {
   }
 
   bool audit() const { return audit_; }
+  // Whether installing it yields a listener (audit mode, or reported refusals).
+  bool has_listener() const;
 
   // Number of classic BPF instructions (the kernel takes at most BPF_MAXINSNS).
   size_t instruction_count() const { return program_.size(); }
