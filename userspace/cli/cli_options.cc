@@ -166,6 +166,31 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   import_cmd->add_flag("--strict", policy.strict,
                        "Fail if the profile says anything the policy cannot express exactly");
 
+  CLI::App* diff_cmd = policy_cmd->add_subcommand(
+      "diff", "What a policy would newly refuse or allow of recorded events (exit 1: refuses)");
+  diff_cmd
+      ->add_option("--events", policy.events,
+                   "The events, one JSON line each (cv-lsm events --json)")
+      ->required()
+      ->type_name("FILE");
+  diff_cmd->add_option("policy", policy.target, "A preset name or a policy file")
+      ->required()
+      ->type_name("NAME|FILE");
+
+  ExplainOptions explain;
+  CLI::App* explain_cmd = app.add_subcommand(
+      "explain", "Which rule of which policy refused an event, and what would allow it");
+  CLI::Option* explain_preset =
+      explain_cmd->add_option("--policy", explain.policy,
+                              "Explain against this preset (default: the event's cgroup's policy)");
+  explain_cmd->add_option("--policy-file", explain.policy_file, "Explain against this policy file")
+      ->type_name("FILE")
+      ->excludes(explain_preset);
+  explain_cmd
+      ->add_option("event", explain.event,
+                   "One JSON line of cv-lsm events --json (default: lines on stdin)")
+      ->type_name("JSON");
+
   MachineOptions machine;
   using Action = MachineOptions::Action;
   std::vector<std::pair<CLI::App*, Action>> machine_cmds;
@@ -327,8 +352,11 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
   } else if (policy_cmd->parsed()) {
     policy.action = show_cmd->parsed()       ? PolicyOptions::Action::kShow
                     : validate_cmd->parsed() ? PolicyOptions::Action::kValidate
+                    : diff_cmd->parsed()     ? PolicyOptions::Action::kDiff
                                              : PolicyOptions::Action::kImportOci;
     invocation.command = policy;
+  } else if (explain_cmd->parsed()) {
+    invocation.command = explain;
   } else if (oci_hook_cmd->parsed()) {
     invocation.command = OciHookOptions{};
   } else {

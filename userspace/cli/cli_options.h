@@ -27,6 +27,8 @@ struct RunOptions {
   bool strict = false;
   bool audit = false;  // report would-be denials, deny nothing (bpf-lsm)
   std::vector<std::string> command;
+  int verbosity = 0;   // -v: each refusal as it happens too
+  bool quiet = false;  // -q: no summary of what was refused
 };
 
 // `cv-lsm stats|events`: what the pinned programs counted and reported.
@@ -51,14 +53,22 @@ struct StatusOptions {
   bool json = false;
 };
 
-// `cv-lsm policy show|validate|import-oci`.
+// `cv-lsm explain`: which rule of which policy refused an event, and what would allow it.
+struct ExplainOptions {
+  std::string policy;       // a preset, or
+  std::string policy_file;  // a file; neither: the policy its cgroup was confined with
+  std::string event;        // one JSON line of `cv-lsm events --json`; empty: lines on stdin
+};
+
+// `cv-lsm policy show|validate|import-oci|diff`.
 struct PolicyOptions {
-  enum class Action { kShow, kValidate, kImportOci };
+  enum class Action { kShow, kValidate, kImportOci, kDiff };
   Action action = Action::kShow;
   std::string target;    // a preset name or a file (show), a file (validate, import-oci)
   bool compact = false;  // show: only what the policy adds to its base
   std::string output;    // import-oci: write here instead of stdout
   bool strict = false;   // import-oci: anything not expressed exactly is an error
+  std::string events;    // diff: recorded events (cv-lsm events --json), one per line
 };
 
 // `cv-lsm load|unload|apply|detach|list`: the pinned programs and policies on existing
@@ -93,7 +103,7 @@ struct PrintAndExit {
 struct Invocation {
   int verbosity = 0;  // -v count: 1 says every refusal as it happens, 2 adds debug logs
   std::variant<RunOptions, StatusOptions, PolicyOptions, MachineOptions, OciHookOptions,
-               ObserveOptions, LearnOptions, PrintAndExit>
+               ObserveOptions, LearnOptions, ExplainOptions, PrintAndExit>
       command;
   bool quiet = false;  // -q: no summary of refusals
 };

@@ -14,6 +14,7 @@ int MachineCommand(const MachineOptions& options);
 int OciHookCommand(const OciHookOptions& options);
 int ObserveCommand(const ObserveOptions& options);
 int LearnCommand(const LearnOptions& options);
+int ExplainCommand(const ExplainOptions& options);
 
 // How every subcommand ends when it cannot do what it was asked (the README's "Exit status"):
 // one line "cv-lsm: COMMAND: error: what failed; what to do" on stderr, and the exit status:

@@ -1,6 +1,9 @@
 // `cv-lsm policy show|validate|import-oci`: policy files without running anything.
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +12,8 @@
 #include "common/log.h"
 #include "common/printable.h"
 #include "confinement/tier_choice.h"
+#include "explain/explanation.h"
+#include "explain/remedy.h"
 #include "policy/net_defaults.h"
 #include "policy/path_resolution.h"
 #include "policy/policy_file.h"
@@ -129,6 +134,58 @@ int ImportOci(const PolicyOptions& options) {
   return 0;
 }
 
+// What `target` would make of recorded events: an audit event ran, so refusing it is new; a
+// denied one was refused, so allowing it is new. Exit 1 when it would refuse any, for CI.
+int Diff(const PolicyOptions& options) {
+  absl::StatusOr<PolicyDocument> document = LoadTarget(options.target);
+  if (!document.ok()) return Fail(document.status());
+  std::ifstream in(options.events);
+  if (!in) return Fail(ErrnoError(errno, absl::StrCat("opening the events ", options.events)));
+  struct Seen {
+    Event first;
+    uint64_t count = 0;
+  };
+  // By verdict (newly refused, still refused, newly allowed), then by operation.
+  std::map<std::string, Seen> kinds[3];
+  size_t events = 0, still_allowed = 0;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    absl::StatusOr<Event> event = ParseEventJson(line);
+    if (!event.ok()) {
+      return Fail(Annotate(event.status(), absl::StrCat(options.events, ":", number)));
+    }
+    ++events;
+    const bool refused = WouldRefuse(*event, document->policy);
+    const bool ran = event->audit;
+    if (ran && !refused) {
+      ++still_allowed;
+      continue;
+    }
+    Seen& seen = kinds[refused ? (ran ? 0 : 1) : 2][DescribeOperation(*event)];
+    if (seen.count++ == 0) seen.first = *event;
+  }
+  constexpr const char* kTitles[] = {"would newly refuse (ran before, in audit mode)",
+                                     "would still refuse", "would newly allow"};
+  for (int kind = 0; kind < 3; ++kind) {
+    if (kinds[kind].empty()) continue;
+    std::printf("%s:\n", kTitles[kind]);
+    for (const auto& [operation, seen] : kinds[kind]) {
+      const Remedy remedy = WhatWouldAllow(seen.first, &document->policy);
+      std::printf("  %s, %llu times, by %s%s\n", Printable(operation).c_str(),
+                  static_cast<unsigned long long>(seen.count), Printable(seen.first.comm).c_str(),
+                  kind == 2 ? "" : Printable(absl::StrCat(": ", remedy.text)).c_str());
+    }
+  }
+  const size_t refusing = kinds[0].size() + kinds[1].size();
+  std::printf(
+      "%s: %zu events: %zu operations refused (%zu newly), %zu newly allowed, %zu "
+      "allowed as before\n",
+      Printable(options.target).c_str(), events, refusing, kinds[0].size(), kinds[2].size(),
+      still_allowed);
+  return refusing > 0 ? kExitIncomplete : 0;
+}
+
 }  // namespace
 
 int PolicyCommand(const PolicyOptions& options) {
@@ -139,6 +196,8 @@ int PolicyCommand(const PolicyOptions& options) {
       return Validate(options);
     case PolicyOptions::Action::kImportOci:
       return ImportOci(options);
+    case PolicyOptions::Action::kDiff:
+      return Diff(options);
   }
   return kExitLauncherFailed;
 }

@@ -37,6 +37,13 @@ absl::string_view HookName(uint32_t hook) {
   return hook < CVLSM_HOOK_COUNT ? kHookNames[hook] : "unknown";
 }
 
+uint32_t HookByName(absl::string_view name) {
+  for (uint32_t hook = 0; hook < CVLSM_HOOK_COUNT; ++hook) {
+    if (kHookNames[hook] == name) return hook;
+  }
+  return CVLSM_HOOK_COUNT;
+}
+
 uint64_t CgroupStats::allowed() const {
   uint64_t sum = 0;
   for (const HookCounts& counts : hooks) sum += counts.allowed;

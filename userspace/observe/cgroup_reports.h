@@ -18,6 +18,8 @@ namespace cvlsm {
 
 // "file_open", "exec", ..., "syscall": the hook's name in stats and events.
 absl::string_view HookName(uint32_t hook);
+// The hook of that name; CVLSM_HOOK_COUNT when there is none.
+uint32_t HookByName(absl::string_view name);
 
 struct HookCounts {
   uint64_t allowed = 0;

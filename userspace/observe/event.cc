@@ -311,4 +311,74 @@ std::string FormatEventJson(const Event& event) {
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+absl::StatusOr<Event> ParseEventJson(absl::string_view line) {
+  const nlohmann::json json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) {
+    return absl::InvalidArgumentError(
+        "not an event: expected one JSON object, as cv-lsm events --json writes");
+  }
+  Event event;
+  auto number = [&](const char* key) -> uint64_t {
+    auto it = json.find(key);
+    return it != json.end() && it->is_number_integer() ? it->get<uint64_t>() : 0;
+  };
+  auto text = [&](const char* key) -> std::string {
+    auto it = json.find(key);
+    return it != json.end() && it->is_string() ? it->get<std::string>() : "";
+  };
+  auto flag = [&](const char* key) {
+    auto it = json.find(key);
+    return it != json.end() && it->is_boolean() && it->get<bool>();
+  };
+  event.hook = HookByName(text("hook"));
+  if (event.hook == CVLSM_HOOK_COUNT) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not an event: unknown \"hook\" \"", text("hook"), "\""));
+  }
+  event.time_ns = number("time_ns");
+  event.audit = text("verdict") == "audit";
+  event.fixed = flag("fixed");
+  event.pid = static_cast<uint32_t>(number("pid"));
+  event.tid = static_cast<uint32_t>(number("tid"));
+  event.comm = text("comm");
+  event.cgroup = number("cgroup");
+  event.error = static_cast<uint32_t>(number("errno"));
+  if (event.hook == CVLSM_HOOK_SYSCALL) {
+    event.detail = static_cast<int32_t>(number("syscall_nr"));
+  } else if (event.hook == CVLSM_HOOK_TASK_KILL || event.hook == CVLSM_HOOK_PTRACE) {
+    event.detail = static_cast<int32_t>(number("target_pid"));
+  } else if (event.hook == CVLSM_HOOK_BPF) {
+    event.detail = static_cast<int32_t>(number("bpf_cmd"));
+  } else if (event.hook == CVLSM_HOOK_SOCKET_CREATE) {
+    event.detail = static_cast<int32_t>((number("family") & 0xff) | (number("type") & 0xff) << 8 |
+                                        number("protocol") << 16);
+  } else if (event.hook == CVLSM_HOOK_SOCKET_OPTION) {
+    event.detail = static_cast<int32_t>(number("level") << 16 | (number("option") & 0xffff));
+  } else if (IsNetworkEvent(event.hook)) {
+    event.protocol = text("protocol");
+    event.address = text("address");
+    event.ipv6 = event.address.find(':') != std::string::npos;
+    event.port = static_cast<uint32_t>(number("port"));
+  } else if (event.hook == CVLSM_HOOK_UNIX_CONNECT && json.contains("unix_name")) {
+    event.no_path = true;
+    event.object_name = text("unix_name");
+  } else {
+    for (char mode : text("requested")) {
+      if (mode == 'r') event.requested |= kRead;
+      if (mode == 'w') event.requested |= kWrite;
+      if (mode == 'x') event.requested |= kExec;
+    }
+    event.path = text("path");
+    event.truncated = flag("path_truncated");
+    if (json.contains("object_name")) {
+      event.no_path = true;
+      event.object_name = text("object_name");
+    }
+    if (event.path.empty() && !event.no_path) {
+      return absl::InvalidArgumentError("not an event: a path access without \"path\"");
+    }
+  }
+  return event;
+}
+
 }  // namespace cvlsm

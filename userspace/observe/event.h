@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cvlsm_abi.h"
 
 namespace cvlsm {
@@ -57,6 +59,9 @@ std::string VerdictName(const Event& event);
 std::string FormatEventLine(const Event& event);
 // One JSON object on one line (no trailing newline), for log shippers.
 std::string FormatEventJson(const Event& event);
+// The same object read back (`cv-lsm explain`, `policy diff --events`); the error says what
+// is missing or wrong. The time stays wall-clock.
+absl::StatusOr<Event> ParseEventJson(absl::string_view line);
 
 // The wall-clock time (ns since the epoch) of a CLOCK_BOOTTIME stamp, as now.
 uint64_t BootTimeToWallNs(uint64_t boot_ns);

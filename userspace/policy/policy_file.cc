@@ -120,9 +120,10 @@ class Reader {
     }
     if (const Json* value = Find(root, "syscalls"); value != nullptr) {
       RETURN_IF_ERROR(Syscalls(*value, top.Key("syscalls"), document.policy));
+      document.syscalls_origin = source_.Where(top.Key("syscalls").pointer);
     }
     if (const Json* value = Find(root, "paths"); value != nullptr) {
-      RETURN_IF_ERROR(Paths(*value, top.Key("paths"), document.policy));
+      RETURN_IF_ERROR(Paths(*value, top.Key("paths"), document));
     }
     if (const Json* value = Find(root, "network"); value != nullptr) {
       if (version < 2) {
@@ -231,7 +232,8 @@ class Reader {
     return modes;
   }
 
-  absl::Status Paths(const Json& list, const Place& at, Policy& policy) const {
+  absl::Status Paths(const Json& list, const Place& at, PolicyDocument& document) const {
+    Policy& policy = document.policy;
     if (!list.is_array()) return Expected(at, "an array of path rules", list);
     for (size_t i = 0; i < list.size(); ++i) {
       const Json& rule = list[i];
@@ -260,6 +262,7 @@ class Reader {
       if (absl::Status s = policy.AddPathRule(text, modes); !s.ok()) {
         return Error(here.Key("path"), s.message());
       }
+      document.path_origins.emplace(text, source_.Where(here.pointer));
     }
     return absl::OkStatus();
   }

@@ -3,6 +3,7 @@
 // each problem at its file:line:column.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,15 @@ struct PolicyDocument {
   PolicyMode mode = PolicyMode::kEnforce;
   // The file's "base" is policy.type(): a Policy starts as its preset and only grows.
   Policy policy = Policy::Preset(PolicyType::kCustom);
-  bool operator==(const PolicyDocument&) const = default;
+  // Where the file states its rules ("file:line:column"), for `cv-lsm explain`: each path
+  // rule by its path, and the "syscalls" list. Empty for presets and the command line's
+  // rules; not part of what the document is (operator==).
+  std::map<std::string, std::string> path_origins;
+  std::string syscalls_origin;
+  bool operator==(const PolicyDocument& other) const {
+    return name == other.name && comment == other.comment && mode == other.mode &&
+           policy == other.policy;
+  }
 };
 
 // kCompact writes what the policy adds to its base preset (what a person writes);
