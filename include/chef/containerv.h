@@ -124,6 +124,41 @@ CVLSM_API void cvlsm_options_set_audit(struct containerv_options* options, int a
  * is created and the log names what is not enforced (docs/tiers.md). */
 CVLSM_API void cvlsm_options_set_strict(struct containerv_options* options, int strict);
 
+/* cv-lsm extension: what a container costs and what its policy decided, as `cv-lsm stats`
+ * shows for a cgroup. `known` says which fields hold a value (CVLSM_STAT_* bits): the
+ * cgroup's own accounting where its controllers are enabled (cpu always, memory, pids and
+ * io where the parent enables them), the decisions and the policy's map entries (keys and
+ * values, without the kernel's per-element overhead) on the bpf-lsm tier only. */
+enum cvlsm_stat_field {
+  CVLSM_STAT_CPU = 1u << 0,         /* cpu_usec */
+  CVLSM_STAT_MEMORY = 1u << 1,      /* memory_bytes */
+  CVLSM_STAT_MEMORY_PEAK = 1u << 2, /* memory_peak_bytes (Linux 5.19+) */
+  CVLSM_STAT_PROCESSES = 1u << 3,   /* processes */
+  CVLSM_STAT_IO = 1u << 4,          /* io_read_bytes, io_write_bytes */
+  CVLSM_STAT_DECISIONS = 1u << 5,   /* allowed, denied */
+  CVLSM_STAT_POLICY = 1u << 6       /* policy_entries, policy_bytes */
+};
+
+struct cvlsm_container_stats {
+  unsigned known; /* CVLSM_STAT_* bits */
+  unsigned long long cpu_usec;
+  unsigned long long memory_bytes;
+  unsigned long long memory_peak_bytes;
+  unsigned long long processes;
+  unsigned long long io_read_bytes;
+  unsigned long long io_write_bytes;
+  unsigned long long allowed; /* decisions of the path, exec and socket hooks */
+  unsigned long long denied;
+  unsigned long long policy_entries;
+  unsigned long long policy_bytes;
+};
+
+/* cv-lsm extension: fills *stats; size is sizeof(struct cvlsm_container_stats) as the caller
+ * was built with (a smaller one is EINVAL; fields added later stay untouched for an older
+ * caller). */
+CVLSM_API int cvlsm_container_get_stats(struct containerv_container* container,
+                                        struct cvlsm_container_stats* stats, size_t size);
+
 /* cv-lsm extension: why the last failing call of this thread failed ("" if none). */
 CVLSM_API const char* cvlsm_last_error(void);
 

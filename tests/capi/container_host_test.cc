@@ -214,6 +214,40 @@ TEST_F(ContainerHostTest, PathRulesAreEnforcedUnlessTheTierIsSeccomp) {
   EXPECT_EQ(code, enforced ? 1 : 0);
 }
 
+// cvlsm_container_get_stats: the cgroup's own accounting on every tier; the decisions and the
+// policy's map entries on bpf-lsm only, and never claimed elsewhere.
+TEST_F(ContainerHostTest, StatsSayWhatTheContainerCostsAndDecided) {
+  const char* tier = std::getenv("CVLSM_EXPECT_TIER");
+  const bool bpf_lsm = tier != nullptr && std::string(tier) == "bpf-lsm";
+  Create("capi-stats", containerv_policy_new(CV_POLICY_MINIMAL));
+  containerv_spawn_options options{"/etc/hostname", nullptr, nullptr, CV_SPAWN_WAIT};
+  process_handle_t pid = 0;
+  ASSERT_EQ(containerv_spawn(container_, "/bin/cat", &options, &pid), 0) << cvlsm_last_error();
+  ASSERT_EQ(containerv_wait(container_, pid, nullptr), 0);
+
+  cvlsm_container_stats stats{};
+  ASSERT_EQ(cvlsm_container_get_stats(container_, &stats, sizeof stats), 0) << cvlsm_last_error();
+  EXPECT_TRUE(stats.known & CVLSM_STAT_CPU);
+  EXPECT_GT(stats.cpu_usec, 0u) << "cat ran in the container's cgroup";
+  EXPECT_EQ((stats.known & CVLSM_STAT_DECISIONS) != 0, bpf_lsm);
+  EXPECT_EQ((stats.known & CVLSM_STAT_POLICY) != 0, bpf_lsm);
+  if (bpf_lsm) {
+    EXPECT_GT(stats.allowed, 0u);
+    EXPECT_GT(stats.denied, 0u) << "/etc/hostname is outside the Minimal policy";
+    EXPECT_GT(stats.policy_entries, 1u);
+    EXPECT_GE(stats.policy_bytes, stats.policy_entries * sizeof(uint64_t));
+  } else {
+    EXPECT_EQ(stats.allowed, 0u);
+    EXPECT_EQ(stats.policy_entries, 0u);
+  }
+
+  errno = 0;
+  EXPECT_EQ(cvlsm_container_get_stats(container_, &stats, sizeof stats - 1), -1);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(cvlsm_container_get_stats(nullptr, &stats, sizeof stats), -1);
+  EXPECT_EQ(cvlsm_container_get_stats(container_, nullptr, sizeof stats), -1);
+}
+
 // cvlsm_options_set_audit: on bpf-lsm a read the policy does not grant runs; elsewhere the
 // container is refused with EOPNOTSUPP rather than enforced as if nothing was asked.
 TEST_F(ContainerHostTest, AuditModeAllowsOnBpfLsmAndIsRefusedElsewhere) {

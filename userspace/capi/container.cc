@@ -121,6 +121,20 @@ absl::Status Container::SetPathRule(const std::string& path, PathModes modes) {
   return policy_->SetPathRule(host_path, modes);
 }
 
+absl::StatusOr<ContainerCost> Container::Cost() const {
+  if (!Confined()) return absl::FailedPreconditionError("the container is destroyed");
+  ContainerCost cost;
+  ASSIGN_OR_RETURN(cost.usage, ReadCgroupUsage(workload_->cgroup().path()));
+  if (const LsmSkeleton* programs = enforcer_->programs()) {
+    absl::StatusOr<CgroupStats> decisions = ReadCgroupStats(*programs, workload_->id());
+    // No counters yet: nothing was decided since the policy was applied.
+    if (!decisions.ok() && !absl::IsNotFound(decisions.status())) return decisions.status();
+    cost.decisions = decisions.ok() ? *decisions : CgroupStats{};
+    ASSIGN_OR_RETURN(cost.footprint, ReadPolicyFootprint(*programs, workload_->id()));
+  }
+  return cost;
+}
+
 absl::Status Container::RemovePathRule(const std::string& path) {
   if (!Confined()) return absl::FailedPreconditionError("the container is destroyed");
   RETURN_IF_ERROR(CheckPathRule(path, kAllModes));

@@ -17,6 +17,8 @@
 #include "capi/container_init.h"
 #include "capi/shared_enforcer.h"
 #include "confinement/confined_cgroup.h"
+#include "observe/cgroup_reports.h"
+#include "observe/confinement_cost.h"
 #include "policy/policy.h"
 #include "runtime/confined_process.h"
 
@@ -29,6 +31,13 @@ struct ContainerSettings {
   // Refuse to create the container when the tier leaves part of the policy unenforced
   // (otherwise that is logged as a warning).
   bool strict = false;
+};
+
+// The decisions and the footprint are known on the bpf-lsm tier only.
+struct ContainerCost {
+  CgroupUsage usage;
+  std::optional<CgroupStats> decisions;
+  std::optional<PolicyFootprint> footprint;
 };
 
 class Container {
@@ -53,6 +62,8 @@ class Container {
   // Enforcer::SetPathRule / RemovePathRule on its cgroup. Later spawns get it too.
   absl::Status SetPathRule(const std::string& path, PathModes modes);
   absl::Status RemovePathRule(const std::string& path);
+  // What the container costs and what its policy decided (cv-lsm stats for its cgroup).
+  absl::StatusOr<ContainerCost> Cost() const;
   // Kills everything in the container, then removes its cgroup and lifts its confinement
   // (in that order, so nothing of it ever runs unconfined); idempotent.
   absl::Status Destroy();

@@ -158,6 +158,41 @@ int cvlsm_container_remove_path_rule(struct containerv_container* container, con
   });
 }
 
+int cvlsm_container_get_stats(struct containerv_container* container,
+                              struct cvlsm_container_stats* stats, size_t size) {
+  if (!container || !container->container || !stats) return FailErrno(EINVAL, "NULL argument");
+  if (size < sizeof(cvlsm_container_stats)) {
+    return FailErrno(EINVAL, "container_stats: size is smaller than struct cvlsm_container_stats");
+  }
+  return Guarded([&] {
+    absl::StatusOr<cvlsm::capi::ContainerCost> cost = container->container->Cost();
+    if (!cost.ok()) return Fail(cost.status());
+    cvlsm_container_stats out{};
+    auto set = [&out](unsigned bit, unsigned long long* field, std::optional<uint64_t> value) {
+      if (!value) return;
+      out.known |= bit;
+      *field = *value;
+    };
+    const cvlsm::CgroupUsage& usage = cost->usage;
+    set(CVLSM_STAT_CPU, &out.cpu_usec, usage.cpu_usec);
+    set(CVLSM_STAT_MEMORY, &out.memory_bytes, usage.memory_bytes);
+    set(CVLSM_STAT_MEMORY_PEAK, &out.memory_peak_bytes, usage.memory_peak_bytes);
+    set(CVLSM_STAT_PROCESSES, &out.processes, usage.processes);
+    set(CVLSM_STAT_IO, &out.io_read_bytes, usage.io_read_bytes);
+    set(CVLSM_STAT_IO, &out.io_write_bytes, usage.io_write_bytes);
+    if (cost->decisions) {
+      set(CVLSM_STAT_DECISIONS, &out.allowed, cost->decisions->allowed());
+      set(CVLSM_STAT_DECISIONS, &out.denied, cost->decisions->denied());
+    }
+    if (cost->footprint) {
+      set(CVLSM_STAT_POLICY, &out.policy_entries, cost->footprint->entries());
+      set(CVLSM_STAT_POLICY, &out.policy_bytes, cost->footprint->bytes);
+    }
+    *stats = out;
+    return 0;
+  });
+}
+
 const char* containerv_id(struct containerv_container* container) {
   if (!container || !container->container) return nullptr;
   return container->container->id().c_str();

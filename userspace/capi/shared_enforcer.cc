@@ -1,5 +1,6 @@
 #include "capi/shared_enforcer.h"
 
+#include "bpf_backend/bpf_lsm_enforcer.h"
 #include "common/status_macros.h"
 #include "confinement/confined_cgroup.h"
 
@@ -56,6 +57,11 @@ absl::Status SharedEnforcer::RemovePathRule(uint64_t cgroup_id, const std::strin
 absl::Status SharedEnforcer::Release(uint64_t cgroup_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   return choice_.enforcer().Release(cgroup_id);
+}
+
+const LsmSkeleton* SharedEnforcer::programs() const {
+  const auto* bpf = dynamic_cast<const BpfLsmEnforcer*>(&choice_.enforcer());
+  return bpf != nullptr ? &bpf->programs() : nullptr;
 }
 
 }  // namespace cvlsm::capi

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bpf_backend/lsm_skeleton.h"
 #include "confinement/tier_choice.h"
 #include "enforcement/enforcer.h"
 
@@ -32,6 +33,8 @@ class SharedEnforcer : public Enforcer {
   absl::Status SetPathRule(uint64_t cgroup_id, const std::string& path, PathModes modes) override;
   absl::Status RemovePathRule(uint64_t cgroup_id, const std::string& path) override;
   absl::Status Release(uint64_t cgroup_id) override;
+  // The BPF LSM programs on the bpf-lsm tier (their counters and maps), null on the others.
+  const LsmSkeleton* programs() const;
 
  private:
   explicit SharedEnforcer(EnforcerChoice choice)

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "bpf_backend/bpf_lsm_enforcer.h"
 #include "cgroup/cgroup.h"
 #include "cli/commands.h"
@@ -13,6 +14,7 @@
 #include "common/printable.h"
 #include "common/status_macros.h"
 #include "observe/cgroup_reports.h"
+#include "observe/confinement_cost.h"
 #include "observe/event_reader.h"
 #include "pinned/cgroup_records.h"
 #include "pinned/pinned_programs.h"
@@ -46,6 +48,81 @@ std::string SyscallCounting(const BpfLsmEnforcer& enforcer) {
   return enforcer.programs().counts_syscall_denials()
              ? "counted (the seccomp filter's refusals, traced at __secure_computing)"
              : absl::StrCat("NOT counted, only enforced (", WhySyscallDenialsAreNotCounted(), ")");
+}
+
+nlohmann::ordered_json OptionalJson(const std::optional<uint64_t>& value) {
+  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json UsageJson(const absl::StatusOr<CgroupUsage>& usage) {
+  if (!usage.ok()) return nlohmann::ordered_json(nullptr);
+  return {{"cpu_usec", OptionalJson(usage->cpu_usec)},
+          {"user_usec", OptionalJson(usage->user_usec)},
+          {"system_usec", OptionalJson(usage->system_usec)},
+          {"memory_bytes", OptionalJson(usage->memory_bytes)},
+          {"memory_peak_bytes", OptionalJson(usage->memory_peak_bytes)},
+          {"processes", OptionalJson(usage->processes)},
+          {"io_read_bytes", OptionalJson(usage->io_read_bytes)},
+          {"io_write_bytes", OptionalJson(usage->io_write_bytes)}};
+}
+
+nlohmann::ordered_json FootprintJson(const absl::StatusOr<PolicyFootprint>& footprint) {
+  if (!footprint.ok()) return nlohmann::ordered_json(nullptr);
+  return {{"entries", footprint->entries()},
+          {"bytes", footprint->bytes},
+          {"path_rules", footprint->path_rules},
+          {"network_prefixes", footprint->network_prefixes},
+          {"unix_names", footprint->unix_names},
+          {"other_entries", footprint->other_entries},
+          {"sharing_cgroups", footprint->sharing_cgroups}};
+}
+
+std::string Bytes(uint64_t bytes) {
+  if (bytes < 10 * 1024) return absl::StrCat(bytes, " B");
+  if (bytes < 10 * 1024 * 1024) return absl::StrCat(bytes / 1024, " KiB");
+  return absl::StrCat(bytes / (1024 * 1024), " MiB");
+}
+
+// "cpu 1.234 s (user ..., system ...), memory 3 MiB (peak 5 MiB), 4 processes, io read ..."
+std::string UsageLine(const absl::StatusOr<CgroupUsage>& usage) {
+  if (!usage.ok()) return absl::StrCat("not read: ", ErrorText(usage.status()));
+  std::string line;
+  auto seconds = [](uint64_t usec) { return absl::StrFormat("%.3f s", usec / 1e6); };
+  if (usage->cpu_usec) {
+    absl::StrAppend(&line, "cpu ", seconds(*usage->cpu_usec));
+    if (usage->user_usec && usage->system_usec) {
+      absl::StrAppend(&line, " (user ", seconds(*usage->user_usec), ", system ",
+                      seconds(*usage->system_usec), ")");
+    }
+  }
+  absl::StrAppend(&line, line.empty() ? "" : ", ", "memory ",
+                  usage->memory_bytes ? Bytes(*usage->memory_bytes)
+                                      : std::string("not accounted (memory controller off)"));
+  if (usage->memory_peak_bytes)
+    absl::StrAppend(&line, " (peak ", Bytes(*usage->memory_peak_bytes), ")");
+  absl::StrAppend(&line, ", ",
+                  usage->processes ? absl::StrCat(*usage->processes, " processes")
+                                   : std::string("processes not counted (pids controller off)"));
+  absl::StrAppend(&line, ", io ",
+                  usage->io_read_bytes
+                      ? absl::StrCat("read ", Bytes(*usage->io_read_bytes), ", written ",
+                                     Bytes(usage->io_write_bytes.value_or(0)))
+                      : std::string("not accounted (io controller off)"));
+  return line;
+}
+
+std::string FootprintLine(const absl::StatusOr<PolicyFootprint>& footprint) {
+  if (!footprint.ok()) return absl::StrCat("not read: ", ErrorText(footprint.status()));
+  std::string line = absl::StrCat(
+      footprint->entries(), " map entries, ", Bytes(footprint->bytes), " of keys and values (",
+      footprint->path_rules, " path rules, ", footprint->network_prefixes, " network prefixes, ",
+      footprint->unix_names, " abstract unix names, ", footprint->other_entries,
+      " for the cgroup: its entry, counters and denial records)");
+  if (footprint->sharing_cgroups > 0) {
+    absl::StrAppend(&line, "; its rule entries are shared with ", footprint->sharing_cgroups,
+                    " other cgroups");
+  }
+  return line;
 }
 
 nlohmann::ordered_json DenialJson(const Denial& denial) {
@@ -83,6 +160,19 @@ int Stats(const ObserveOptions& options) {
       path = options.cgroup;
     }
     const char* mode = confinement.audit ? "audit" : "enforce";
+    // The cgroup's own accounting needs its directory: the record's, or the one asked about.
+    std::string directory = options.cgroup;
+    if (absl::StatusOr<CgroupRecord> record = ReadRecord(paths, confinement.cgroup_id);
+        record.ok()) {
+      directory = record->cgroup_path;
+    }
+    const absl::StatusOr<CgroupUsage> usage =
+        directory.empty() ? absl::StatusOr<CgroupUsage>(absl::NotFoundError(
+                                "its directory is not known (confined without cv-lsm apply): "
+                                "name it with --cgroup"))
+                          : ReadCgroupUsage(directory);
+    const absl::StatusOr<PolicyFootprint> footprint =
+        ReadPolicyFootprint((*enforcer)->programs(), confinement.cgroup_id);
     if (options.json) {
       nlohmann::ordered_json entry;
       entry["cgroup"] = path;
@@ -99,6 +189,8 @@ int Stats(const ObserveOptions& options) {
       entry["events_dropped"] = stats->events_dropped;
       entry["denials_not_recorded"] = stats->records_dropped;
       entry["syscall_denials_counted"] = (*enforcer)->programs().counts_syscall_denials();
+      entry["usage"] = UsageJson(usage);
+      entry["policy_in_kernel"] = FootprintJson(footprint);
       nlohmann::ordered_json top = nlohmann::ordered_json::array();
       for (const Denial& denial : denials) top.push_back(DenialJson(denial));
       entry["most_denied"] = top;
@@ -118,6 +210,8 @@ int Stats(const ObserveOptions& options) {
                   static_cast<unsigned long long>(counts.allowed),
                   static_cast<unsigned long long>(counts.denied));
     }
+    std::printf("  usage: %s\n", UsageLine(usage).c_str());
+    std::printf("  policy in the kernel: %s\n", FootprintLine(footprint).c_str());
     std::printf("  events dropped: %llu; denials not recorded (table full): %llu\n",
                 static_cast<unsigned long long>(stats->events_dropped),
                 static_cast<unsigned long long>(stats->records_dropped));

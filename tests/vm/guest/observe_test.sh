@@ -94,14 +94,26 @@ check StatsSaysEnforce output_has '"mode": "enforce"'
 check StatsCountsAllowed positive "$(json_number "$work/stats.json" allowed)"
 check StatsCountsDenied positive "$(json_number "$work/stats.json" denied)"
 check StatsTopDeniedNamesPath output_has "\"operation\": \"open $work/denied (r--)\""
+# What the confinement costs: the cgroup's own accounting and the policy's map entries.
+check StatsCgroupCpu positive "$(json_number "$work/stats.json" cpu_usec)"
+check StatsPolicyEntries positive "$(json_number "$work/stats.json" entries)"
+check StatsPolicyPathRules positive "$(json_number "$work/stats.json" path_rules)"
+check StatsPolicyBytes positive "$(json_number "$work/stats.json" bytes)"
 check StatsHuman run_saving "$cvlsm" stats --cgroup "$cg"
 check StatsHumanHasHookRow output_has "file_open"
+check StatsHumanHasUsage output_has "usage: cpu "
+check StatsHumanHasFootprint output_has "policy in the kernel: "
 check StatsHumanSaysSyscallsCounted output_has "syscall denials: counted"
 check EventsJson run_saving "$cvlsm" events --json --cgroup "$cg"
 check EventHasPath output_has "\"path\":\"$work/denied\""
 check EventHasVerdict output_has '"verdict":"denied"'
 check EventHasProcess output_has '"comm":"cat"'
 check EventHasMode output_has '"requested":"r--"'
+cp "$work/last" "$work/denials.jsonl"
+# explain and policy diff on the programs' own records, not only on hand-written lines.
+check ExplainRealEvent run_saving sh -c "grep '\"path\":\"$work/denied\"' '$work/denials.jsonl' | head -n1 | '$cvlsm' explain --policy-file '$work/policy.json'"
+check ExplainSaysWhatWouldAllow output_has "would allow it: --allow $work/denied:r"
+check PolicyDiffStillRefuses sh -c "! '$cvlsm' policy diff --events '$work/denials.jsonl' '$work/policy.json' >/dev/null 2>&1"
 check EventsAreConsumed sh -c "out=\$('$cvlsm' events --cgroup '$cg') && [ -z \"\$out\" ]"
 
 # A denial storm: the workload is not stalled, events beyond the rate are dropped and counted.
