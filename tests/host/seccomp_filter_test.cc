@@ -5,6 +5,7 @@
 // that the kernel would have returned anyway does not count as the filter's work.
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -20,6 +22,7 @@
 #include <functional>
 #include <initializer_list>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -327,7 +330,8 @@ TEST(SeccompFilterHostTest, IoctlRefusesTerminalInjectionHoweverUpperBitsAreSet)
   const SyscallFilter filter = MustBuild(CustomPolicy({"ioctl", "write"}));
   // On fd -1 the kernel answers EBADF for whatever the filter lets through.
   for (uint64_t cmd : {uint64_t{TIOCSTI}, uint64_t{0x100005412}, uint64_t{0xffffffff00005412},
-                       uint64_t{TIOCLINUX}, uint64_t{0x10000541c}, uint64_t{0x800000000000541c}}) {
+                       uint64_t{TIOCLINUX}, uint64_t{0x10000541c}, uint64_t{0x800000000000541c},
+                       uint64_t{FIOSETOWN}, uint64_t{0xffffffff00008902}}) {
     EXPECT_TRUE(ExitedWith(RunUnconfined([&](int) { return IoctlErrno(-1, cmd); }), EBADF))
         << std::hex << cmd;
     EXPECT_TRUE(ExitedWith(RunConfined(filter, [&](int) { return IoctlErrno(-1, cmd); }), EPERM))
@@ -339,7 +343,9 @@ TEST(SeccompFilterHostTest, IoctlRefusesTerminalInjectionHoweverUpperBitsAreSet)
     int mismatches = 0;
     auto check = [&](uint64_t cmd) {
       const uint32_t low = static_cast<uint32_t>(cmd);
-      const int expected = (low == TIOCSTI || low == TIOCLINUX) ? EPERM : EBADF;
+      const std::span<const uint32_t> refused = RefusedIoctlCommands();
+      const int expected =
+          std::find(refused.begin(), refused.end(), low) != refused.end() ? EPERM : EBADF;
       if (IoctlErrno(-1, cmd) != expected && ++mismatches <= 16) {
         if (write(out, &cmd, sizeof(cmd)) != sizeof(cmd)) mismatches = 1000;
       }

@@ -3,6 +3,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -93,6 +94,8 @@ TEST(SeccompAuditFilterTest, RefusedArgumentsStayRefusedClone3KeepsEnosys) {
     EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_ioctl, 0, TIOCSTI)), kEperm);
     EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_ioctl, 0, 0xffffffff00000000ull | TIOCLINUX)),
               kEperm);
+    EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_ioctl, 0, FIOSETOWN)), kEperm);
+    EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_ioctl, 0, SIOCSPGRP)), kEperm);
     EXPECT_EQ(FilterVerdict(filter, SeccompCall(SYS_clone3)), kEnosys);
   }
   const SyscallFilter allowed = Audit(policy);

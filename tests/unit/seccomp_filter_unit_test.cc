@@ -3,16 +3,19 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
 #include <set>
+#include <span>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -246,14 +249,27 @@ TEST_F(FilterProgramTest, EveryPolicyLetsTheLauncherReportAndExit) {
   EXPECT_EQ(Verdict(filter, Call(SYS_getpid)), kEperm);
 }
 
-TEST_F(FilterProgramTest, IoctlRefusesTiocstiAndTioclinuxOnly) {
+bool RefusedIoctl(uint32_t low) {
+  const std::span<const uint32_t> refused = RefusedIoctlCommands();
+  return std::find(refused.begin(), refused.end(), low) != refused.end();
+}
+
+TEST(RefusedIoctlsTest, TerminalInjectionAndOwnersThroughMemory) {
+  for (uint32_t command :
+       {uint32_t{TIOCSTI}, uint32_t{TIOCLINUX}, uint32_t{FIOSETOWN}, uint32_t{SIOCSPGRP}}) {
+    EXPECT_TRUE(RefusedIoctl(command)) << std::hex << command;
+  }
+  EXPECT_EQ(RefusedIoctlCommands().size(), 4u);
+}
+
+TEST_F(FilterProgramTest, IoctlRefusesOnlyTheRefusedCommands) {
   Policy policy = Policy::Preset(PolicyType::kCustom);
   ASSERT_TRUE(policy.AddSyscall("ioctl").ok());
   const SyscallFilter filter = BuildOrDie(policy);
   for (uint64_t upper : {uint64_t{0}, uint64_t{1}, uint64_t{0x80000000}, uint64_t{0xffffffff}}) {
     for (uint64_t low = 0; low <= 0x1ffff; ++low) {
       const uint64_t cmd = upper << 32 | low;
-      const uint32_t expected = (low == TIOCSTI || low == TIOCLINUX) ? kEperm : kAllow;
+      const uint32_t expected = RefusedIoctl(static_cast<uint32_t>(low)) ? kEperm : kAllow;
       ASSERT_EQ(Verdict(filter, Call(SYS_ioctl, 3, cmd)), expected) << std::hex << cmd;
     }
     for (uint64_t low = 0xffff0000; low <= 0xffffffff; ++low) {

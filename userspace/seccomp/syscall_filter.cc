@@ -1,6 +1,7 @@
 #include "seccomp/syscall_filter.h"
 
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
@@ -86,8 +87,11 @@ static_assert(CLONE_NEWTIME == kCloneNewTime);
 constexpr uint64_t kUnshareNamespaceFlags = kCloneNamespaceFlags | kCloneNewTime;
 
 // Terminal ioctls that inject input into, or reprogram, a terminal the confined process may
-// share with its caller.
-constexpr uint32_t kRefusedIoctls[] = {TIOCSTI, TIOCLINUX};
+// share with its caller; and the ioctls that set a file's signal owner through user memory
+// (the kernel then sends SIGIO without the task_kill hook, and the pid could change between
+// a check and the kernel's read: fcntl(F_SETOWN) is the route that stays, checked by the
+// bpf-lsm tier).
+constexpr uint32_t kRefusedIoctls[] = {TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP};
 
 absl::Status AddRule(scmp_filter_ctx ctx, uint32_t action, absl::string_view action_name, int nr,
                      absl::string_view name, std::initializer_list<scmp_arg_cmp> conds) {
@@ -242,6 +246,8 @@ absl::Status AddLaunchRules(scmp_filter_ctx ctx, const Policy& policy,
 }  // namespace
 
 std::span<const AlwaysBlocked> AlwaysBlockedSyscalls() { return kAlwaysBlocked; }
+
+std::span<const uint32_t> RefusedIoctlCommands() { return kRefusedIoctls; }
 
 bool SyscallFilter::has_listener() const {
   return (program_.install_flags() & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0;

@@ -112,5 +112,7 @@ struct AlwaysBlocked {
   absl::string_view reason;
 };
 std::span<const AlwaysBlocked> AlwaysBlockedSyscalls();
+// The ioctl commands (low 32 bits) the filter refuses whatever the policy lists.
+std::span<const uint32_t> RefusedIoctlCommands();
 
 }  // namespace cvlsm
