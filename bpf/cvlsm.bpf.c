@@ -15,22 +15,29 @@
  *   cvlsm.bpf.c              this overview, the license, and the one definition of every
  *                            map and of the global state (maps.h).
  *   programs/file_hooks.bpf.c
- *     lsm/file_open          every open of a file: read needs r, write needs w, the
- *                            kernel's own opens for exec/ld.so need x. Writes no policy may
- *                            grant (/proc/<pid>/mem, cgroup.procs, bpffs) are refused.
+ *     lsm/file_open          every open of a file: read needs r, write needs w, access
+ *                            mode 3 (for ioctls) r, the kernel's own opens for exec/ld.so
+ *                            x. Writes no policy may grant (/proc/<pid>/mem, cgroup.procs,
+ *                            bpffs) are refused.
  *     lsm/bprm_check_security
  *                            every exec, including a script's interpreter: needs x.
  *     lsm/mmap_file,         code from a file made executable in memory (the loader
  *     lsm/file_mprotect      mapping a library, `ld.so ./binary`): needs x.
  *     lsm/file_truncate      truncation through an open file, O_TRUNC (6.2+ kernels; older
  *                            ones call path_truncate for it).
+ *   programs/file_control_hooks.bpf.c
+ *     lsm/file_fcntl,        a file's signal owner only the process itself (SIGIO reaches
+ *     lsm/file_ioctl         its owner without task_kill); a lease, an ioctl that changes
+ *                            a file's flags, or a device ioctl on a descriptor opened
+ *                            without write: w.
  *   programs/tree_hooks.bpf.c
  *     lsm/path_*             changes to the tree need w where they happen; a rename or link
  *                            must not give a file modes it did not have (EXDEV).
  *   programs/self_protection.bpf.c
- *     lsm/bpf, lsm/task_kill, lsm/ptrace_access_check
- *                            no bpf() for a confined process, no signal or ptrace beyond
- *                            its own confinement.
+ *     lsm/bpf, lsm/task_kill, lsm/ptrace_access_check, lsm/task_set*, lsm/task_movememory
+ *                            no bpf() for a confined process; no signal, ptrace, priority,
+ *                            scheduling, limit, memory placement or process group change
+ *                            beyond its own confinement.
  *   programs/syscall_denials.bpf.c
  *     fexit/__secure_computing
  *                            counts and reports the seccomp filter's refusals (attached

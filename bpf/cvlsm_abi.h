@@ -64,23 +64,41 @@
 #define CVLSM_HOOK_BPF 15
 #define CVLSM_HOOK_TASK_KILL 16
 #define CVLSM_HOOK_PTRACE 17
-#define CVLSM_HOOK_SYSCALL 18 /* the seccomp filter refused a syscall */
+#define CVLSM_HOOK_SYSCALL 18	    /* the seccomp filter refused a syscall */
 #define CVLSM_HOOK_SOCKET_CREATE 19 /* detail: CVLSM_SOCKET_DETAIL */
 #define CVLSM_HOOK_CONNECT 20	    /* connect; detail: CVLSM_NET_DETAIL, the address in path */
 #define CVLSM_HOOK_SENDMSG 21	    /* a send to an address (UDP, ICMP, TCP Fast Open) */
 #define CVLSM_HOOK_BIND 22	    /* bind and listen */
 #define CVLSM_HOOK_SOCKET_OPTION 23 /* a socket option that reroutes (source routing) */
 #define CVLSM_HOOK_UNIX_CONNECT 24  /* a unix socket: connect, or send to */
-#define CVLSM_HOOK_COUNT 25
+/* Priority, scheduling, limits, memory placement or process group of another process;
+ * detail: CVLSM_TASK_DETAIL */
+#define CVLSM_HOOK_TASK_CHANGE 25
+#define CVLSM_HOOK_FCNTL 26 /* a file's signal owner or lease; detail: the command */
+#define CVLSM_HOOK_IOCTL 27 /* an ioctl that changes a file or device; detail: the command */
+#define CVLSM_HOOK_COUNT 28
+
+/* cvlsm_event.detail of a CVLSM_HOOK_TASK_CHANGE refusal: the target's pid (global) and
+ * what was asked, CVLSM_TASK_*. */
+#define CVLSM_TASK_NICE 1
+#define CVLSM_TASK_IOPRIO 2
+#define CVLSM_TASK_SCHEDULER 3 /* policy, priority, CPU affinity */
+#define CVLSM_TASK_RLIMIT 4
+#define CVLSM_TASK_MEMORY 5 /* migrate_pages, move_pages */
+#define CVLSM_TASK_PGID 6
+#define CVLSM_TASK_DETAIL(operation, pid) ((__u32)(operation) << 28 | ((__u32)(pid)&0x0fffffffu))
 
 /* cvlsm_event.detail of a network refusal: the port, the protocol and the address family
  * (the address, 16 bytes, is in cvlsm_event.path: IPv4 as its IPv4-mapped IPv6 form). */
 #define CVLSM_NET_TCP 1
 #define CVLSM_NET_UDP 2
 #define CVLSM_NET_ICMP 3
-#define CVLSM_NET_DETAIL(port, protocol, ipv6)                                                     	((__s32)((__u32)(port)&0xffff | ((__u32)(protocol)&0xff) << 16 | ((ipv6) ? 1u : 0u) << 24))
+#define CVLSM_NET_DETAIL(port, protocol, ipv6)                                                     \
+	((__s32)((__u32)(port)&0xffff | ((__u32)(protocol)&0xff) << 16 | ((ipv6) ? 1u : 0u) << 24))
 /* ... of a refused socket(): family, type and protocol as the caller passed them. */
-#define CVLSM_SOCKET_DETAIL(family, type, protocol)                                               	((__s32)((__u32)(family)&0xff | ((__u32)(type)&0xff) << 8 | ((__u32)(protocol)&0xffff) << 16))
+#define CVLSM_SOCKET_DETAIL(family, type, protocol)                                                \
+	((__s32)((__u32)(family)&0xff | ((__u32)(type)&0xff) << 8 |                                \
+		 ((__u32)(protocol)&0xffff) << 16))
 
 /* cvlsm_net4_key.selector / cvlsm_net6_key.selector: direction and protocol. */
 #define CVLSM_NET_CONNECT 1

@@ -41,6 +41,47 @@
 #define PROT_EXEC 0x4ul
 #define VM_EXEC 0x4ul
 
+/* struct inode.i_mode file types (include/uapi/linux/stat.h) and i_flags (include/linux/fs.h):
+ * S_PRIVATE marks the kernel's own inodes, e.g. the shmem file behind a shared anonymous
+ * mapping or a SysV segment. */
+#define S_IFMT 0170000
+#define S_IFCHR 0020000
+#define S_IFBLK 0060000
+#define S_PRIVATE (1u << 9)
+
+/* fcntl() commands and lease types (include/uapi/asm-generic/fcntl.h, linux/fcntl.h) */
+#define F_SETOWN 8
+#define F_SETOWN_EX 15
+#define F_SETLEASE 1024
+#define F_UNLCK 2
+
+/* ioctl() commands (include/uapi/linux/fs.h, fsverity.h, asm-generic/ioctls.h, termbits.h,
+ * tty.h, fs.h's block ones): x86_64 values; ioctls of other ABIs are refused by the filter. */
+#define FS_IOC_SETFLAGS 0x40086602u
+#define FS_IOC32_SETFLAGS 0x40046602u
+#define FS_IOC_SETVERSION 0x40087602u
+#define FS_IOC32_SETVERSION 0x40047602u
+#define FS_IOC_FSSETXATTR 0x401c5820u
+#define FS_IOC_ENABLE_VERITY 0x40806685u
+#define TCGETS 0x5401u
+#define TIOCGPGRP 0x540fu
+#define TIOCOUTQ 0x5411u
+#define TIOCGWINSZ 0x5413u
+#define FIONREAD 0x541bu
+#define FIONBIO 0x5421u
+#define TIOCGSID 0x5429u
+#define TCGETS2 0x802c542au
+#define TIOCGPTN 0x80045430u
+#define FIONCLEX 0x5450u
+#define FIOCLEX 0x5451u
+#define BLKROGET 0x125eu
+#define BLKGETSIZE 0x1260u
+#define BLKSSZGET 0x1268u
+#define BLKIOMIN 0x1278u
+#define BLKIOOPT 0x1279u
+#define BLKPBSZGET 0x127bu
+#define BLKGETSIZE64 0x80081272u
+
 /* renameat2() flags (include/uapi/linux/fs.h) */
 #define RENAME_EXCHANGE (1u << 1)
 
@@ -53,7 +94,7 @@
 #define AF_INET6 10
 #define AF_NETLINK 16
 #define NETLINK_ROUTE 0
-#define IPPROTO_ICMPV6 58 /* include/uapi/linux/in6.h */
+#define IPPROTO_ICMPV6 58  /* include/uapi/linux/in6.h */
 #define SOCK_TYPE_MASK 0xf /* include/linux/net.h */
 
 /* send flags (include/linux/socket.h) and socket options that reroute a packet:

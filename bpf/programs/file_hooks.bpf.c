@@ -76,9 +76,11 @@ static __always_inline int file_open_verdict(const struct confinement *c, struct
 			needed |= CVLSM_MODE_READ;
 		if (fmode & FMODE_WRITE)
 			needed |= CVLSM_MODE_WRITE;
+		/* Access mode 3 asks for neither: a descriptor for ioctls. It needs r, like any
+		 * open that reaches the object (the ioctls that change something need w). */
+		if (!needed)
+			needed = CVLSM_MODE_READ;
 	}
-	if (!needed)
-		return 0;
 	struct dentry *dentry = file->f_path.dentry;
 
 	if (!vfsmnt || !dentry)
@@ -172,8 +174,9 @@ int BPF_PROG(cvlsm_mmap_file, struct file *file, unsigned long reqprot, unsigned
 {
 	if (ret)
 		return ret;
-	/* Anonymous executable memory (JITs) carries no file, so no file rule applies. */
-	if (!file || !(prot & PROT_EXEC))
+	/* Anonymous executable memory (JITs) carries no file, so no file rule applies; a SysV
+	 * segment mapped with SHM_EXEC is anonymous memory too (S_PRIVATE, see below). */
+	if (!file || !(prot & PROT_EXEC) || (file->f_inode->i_flags & S_PRIVATE))
 		return 0;
 	return check_exec_mapping(CVLSM_HOOK_MMAP_FILE, file);
 }
@@ -189,7 +192,9 @@ int BPF_PROG(cvlsm_file_mprotect, struct vm_area_struct *vma, unsigned long reqp
 		return 0;
 	struct file *file = vma->vm_file;
 
-	if (!file)
+	/* A shared anonymous mapping is backed by a kernel-private shmem file (S_PRIVATE): it is
+	 * anonymous memory like a private one, and stays allowed like it. */
+	if (!file || (file->f_inode->i_flags & S_PRIVATE))
 		return 0;
 	return check_exec_mapping(CVLSM_HOOK_FILE_MPROTECT, file);
 }

@@ -151,7 +151,8 @@ int BPF_PROG(cvlsm_path_link, struct dentry *old_dentry, const struct path *new_
 }
 
 static __always_inline int check_rename(const struct path *old_dir, struct dentry *old_dentry,
-					const struct path *new_dir, unsigned int flags, int ret)
+					const struct path *new_dir, struct dentry *new_dentry,
+					unsigned int flags, int ret)
 {
 	if (ret)
 		return ret;
@@ -169,6 +170,11 @@ static __always_inline int check_rename(const struct path *old_dir, struct dentr
 
 	err = first_error(err, check_access(&c, hook, old_dir->mnt, old_dentry, CVLSM_MODE_WRITE));
 	err = first_error(err, check_path(&c, hook, new_dir, CVLSM_MODE_WRITE));
+	/* A rename over an existing file replaces it, and an exchange moves it: the target
+	 * needs w as an unlink of it would (a deny rule on it holds). */
+	if (new_dentry->d_inode)
+		err = first_error(
+		    err, check_access(&c, hook, new_dir->mnt, new_dentry, CVLSM_MODE_WRITE));
 	err =
 	    first_error(err, check_refer(&c, hook, new_dir->mnt, old_dir->dentry, new_dir->dentry));
 	/* An exchange also moves the other object the other way. */
@@ -184,14 +190,14 @@ SEC("lsm/path_rename")
 int BPF_PROG(cvlsm_path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
-	return check_rename(old_dir, old_dentry, new_dir, flags, ret);
+	return check_rename(old_dir, old_dentry, new_dir, new_dentry, flags, ret);
 }
 
 SEC("lsm/path_rename")
 int BPF_PROG(cvlsm_path_rename_no_flags, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry, int ret)
 {
-	return check_rename(old_dir, old_dentry, new_dir, 0, ret);
+	return check_rename(old_dir, old_dentry, new_dir, new_dentry, 0, ret);
 }
 
 SEC("lsm/path_truncate")

@@ -24,7 +24,9 @@ bool CheckedByArguments(absl::string_view name) {
 // (or only the network rules do).
 Remedy RefusedByArguments(absl::string_view name) {
   if (name == "ioctl") {
-    return Fixed("TIOCSTI and TIOCLINUX inject input into, or reprogram, a shared terminal");
+    return Fixed(
+        "TIOCSTI and TIOCLINUX inject input into, or reprogram, a shared terminal; FIOSETOWN "
+        "and SIOCSPGRP set a signal owner through memory the process could change");
   }
   if (name == "clone" || name == "unshare") {
     return Fixed("new namespaces (CLONE_NEW* flags) change what the rules refer to");
@@ -133,7 +135,15 @@ Remedy WhatWouldAllow(const Event& event, const Policy* policy) {
       return ForSyscall(event.detail, policy);
     case CVLSM_HOOK_TASK_KILL:
     case CVLSM_HOOK_PTRACE:
+    case CVLSM_HOOK_TASK_CHANGE:
       return Fixed("a confined process reaches no process outside its confinement");
+    case CVLSM_HOOK_FCNTL:
+      if (event.fixed) {
+        return Fixed(
+            "a file's signal owner (F_SETOWN) may only be the process itself; F_SETOWN_EX, "
+            "whose owner sits in memory the process could change, is refused");
+      }
+      break;
     case CVLSM_HOOK_BPF:
       return Fixed("a confined process gets no bpf()");
     case CVLSM_HOOK_SOCKET_CREATE:

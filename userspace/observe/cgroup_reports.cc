@@ -19,11 +19,12 @@ namespace cvlsm {
 namespace {
 
 constexpr absl::string_view kHookNames[CVLSM_HOOK_COUNT] = {
-    "file_open",  "exec",        "mmap_file",     "file_mprotect", "file_truncate",
-    "path_mknod", "path_mkdir",  "path_symlink",  "path_unlink",   "path_rmdir",
-    "path_link",  "path_rename", "path_truncate", "path_chmod",    "path_chown",
-    "bpf",        "task_kill",   "ptrace",        "syscall",       "socket_create",
-    "connect",    "sendmsg",     "bind",          "socket_option", "unix_connect"};
+    "file_open",   "exec",        "mmap_file",     "file_mprotect", "file_truncate",
+    "path_mknod",  "path_mkdir",  "path_symlink",  "path_unlink",   "path_rmdir",
+    "path_link",   "path_rename", "path_truncate", "path_chmod",    "path_chown",
+    "bpf",         "task_kill",   "ptrace",        "syscall",       "socket_create",
+    "connect",     "sendmsg",     "bind",          "socket_option", "unix_connect",
+    "task_change", "fcntl",       "ioctl"};
 
 absl::StatusOr<size_t> PossibleCpus() {
   int cpus = libbpf_num_possible_cpus();

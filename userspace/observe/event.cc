@@ -69,6 +69,44 @@ absl::string_view Action(uint32_t hook) {
   }
 }
 
+uint32_t TaskChangeOperation(int32_t detail) { return static_cast<uint32_t>(detail) >> 28; }
+uint32_t TaskChangePid(int32_t detail) { return static_cast<uint32_t>(detail) & 0x0fffffffu; }
+
+absl::string_view TaskChangeName(uint32_t operation) {
+  switch (operation) {
+    case CVLSM_TASK_NICE:
+      return "change the priority (nice)";
+    case CVLSM_TASK_IOPRIO:
+      return "change the I/O priority";
+    case CVLSM_TASK_SCHEDULER:
+      return "change the scheduling or CPU affinity";
+    case CVLSM_TASK_RLIMIT:
+      return "change a resource limit";
+    case CVLSM_TASK_MEMORY:
+      return "move the memory";
+    case CVLSM_TASK_PGID:
+      return "change the process group";
+    default:
+      return "change";
+  }
+}
+
+// "fcntl F_SETLEASE", "ioctl 0x40086602": what a CVLSM_HOOK_FCNTL or _IOCTL event asked.
+std::string FileCommand(const Event& event) {
+  const uint32_t command = static_cast<uint32_t>(event.detail);
+  if (event.hook == CVLSM_HOOK_IOCTL) return absl::StrCat("ioctl 0x", absl::Hex(command));
+  switch (command) {
+    case 8:
+      return "fcntl F_SETOWN";
+    case 15:
+      return "fcntl F_SETOWN_EX";
+    case 1024:
+      return "fcntl F_SETLEASE";
+    default:
+      return absl::StrCat("fcntl ", command);
+  }
+}
+
 absl::string_view FamilyName(int family) {
   switch (family) {
     case 1:
@@ -170,7 +208,8 @@ Event DecodeEvent(const cvlsm_event& raw) {
   event.no_path = raw.flags & CVLSM_EVENT_NO_PATH;
   if (raw.hook == CVLSM_HOOK_SYSCALL || raw.hook == CVLSM_HOOK_TASK_KILL ||
       raw.hook == CVLSM_HOOK_PTRACE || raw.hook == CVLSM_HOOK_BPF ||
-      raw.hook == CVLSM_HOOK_SOCKET_CREATE || raw.hook == CVLSM_HOOK_SOCKET_OPTION) {
+      raw.hook == CVLSM_HOOK_SOCKET_CREATE || raw.hook == CVLSM_HOOK_SOCKET_OPTION ||
+      raw.hook == CVLSM_HOOK_TASK_CHANGE) {
     return event;  // no object
   }
   if (IsNetworkEvent(raw.hook)) {
@@ -202,6 +241,9 @@ std::string DescribeOperation(const Event& event) {
       return absl::StrCat("signal pid ", event.detail, " outside the confinement");
     case CVLSM_HOOK_PTRACE:
       return absl::StrCat("ptrace pid ", event.detail, " outside the confinement");
+    case CVLSM_HOOK_TASK_CHANGE:
+      return absl::StrCat(TaskChangeName(TaskChangeOperation(event.detail)), " of pid ",
+                          TaskChangePid(event.detail), " outside the confinement");
     case CVLSM_HOOK_BPF:
       return absl::StrCat("bpf command ", event.detail);
     case CVLSM_HOOK_SOCKET_CREATE: {
@@ -237,6 +279,14 @@ std::string DescribeOperation(const Event& event) {
                        : event.object_name.empty()
                            ? std::string("an object no path names")
                            : absl::StrCat(event.object_name, " (no path names it)");
+  if (event.hook == CVLSM_HOOK_FCNTL && event.fixed) {
+    return absl::StrCat(FileCommand(event), " on ", object,
+                        ": a signal owner other than the process itself");
+  }
+  if (event.hook == CVLSM_HOOK_FCNTL || event.hook == CVLSM_HOOK_IOCTL) {
+    return absl::StrCat(FileCommand(event), " on ", object, " (",
+                        FormatAccessModes(event.requested), ")");
+  }
   if (event.error == EXDEV) {
     return absl::StrCat(Action(event.hook), " ", object, ": would gain ",
                         FormatAccessModes(event.requested), " (refer)");
@@ -285,6 +335,11 @@ std::string FormatEventJson(const Event& event) {
     json["syscall_nr"] = event.detail;
   } else if (event.hook == CVLSM_HOOK_TASK_KILL || event.hook == CVLSM_HOOK_PTRACE) {
     json["target_pid"] = event.detail;
+  } else if (event.hook == CVLSM_HOOK_TASK_CHANGE) {
+    json["target_pid"] = TaskChangePid(event.detail);
+    json["change"] = TaskChangeName(TaskChangeOperation(event.detail));
+  } else if (event.hook == CVLSM_HOOK_FCNTL || event.hook == CVLSM_HOOK_IOCTL) {
+    json["command"] = static_cast<uint32_t>(event.detail);
   } else if (event.hook == CVLSM_HOOK_BPF) {
     json["bpf_cmd"] = event.detail;
   } else if (event.hook == CVLSM_HOOK_SOCKET_CREATE) {
