@@ -1,5 +1,6 @@
 // The cv-lsm CLI on this machine, as root, in whichever tier the machine offers. Every
 // verdict is observed from inside the confined process (the access probe's exit status).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cgroup/cgroup.h"
 #include "support/cli_runner.h"
@@ -292,6 +294,31 @@ TEST_F(CliHostTest, RunSummaryListsWhatWasRefusedAndWhatWouldAllowIt) {
       RunCli(ConfinedRun({"--policy", "minimal"}, {AccessProbePath(), "open", "/etc/passwd", "r"}));
   EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
   EXPECT_FALSE(Contains(nothing.err, "refused")) << nothing.err;
+}
+
+// Descriptors the caller holds are access it grants: run passes on only those it is told to.
+TEST_F(CliHostTest, InheritedDescriptorsAreClosedUnlessPreserved) {
+  // Two descriptors without close-on-exec, as a careless caller would leave them.
+  int null_fd = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(null_fd, 0);
+  ASSERT_EQ(::dup2(null_fd, 3), 3);
+  ASSERT_EQ(::dup2(null_fd, 7), 7);
+  if (null_fd != 3 && null_fd != 7) ::close(null_fd);
+  const std::vector<std::string> which = {
+      "/bin/sh", "-c",
+      "for fd in 3 7; do [ -e /proc/self/fd/$fd ] && echo \"open $fd\"; done; true"};
+
+  // The control: outside cv-lsm the command sees both.
+  ProcessResult unconfined = testing::RunProcess(which);
+  ProcessResult closed = RunCli(ConfinedRun({}, which));
+  ProcessResult preserved = RunCli(ConfinedRun({"--preserve-fds", "1"}, which));
+  ::close(3);
+  ::close(7);
+  EXPECT_EQ(unconfined.out, "open 3\nopen 7\n");
+  EXPECT_EQ(closed.exit_code, 0) << closed.err;
+  EXPECT_EQ(closed.out, "") << "descriptors above 2 reached the command";
+  EXPECT_EQ(preserved.exit_code, 0) << preserved.err;
+  EXPECT_EQ(preserved.out, "open 3\n") << "--preserve-fds 1 passes 3, and only 3";
 }
 
 TEST_F(CliHostTest, CommandNotFoundIs127) {

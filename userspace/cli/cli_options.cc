@@ -137,6 +137,12 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
                     "Refuse to run when path rules cannot be enforced (seccomp tier)");
   run_cmd->add_flag("--audit", run.audit,
                     "Deny nothing: report what the policy would deny (bpf-lsm tier)");
+  run_cmd
+      ->add_option("--preserve-fds", run.preserve_fds,
+                   "Pass descriptors 3 to 3+N-1 on to the command; every other descriptor "
+                   "above 2 is closed (each one is access the caller grants)")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("command", run.command, "The command and its arguments, after --");
   // Everything after the command belongs to it, options included.
   run_cmd->positionals_at_end();

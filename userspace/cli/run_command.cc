@@ -20,7 +20,8 @@ int RunCommand(const RunOptions& options) {
                           .policy = *std::move(document),
                           .tier = options.tier,
                           .strict = options.strict,
-                          .command = options.command};
+                          .command = options.command,
+                          .preserve_fds = options.preserve_fds};
   SyscallRefusals syscalls("run", request.policy.policy, options.verbosity >= 1 && !options.quiet,
                            audit);
   request.syscall_audit = &syscalls;

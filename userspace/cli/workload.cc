@@ -50,6 +50,7 @@ absl::StatusOr<WorkloadResult> RunWorkload(const WorkloadRequest& request) {
   spec.audit = audit ? request.syscall_audit : nullptr;
   spec.refusals = audit ? nullptr : request.syscall_audit;
   spec.kernel_sees_network = workload.kernel_sees_network();
+  spec.preserved_fds = request.preserve_fds;
   ASSIGN_OR_RETURN(std::unique_ptr<ConfinedProcess> process, ConfinedProcess::Start(spec));
   if (!process->overridden_syscalls().empty()) {
     LogWarning(request.who, absl::StrCat("always blocked whatever the policy says: ",

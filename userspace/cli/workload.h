@@ -20,6 +20,7 @@ struct WorkloadRequest {
   std::string tier = "auto";  // TierRequest name
   bool strict = false;        // refuse the seccomp tier
   std::vector<std::string> command;
+  int preserve_fds = 0;  // descriptors 3 to 3+N-1 pass on; every other one above 2 is closed
   // The syscalls the filter refuses, or in audit mode would refuse (the paths are recorded
   // by the programs). Must outlive the call.
   SyscallAuditSink* syscall_audit = nullptr;

@@ -12,7 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
@@ -206,8 +209,26 @@ absl::Status ConfinedProcess::Prepare(const LaunchSpec& spec) {
   setup_ = spec.setup;
   keep_capabilities_ = spec.keep_capabilities;
   cli_process_control_ = spec.cli_process_control;
+  preserved_fds_ = spec.preserved_fds;
   return absl::OkStatus();
 }
+
+namespace {
+
+// The descriptors open in this process from `first` on (/proc/self/fd). Listed in the
+// parent: the child of a threaded process may not allocate.
+absl::StatusOr<std::vector<int>> OpenDescriptorsFrom(int first) {
+  std::vector<int> fds;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+    int fd = -1;
+    if (absl::SimpleAtoi(entry.path().filename().string(), &fd) && fd >= first) fds.push_back(fd);
+  }
+  if (error) return ErrnoError(error.value(), "list the launcher's descriptors (/proc/self/fd)");
+  return fds;
+}
+
+}  // namespace
 
 void ConfinedProcess::FailInChild(int step, int err) const noexcept {
   failure_slot_->step = step;
@@ -223,6 +244,10 @@ absl::Status ConfinedProcess::Fork() {
   // Block what the parent will wait for before the child exists, so nothing is lost.
   if (cli_process_control_) BlockForwardedSignals();
   sigset_t waited = WaitedSignals();
+  if (preserved_fds_ >= 0) {
+    // The iterator's own descriptor is in the list too: closed by then, and harmless.
+    ASSIGN_OR_RETURN(fds_to_close_, OpenDescriptorsFrom(3 + preserved_fds_));
+  }
   pid_t parent = ::getpid();
   pid_t child = ::fork();
   if (child < 0) return ErrnoError(errno, "fork the confined command");
@@ -230,6 +255,9 @@ absl::Status ConfinedProcess::Fork() {
     // Only async-signal-safe calls from here to exec.
     if (cli_process_control_) ::sigprocmask(SIG_UNBLOCK, &waited, nullptr);
     if (::write(procs_fd_.get(), "0", 1) != 1) fail(ChildStep::kJoinCgroup, errno);
+    // Close-on-exec rather than closed: the launcher's own (the report pipe, the handoff)
+    // serve until the exec, and already are.
+    for (int fd : fds_to_close_) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     if (cli_process_control_) {
       // If cv-lsm dies, its cgroup and (unless pinned) the programs that confine the command
       // go with it: so does the command.

@@ -53,6 +53,10 @@ struct LaunchSpec {
   // The tier enforces the policy's network rules in the kernel (bpf-lsm); see
   // SyscallFilterOptions::kernel_sees_network.
   bool kernel_sees_network = false;
+  // Descriptors the caller holds are a grant from it: with N >= 0 the command gets 0-2 and
+  // 3 to 3+N-1, and every other one is closed at its exec. -1 passes every descriptor that
+  // is not close-on-exec (a library caller that chose them itself).
+  int preserved_fds = -1;
 };
 
 // How the confined command ended.
@@ -123,6 +127,10 @@ class ConfinedProcess {
   std::vector<char*> argv_, envp_;
   std::optional<SyscallFilter> filter_;
   UniqueFd procs_fd_;
+  int preserved_fds_ = -1;
+  // The launcher's open descriptors above the preserved ones, listed before fork (the child
+  // may only make async-signal-safe calls): the child marks them close-on-exec.
+  std::vector<int> fds_to_close_;
   int last_capability_ = 0;
   uint64_t keep_capabilities_ = 0;
   bool cli_process_control_ = true;
