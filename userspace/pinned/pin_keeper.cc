@@ -11,11 +11,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/errors.h"
 #include "common/fd_limit.h"
 #include "common/log.h"
@@ -125,6 +131,35 @@ bool ServeClient(int client, std::vector<char>& buffer,
   return ::send(client, &reply, sizeof(reply), MSG_NOSIGNAL) == sizeof(reply);
 }
 
+// The effective capabilities of a process (CapEff in /proc/PID/status), or nullopt.
+std::optional<uint64_t> EffectiveCapabilities(const std::string& pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  for (std::string line; std::getline(status, line);) {
+    absl::string_view rest = line;
+    uint64_t caps = 0;
+    if (absl::ConsumePrefix(&rest, "CapEff:") &&
+        absl::SimpleHexAtoi(absl::StripAsciiWhitespace(rest), &caps)) {
+      return caps;
+    }
+  }
+  return std::nullopt;
+}
+
+// Whether the process behind a client socket may pin and unpin. The socket file's mode is
+// not enough: a confined process keeps uid 0 (and the socket may be reachable past its
+// path rules on weaker tiers). The kernel's word is: the peer runs as the keeper's user and
+// holds every capability the keeper holds, which no confined process does (cv-lsm run drops
+// them all, a C API container keeps only the ones its runtime lists).
+bool TrustedPeer(int client) {
+  ucred peer{};
+  socklen_t length = sizeof(peer);
+  if (::getsockopt(client, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0) return false;
+  if (peer.uid != ::geteuid()) return false;
+  std::optional<uint64_t> mine = EffectiveCapabilities("self");
+  std::optional<uint64_t> theirs = EffectiveCapabilities(absl::StrCat(peer.pid));
+  return mine && theirs && (*theirs & *mine) == *mine;
+}
+
 }  // namespace
 
 int RunPinKeeper(const std::string& socket_path, int ready_fd) {
@@ -177,7 +212,10 @@ int RunPinKeeper(const std::string& socket_path, int ready_fd) {
     }
     if (polled[0].revents & POLLIN) {
       int client = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
-      if (client >= 0) {
+      if (client >= 0 && !TrustedPeer(client)) {
+        LogWarning("keeper", "refused a client without the keeper's user and capabilities");
+        ::close(client);
+      } else if (client >= 0) {
         clients.emplace_back(client);
         polled.push_back({client, POLLIN, 0});
       }
