@@ -107,5 +107,27 @@ TEST(TierChoiceTest, TierNamesAndRequestsRoundTrip) {
   EXPECT_NE(TierEnforces(Tier::kSeccomp).find("NOT enforced"), absl::string_view::npos);
 }
 
+// status names what each tier does not stop: the weaker a tier, the more it names, and the
+// changes to outside processes only bpf-lsm stops.
+bool Names(Tier tier, absl::string_view what) {
+  for (absl::string_view gap : TierDoesNotStop(tier)) {
+    if (gap.find(what) != absl::string_view::npos) return true;
+  }
+  return false;
+}
+
+TEST(TierChoiceTest, EachTierNamesWhatItDoesNotStop) {
+  EXPECT_LT(TierDoesNotStop(Tier::kBpfLsm).size(), TierDoesNotStop(Tier::kLandlock).size());
+  for (Tier tier : {Tier::kBpfLsm, Tier::kLandlock, Tier::kSeccomp}) {
+    EXPECT_TRUE(Names(tier, "POSIX ACLs")) << TierName(tier);
+    EXPECT_TRUE(Names(tier, "hard link")) << TierName(tier);
+  }
+  EXPECT_FALSE(Names(Tier::kBpfLsm, "priority"));
+  EXPECT_TRUE(Names(Tier::kLandlock, "priority"));
+  EXPECT_TRUE(Names(Tier::kLandlock, "access mode 3"));
+  EXPECT_TRUE(Names(Tier::kSeccomp, "every path rule"));
+  EXPECT_TRUE(Names(Tier::kSeccomp, "SIGIO"));
+}
+
 }  // namespace
 }  // namespace cvlsm

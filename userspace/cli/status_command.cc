@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -65,6 +66,12 @@ std::string PinnedStateLine(const PinnedStatus& state) {
   return line;
 }
 
+std::vector<std::string> DoesNotStop(Tier tier) {
+  std::vector<std::string> gaps;
+  for (absl::string_view gap : TierDoesNotStop(tier)) gaps.emplace_back(gap);
+  return gaps;
+}
+
 }  // namespace
 
 int StatusCommand(const StatusOptions& options) {
@@ -87,6 +94,7 @@ int StatusCommand(const StatusOptions& options) {
         {"tier_reason", report.tier_reason},
         {"enforces", std::string(TierEnforces(report.tier))},
         {"network", report.network},
+        {"does_not_stop", DoesNotStop(report.tier)},
         {"probes", probes},
         {"stronger_tier_needs", Remedies(report)},
         {"pinned",
@@ -126,6 +134,8 @@ int StatusCommand(const StatusOptions& options) {
   std::cout << "tier:     " << TierName(report.tier) << "\n";
   std::cout << "enforces: " << TierEnforces(report.tier) << "\n";
   std::cout << "network:  " << report.network << "\n";
+  std::cout << "does not stop (docs/threat-model.md):\n";
+  for (absl::string_view gap : TierDoesNotStop(report.tier)) std::cout << "  - " << gap << "\n";
   std::cout << "pinned:   " << PinnedStateLine(pinned) << "\n";
   if (report.tier != Tier::kBpfLsm) {
     std::cout << "why:      the FAIL lines above; for bpf-lsm:\n";

@@ -75,6 +75,38 @@ absl::string_view TierEnforces(Tier tier) {
   return "";
 }
 
+std::vector<absl::string_view> TierDoesNotStop(Tier tier) {
+  // On every tier: what path rules cannot see, and what no hook checks yet.
+  constexpr absl::string_view kEveryTier[] = {
+      "permission changes through extended attributes (POSIX ACLs, security.*, trusted.*) "
+      "and timestamps",
+      "another name for a file made outside the confinement (a hard link, a bind mount): it "
+      "gets the rules of that name"};
+  std::vector<absl::string_view> gaps;
+  switch (tier) {
+    case Tier::kBpfLsm:
+      break;
+    case Tier::kLandlock:
+      gaps = {
+          "changes to processes outside it: priority, scheduling, I/O priority, resource "
+          "limits (signals and SIGIO are scoped from Landlock ABI 6)",
+          "chmod and chown; leases and file flags (ioctls on regular files); device ioctls "
+          "before Landlock ABI 5",
+          "opens with access mode 3 (for ioctls)",
+          "mmap/mprotect of a file as code, and exec of a memfd",
+          "deny rules an allow rule reaches (run refuses them)"};
+      break;
+    case Tier::kSeccomp:
+      gaps = {"every path rule",
+              "signals (kill, SIGIO) and changes to processes outside it: priority, "
+              "scheduling, I/O priority, resource limits",
+              "network rules past the socket families"};
+      break;
+  }
+  gaps.insert(gaps.end(), std::begin(kEveryTier), std::end(kEveryTier));
+  return gaps;
+}
+
 absl::Status AuditNeedsBpfLsm(Tier tier) {
   return absl::FailedPreconditionError(absl::StrCat(
       "audit mode needs the bpf-lsm tier, and this is tier ", TierName(tier),

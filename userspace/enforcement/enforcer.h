@@ -22,6 +22,8 @@ enum class Tier { kBpfLsm, kLandlock, kSeccomp };
 absl::string_view TierName(Tier tier);
 // One sentence: what a tier enforces and what it does not.
 absl::string_view TierEnforces(Tier tier);
+// The classes of attack the tier does not stop (docs/threat-model.md has the scenarios).
+std::vector<absl::string_view> TierDoesNotStop(Tier tier);
 
 // Something a launched process must apply to itself between fork and exec (Landlock
 // restricts only the calling process). Runs after no_new_privs, before the syscall filter.
