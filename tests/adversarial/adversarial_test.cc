@@ -24,7 +24,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,8 @@ std::string VerdictName(int verdict) {
       return "EXDEV";
     case ENOSYS:
       return "ENOSYS";
+    case kDropped:
+      return "dropped";
     default:
       return "exit " + std::to_string(verdict);
   }
@@ -135,6 +139,41 @@ class Layout {
   int daemon_ = -1;
 };
 
+// A victim that blocks every signal (cvlsm_attack --witness), for one run: what reached
+// it stays pending.
+class Witness {
+ public:
+  Witness() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl(CVLSM_ATTACK_PATH, CVLSM_ATTACK_PATH, "--witness", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Its signals are blocked once /proc shows them so.
+    for (int tries = 0; tries < 2000 && !SignalsBlocked(); ++tries) ::usleep(1000);
+  }
+  ~Witness() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  pid_t pid() const { return pid_; }
+  bool Got(int signal) const {
+    const uint64_t bit = uint64_t{1} << (signal - 1);
+    return (StatusMask("SigPnd:") & bit) || (StatusMask("ShdPnd:") & bit);
+  }
+
+ private:
+  bool SignalsBlocked() const { return StatusMask("SigBlk:") & (uint64_t{1} << (SIGWINCH - 1)); }
+  uint64_t StatusMask(const std::string& field) const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind(field, 0) == 0) return std::stoull(line.substr(field.size()), nullptr, 16);
+    }
+    return 0;
+  }
+  pid_t pid_ = -1;
+};
+
 std::string Substitute(const std::string& rule, const std::string& root) {
   std::string out = rule;
   if (size_t at = out.find("=@"); at != std::string::npos) out.replace(at + 1, 1, root);
@@ -178,25 +217,42 @@ class AdversarialTest : public ::testing::TestWithParam<Scenario> {
     ::close(abstract_listener_);
   }
 
-  std::vector<std::string> AttackArgs(const Layout& layout) const {
-    return {CVLSM_ATTACK_PATH, GetParam().name, layout.root(), std::to_string(victim_)};
+  std::vector<std::string> AttackArgs(const Layout& layout, pid_t victim) const {
+    return {CVLSM_ATTACK_PATH, GetParam().name, layout.root(), std::to_string(victim)};
   }
 
-  ProcessResult Confined(const std::vector<std::string>& rules) const {
+  // Runs the attack (under `rules`, or unconfined); in a scenario whose witness must get a
+  // signal, calls that succeeded without the signal reaching it count as kDropped.
+  ProcessResult Run(const std::vector<std::string>* rules) const {
     Layout layout;
-    std::vector<std::string> args = {"run", "--policy", GetParam().policy,
-                                     "--allow=" + AttackDir() + ":rx"};
-    for (const std::string& rule : rules) args.push_back(Substitute(rule, layout.root()));
-    args.push_back("--");
-    for (const std::string& arg : AttackArgs(layout)) args.push_back(arg);
-    return testing::RunCli(args);
+    std::optional<Witness> witness;
+    if (GetParam().witness) witness.emplace();
+    const pid_t victim = witness ? witness->pid() : victim_;
+    ProcessResult result;
+    if (rules == nullptr) {
+      result = testing::RunProcess(AttackArgs(layout, victim));
+    } else {
+      std::vector<std::string> args = {"run", "--policy", GetParam().policy,
+                                       "--allow=" + AttackDir() + ":rx"};
+      for (const std::string& rule : *rules) args.push_back(Substitute(rule, layout.root()));
+      args.push_back("--");
+      for (const std::string& arg : AttackArgs(layout, victim)) args.push_back(arg);
+      result = testing::RunCli(args);
+    }
+    if (witness && GetParam().witness_gets_signal && result.exit_code == 0) {
+      // The kernel sends SIGIO from the write; give delivery a moment under emulation.
+      for (int tries = 0; tries < 200 && !witness->Got(SIGWINCH); ++tries) ::usleep(5000);
+      if (!witness->Got(SIGWINCH)) result.exit_code = kDropped;
+    }
+    return result;
   }
+
+  ProcessResult Confined(const std::vector<std::string>& rules) const { return Run(&rules); }
 
   ProcessResult Control() const {
     const Scenario& scenario = GetParam();
     if (!scenario.control_rules.empty()) return Confined(scenario.control_rules);
-    Layout layout;
-    return testing::RunProcess(AttackArgs(layout));
+    return Run(nullptr);
   }
 
   static pid_t victim_;

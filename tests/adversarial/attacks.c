@@ -6,6 +6,9 @@
  * IA32 emulation, no x32, no such socket family), 255 when the outcome is unclear.
  *
  *   cvlsm_attack SCENARIO ROOT VICTIM_PID
+ *   cvlsm_attack --witness    drops every capability, blocks every signal and waits: a
+ *                             signal sent to it stays pending, where /proc/PID/status
+ *                             shows it
  *
  * ROOT is the layout adversarial_test.cc builds (ro/, rw/, secret/, bin/, xbin/, shm ->
  * a tmpfs dir); VICTIM_PID a process outside the confined cgroup. A write attack counts as
@@ -36,6 +39,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -729,6 +733,159 @@ static int abstract_unix_outside(void) {
 
 static int socket_packet(void) { return socket_family(AF_PACKET, SOCK_RAW); }
 
+/* ---- acting on processes outside the confinement, past signals and ptrace */
+
+/* The victim's own nice value set again: the call is the access (the hook sees every
+ * setpriority), and the victim keeps its priority. */
+static int renice_outside(void) {
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, (id_t)victim);
+  if (nice == -1 && errno) return errno;
+  return err_or_ok(setpriority(PRIO_PROCESS, (id_t)victim, nice));
+}
+
+static int affinity_outside(void) {
+  cpu_set_t cpus;
+  if (sched_getaffinity(victim, sizeof(cpus), &cpus) != 0) return errno;
+  return err_or_ok(sched_setaffinity(victim, sizeof(cpus), &cpus));
+}
+
+/* Best effort, level 4: the kernel's default level, and a class no capability guards. */
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_BEST_EFFORT_4 ((2 << 13) | 4)
+static int ioprio_outside(void) {
+  return err_or_ok(syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, victim, IOPRIO_BEST_EFFORT_4));
+}
+
+/* The launcher's own core limit set again (RLIMIT_NOFILE 0 would be the real attack: it
+ * stops the launcher from cleaning up). */
+static int prlimit_launcher(void) {
+  struct rlimit limit;
+  if (prlimit(getppid(), RLIMIT_CORE, NULL, &limit) != 0) return errno;
+  return err_or_ok(prlimit(getppid(), RLIMIT_CORE, &limit, NULL));
+}
+
+/* SIGIO by the kernel on the process's behalf: the victim owns a pipe's read end, and data
+ * arriving sends it SIGWINCH (F_SETSIG) without any kill() call. The harness's witness
+ * victim shows whether the signal arrived. */
+static int sigio_to(int (*set_owner)(int fd)) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return errno;
+  int err = set_owner(pipe_fds[0]);
+  if (!err &&
+      (fcntl(pipe_fds[0], F_SETSIG, SIGWINCH) != 0 ||
+       fcntl(pipe_fds[0], F_SETFL, O_ASYNC | O_NONBLOCK) != 0 || write(pipe_fds[1], "x", 1) != 1))
+    err = errno;
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  return err;
+}
+
+static int owner_victim(int fd) { return err_or_ok(fcntl(fd, F_SETOWN, victim)); }
+
+static int owner_ex_victim(int fd) {
+  struct f_owner_ex owner = {.type = F_OWNER_PID, .pid = victim};
+  return err_or_ok(fcntl(fd, F_SETOWN_EX, &owner));
+}
+
+static int sigio_outside(void) { return sigio_to(owner_victim); }
+static int sigio_owner_ex(void) { return sigio_to(owner_ex_victim); }
+
+/* ---- a file's metadata and the descriptors it lends, past chmod and open modes */
+
+/* A read lease on a read-only file: other processes' opens for writing then wait for it. */
+static int lease_ro(void) {
+  int fd = open(at("ro/file.txt"), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = err_or_ok(fcntl(fd, F_SETLEASE, F_RDLCK));
+  if (err == EINVAL) err = UNSUPPORTED; /* a filesystem without leases */
+  if (!err) fcntl(fd, F_SETLEASE, F_UNLCK);
+  close(fd);
+  return err;
+}
+
+/* linux/fs.h, which clashes with sys/mount.h in some C libraries. */
+#define FS_IOC_GETFLAGS _IOR('f', 1, long)
+#define FS_IOC_SETFLAGS _IOW('f', 2, long)
+#define FS_NODUMP_FL 0x00000040
+
+/* chattr through a read-only descriptor: the no-dump flag (harmless) toggled and restored;
+ * +i or +a work the same way. On tmpfs (6.0+ has the flags). */
+static int setflags_ro(void) {
+  int fd = open(at("shm/secret.txt"), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int flags = 0;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) {
+    close(fd);
+    return UNSUPPORTED; /* this kernel's tmpfs has no file flags */
+  }
+  int changed = flags ^ FS_NODUMP_FL, now = flags;
+  int err = err_or_ok(ioctl(fd, FS_IOC_SETFLAGS, &changed));
+  if (!err && (ioctl(fd, FS_IOC_GETFLAGS, &now) != 0 || now != changed)) err = UNCLEAR;
+  if (now != flags) ioctl(fd, FS_IOC_SETFLAGS, &flags);
+  close(fd);
+  return err;
+}
+
+/* A device opened read-only, then changed by ioctl: unlocking a new pseudo-terminal. */
+static int device_ioctl_ro(void) {
+  int fd = open("/dev/ptmx", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int unlock = 0;
+  int err = err_or_ok(ioctl(fd, TIOCSPTLCK, &unlock));
+  close(fd);
+  return err;
+}
+
+/* Access mode 3 (O_WRONLY|O_RDWR): neither read nor write, a descriptor for ioctls. */
+static int open_mode3_secret(void) {
+  return open_close(at("secret/secret.txt"), O_WRONLY | O_RDWR);
+}
+
+/* Replacing a file the rules keep from writing, by renaming another over it. */
+static int replaced_data(int err) {
+  char text[16] = {0};
+  int fd = open(at("rw/data.txt"), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    if (read(fd, text, sizeof(text) - 1) < 0) text[0] = 0;
+    close(fd);
+  }
+  return effect(err, strcmp(text, "replaced\n") == 0);
+}
+
+static int write_replacement(void) {
+  int fd = open(at("rw/new.txt"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno;
+  int err = write(fd, "replaced\n", 9) == 9 ? 0 : errno;
+  close(fd);
+  return err;
+}
+
+static int rename_over_denied(void) {
+  int err = write_replacement();
+  if (err) return err;
+  return replaced_data(err_or_ok(rename(at("rw/new.txt"), at("rw/data.txt"))));
+}
+
+static int exchange_denied(void) {
+  int err = write_replacement();
+  if (err) return err;
+  err =
+      err_or_ok(syscall(SYS_renameat2, AT_FDCWD, at("rw/new.txt"), AT_FDCWD, at("rw/data.txt"), 2));
+  if (err == EINVAL) return UNSUPPORTED; /* a filesystem without RENAME_EXCHANGE */
+  return replaced_data(err);
+}
+
+/* Shared anonymous memory made code: anonymous memory like a private mapping. */
+static int shared_anon_exec(void) {
+  unsigned char* map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) return errno;
+  map[0] = 0xc3; /* ret (x86_64) */
+  if (mprotect(map, 4096, PROT_READ | PROT_EXEC) != 0) return errno;
+  ((void (*)(void))map)();
+  return 0;
+}
+
 struct attack {
   const char* name;
   int (*run)(void);
@@ -810,9 +967,36 @@ static const struct attack attacks[] = {
     {"mptcp-bypass", mptcp_bypass},
     {"listen-without-bind", listen_without_bind},
     {"socket-packet", socket_packet},
+    {"renice-outside", renice_outside},
+    {"affinity-outside", affinity_outside},
+    {"ioprio-outside", ioprio_outside},
+    {"prlimit-launcher", prlimit_launcher},
+    {"sigio-outside", sigio_outside},
+    {"sigio-owner-ex", sigio_owner_ex},
+    {"lease-ro", lease_ro},
+    {"setflags-ro", setflags_ro},
+    {"device-ioctl-ro", device_ioctl_ro},
+    {"open-mode3-secret", open_mode3_secret},
+    {"rename-over-denied", rename_over_denied},
+    {"exchange-denied", exchange_denied},
+    {"shared-anon-exec", shared_anon_exec},
 };
 
+/* The witness victim: a process outside the confinement holding no capability (another
+ * container's, a user's: the capability LSM already shields any process holding ones the
+ * attacker lacks), with every signal blocked, so one sent to it stays pending. */
+static _Noreturn void witness(void) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct none[2] = {{0}};
+  if (syscall(SYS_capset, &header, none) != 0) _exit(3);
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  for (;;) pause();
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "--witness") == 0) witness();
   if (argc == 2 && strcmp(argv[1], "--list") == 0) {
     for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) puts(attacks[i].name);
     return 0;

@@ -173,6 +173,147 @@ void AddNetworkScenarios(std::vector<Scenario>& s) {
                        "lsm/socket_create on the bpf-lsm tier"));
 }
 
+// A change to a process outside the confinement that only the bpf-lsm tier stops: Landlock
+// scopes signals and abstract sockets, not these, and the filter cannot tell whose pid a
+// call names. The victim is a witness without capabilities: the capability LSM already
+// refuses these changes on every tier to a process holding capabilities the attacker
+// lacks (the launcher, root daemons), except resource limits.
+Scenario OutsideProcess(const char* name, const char* source, const char* policy,
+                        const char* bpf_why, std::vector<std::string> rules = {}) {
+  return {.name = name,
+          .source = source,
+          .policy = policy,
+          .rules = std::move(rules),
+          .control_rules = kUnconfined,
+          .bpf_lsm = {EPERM, bpf_why},
+          .landlock = {kSucceeds,
+                       "not stopped: Landlock scopes signals and abstract sockets, not this; "
+                       "the kernel lets a process of the same user do it (status names the gap)"},
+          .seccomp = {kSucceeds,
+                      "not stopped: the syscall is allowed, and the filter cannot tell whose "
+                      "pid it names (status names the gap)"},
+          .witness = true};
+}
+
+// SIGIO sent by the kernel on the process's behalf, seen by a witness victim.
+Scenario Sigio(const char* name, const char* source, const char* bpf_why) {
+  return {
+      .name = name,
+      .source = source,
+      .policy = "build",
+      .rules = {},
+      .control_rules = kUnconfined,
+      .bpf_lsm = {EPERM, bpf_why},
+      .landlock = {kDropped,
+                   "Landlock signal scoping (ABI 6): the kernel drops SIGIO to a process "
+                   "outside the domain"},
+      .seccomp = {kSucceeds,
+                  "not stopped: the kernel sends SIGIO without a syscall the filter could "
+                  "see (status names the gap)"},
+      .landlock_min_abi = 6,
+      .landlock_older = {kSucceeds, "not stopped: Landlock before ABI 6 does not scope signals"},
+      .witness = true,
+      .witness_gets_signal = true};
+}
+
+// A rename that replaces (or exchanges) a file a deny rule keeps from writing.
+Scenario ReplaceDenied(const char* name, const char* source, const char* bpf_why) {
+  return {.name = name,
+          .source = source,
+          .policy = "build",
+          .rules = {"--allow=@/rw:rw", "--deny=@/rw/data.txt:w"},
+          .control_rules = {"--allow=@/rw:rw"},
+          .bpf_lsm = {EACCES, bpf_why},
+          .landlock = {125,
+                       "cv-lsm run refuses the policy: Landlock cannot take w away from a file "
+                       "its directory's rule grants"},
+          .seccomp = kSeccompNoPaths};
+}
+
+// Routes past signals, ptrace and chmod: other processes' scheduling and limits, the kernel's
+// own signals, leases, file flags, device ioctls, opens for ioctls, replacing renames.
+void AddRouteScenarios(std::vector<Scenario>& s) {
+  s.push_back(OutsideProcess("renice-outside", "setpriority on another pid (renice)", "build",
+                             "lsm/task_setnice: no priority change beyond the cgroup"));
+  s.push_back(OutsideProcess("affinity-outside", "sched_setaffinity on another pid (taskset)",
+                             "build",
+                             "lsm/task_setscheduler: no scheduling or CPU affinity change "
+                             "beyond the cgroup"));
+  s.push_back(OutsideProcess("ioprio-outside", "ioprio_set on another pid (ionice)", "build",
+                             "lsm/task_setioprio: no I/O priority change beyond the cgroup",
+                             {"--allow-syscall=ioprio_get", "--allow-syscall=ioprio_set"}));
+  s.push_back(OutsideProcess("prlimit-launcher",
+                             "prlimit64 on the launcher (an RLIMIT_NOFILE of 0 stops its "
+                             "clean-up)",
+                             "minimal", "lsm/task_setrlimit: the launcher is outside the cgroup"));
+  s.push_back(Sigio("sigio-outside", "fcntl(F_SETOWN) + O_ASYNC: SIGIO without kill()",
+                    "lsm/file_fcntl: F_SETOWN may name only the process itself"));
+  s.push_back(Sigio("sigio-owner-ex", "fcntl(F_SETOWN_EX): the owner passed in memory",
+                    "lsm/file_fcntl: F_SETOWN_EX is refused (its owner sits in memory the "
+                    "process could change after the check)"));
+  s.push_back({.name = "lease-ro",
+               .source = "fcntl(F_SETLEASE) on a read-only file: writers elsewhere wait",
+               .policy = "minimal",
+               .rules = kRo,
+               .control_rules = kRoWritable,
+               .bpf_lsm = {EACCES, "lsm/file_fcntl: a lease needs w"},
+               .landlock = {kSucceeds, "not stopped: Landlock has no right for leases"},
+               .seccomp = kSeccompNoPaths});
+  s.push_back(
+      {.name = "setflags-ro",
+       .source = "chattr (FS_IOC_SETFLAGS) through a read-only descriptor",
+       .policy = "minimal",
+       .rules = {"--allow=@/shm:r"},
+       .control_rules = {"--allow=@/shm:rw"},
+       .bpf_lsm = {EACCES,
+                   "lsm/file_ioctl: a file's flags need w, whatever the descriptor "
+                   "was opened for"},
+       .landlock = {kSucceeds, "not stopped: Landlock controls ioctls on devices only (ABI 5)"},
+       .seccomp = kSeccompNoPaths});
+  s.push_back({.name = "device-ioctl-ro",
+               .source = "a device changed by ioctl through a read-only descriptor",
+               .policy = "minimal",
+               .rules = {"--allow=/dev/ptmx:r", "--allow=/dev/pts:r"},
+               .control_rules = {"--allow=/dev/ptmx:rw", "--allow=/dev/pts:rw"},
+               .bpf_lsm = {EACCES,
+                           "lsm/file_ioctl: an ioctl on a device opened without write needs "
+                           "w, queries aside"},
+               .landlock = {EACCES, "ioctl_dev right (ABI 5) missing"},
+               .seccomp = kSeccompNoPaths,
+               .landlock_min_abi = 5,
+               .landlock_older = {kSucceeds,
+                                  "not stopped: Landlock before ABI 5 does not control device "
+                                  "ioctls"}});
+  {
+    Scenario mode3 = NameTrick("open-mode3-secret",
+                               "open with access mode 3 (neither read nor write), for ioctls",
+                               "lsm/file_open: access mode 3 needs r", "");
+    mode3.landlock = {kSucceeds,
+                      "not stopped: Landlock asks no right of an open that neither reads nor "
+                      "writes (device ioctls through it still need ioctl_dev)"};
+    s.push_back(mode3);
+  }
+  s.push_back(ReplaceDenied("rename-over-denied", "rename over a file a deny rule protects",
+                            "lsm/path_rename: the file replaced needs w, as unlinking it would"));
+  s.push_back(ReplaceDenied("exchange-denied",
+                            "renameat2(RENAME_EXCHANGE) with a file a deny rule protects",
+                            "lsm/path_rename: both files of an exchange need w"));
+  {
+    constexpr Outcome kAnonymous = {
+        kSucceeds,
+        "out of scope: anonymous memory, shared or private, may become code (JITs); only "
+        "memory a file backs needs x"};
+    s.push_back({.name = "shared-anon-exec",
+                 .source = "mmap(MAP_SHARED|MAP_ANONYMOUS) + mprotect(PROT_EXEC)",
+                 .policy = "minimal",
+                 .rules = {},
+                 .control_rules = kUnconfined,
+                 .bpf_lsm = kAnonymous,
+                 .landlock = kAnonymous,
+                 .seccomp = kAnonymous});
+  }
+}
+
 std::vector<Scenario> Build() {
   std::vector<Scenario> s;
   // ---- naming tricks: the rules name objects, so every name of the object gets its verdict
@@ -504,6 +645,7 @@ std::vector<Scenario> Build() {
                            "not stopped: no path rules, and the process keeps uid 0, "
                            "which owns the root cgroup's files"}});
   AddNetworkScenarios(s);
+  AddRouteScenarios(s);
   return s;
 }
 
@@ -522,7 +664,8 @@ std::string SuiteScope() {
 std::vector<Scenario> ScenariosInScope() {
   if (SuiteScope() == "full") return Scenarios();
   // One scenario per mechanism: the path walk, links, renames, the tree-changing hooks,
-  // metadata, exec and executable mappings, the filter, processes, cgroups, sockets.
+  // metadata, exec and executable mappings, the filter, processes, cgroups, sockets, and
+  // the routes past them (scheduling, SIGIO, device ioctls, open mode 3, replacing renames).
   static const std::set<std::string> kCore = {"symlink-escape",
                                               "proc-fd-upgrade",
                                               "link-secret-in",
@@ -542,7 +685,12 @@ std::vector<Scenario> ScenariosInScope() {
                                               "abstract-unix-outside",
                                               "connect-v4-mapped",
                                               "udp-sendto-outside",
-                                              "listen-without-bind"};
+                                              "listen-without-bind",
+                                              "renice-outside",
+                                              "sigio-outside",
+                                              "device-ioctl-ro",
+                                              "open-mode3-secret",
+                                              "rename-over-denied"};
   std::vector<Scenario> core;
   for (const Scenario& scenario : Scenarios()) {
     if (kCore.contains(scenario.name)) core.push_back(scenario);

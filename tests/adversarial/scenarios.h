@@ -11,6 +11,9 @@ namespace cvlsm::adversarial {
 // Exit statuses of cvlsm_attack besides 0 (succeeded) and an errno.
 inline constexpr int kKilledBySigsys = 128 + 31;
 inline constexpr int kUnsupported = 250;
+// Not an exit status: the attack's calls succeeded, but the signal it had the kernel send
+// never reached the witness (the tier dropped it at delivery).
+inline constexpr int kDropped = 251;
 
 // What a tier must make of the attack: 0 when it goes through (a documented gap), else the
 // errno (or kKilledBySigsys) the attacker sees. `why` names the mechanism, or the reason
@@ -35,6 +38,12 @@ struct Scenario {
   // Landlock kernels below this ABI get `landlock_older` (0: no difference).
   int landlock_min_abi = 0;
   Outcome landlock_older = {};
+  // The victim is a fresh witness per run (cvlsm_attack --witness: no capabilities, every
+  // signal blocked) rather than the suite's sleeper, which holds every capability.
+  bool witness = false;
+  // With `witness`: a run whose calls succeeded counts as kDropped unless the witness got
+  // SIGWINCH.
+  bool witness_gets_signal = false;
   // bpf-lsm kernels older than this (major * 1000 + minor) get `bpf_lsm_older`.
   int bpf_lsm_min_kernel = 0;
   Outcome bpf_lsm_older = {};
