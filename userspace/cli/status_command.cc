@@ -113,12 +113,14 @@ int StatusCommand(const StatusOptions& options) {
   std::cout << "kernel:   " << report.kernel << "\n";
   std::cout << "lsm:      " << (report.lsm.empty() ? "(unknown)" : absl::StrJoin(report.lsm, ","))
             << "\n";
-  // Each remedy once: under its probe when it is not about the tier (bpffs), else in the list
-  // at the end, where probes that share one are named together.
+  // Each remedy once: under its probe when it is not about the tier (bpffs) or the tier is
+  // bpf-lsm already (a hook this kernel lacks), else in the list at the end, where probes
+  // that share one are named together.
   std::vector<std::pair<std::string, std::string>> for_bpf_lsm;  // probes, remedy
   for (const ProbeLine& probe : report.probes) {
     std::cout << (probe.ok ? "  ok    " : "  FAIL  ") << probe.name << ": " << probe.detail;
-    if (!probe.ok && !probe.remedy.empty() && !ForTheTier(probe)) {
+    if (!probe.ok && !probe.remedy.empty() &&
+        (!ForTheTier(probe) || report.tier == Tier::kBpfLsm)) {
       std::cout << "\n          remedy: " << probe.remedy;
     } else if (!probe.ok && !probe.remedy.empty()) {
       auto same = std::find_if(for_bpf_lsm.begin(), for_bpf_lsm.end(),

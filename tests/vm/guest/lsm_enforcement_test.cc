@@ -45,7 +45,7 @@ using testing::StrictIfEnforced;
 
 constexpr int kAllowed = 0;
 
-// `cv-lsm run [--strict] OPTIONS... -- COMMAND...`, --strict where the tier enforces paths.
+// `cv-lsm run [--strict] OPTIONS... -- COMMAND...`, --strict where the tier enforces all.
 ProcessResult RunConfined(const std::vector<std::string>& options,
                           const std::vector<std::string>& command) {
   std::vector<std::string> args = {"run"};

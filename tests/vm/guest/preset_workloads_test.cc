@@ -32,7 +32,7 @@ using testing::ScratchDir;
 using testing::StrictIfEnforced;
 
 // `cv-lsm run [--strict] --policy POLICY OPTIONS... -- COMMAND...`, --strict where the tier
-// enforces paths.
+// enforces every rule class of the preset.
 std::vector<std::string> RunArgs(const std::string& policy, const std::vector<std::string>& options,
                                  const std::vector<std::string>& command) {
   std::vector<std::string> args = {"run"};
