@@ -329,6 +329,31 @@ class ScopeAnnouncement : public ::testing::Environment {
 };
 const auto* const kScope = ::testing::AddGlobalTestEnvironment(new ScopeAnnouncement);
 
+// On the bpf-lsm tier the programs are pinned once for the suite (cv-lsm load), as on a host
+// that confines many containers: each run attaches to them instead of loading and verifying
+// programs of its own, seconds per run under emulation. The programs are the same either
+// way; the CLI, C API and enforcement suites cover runs that load their own.
+class PinnedForTheSuite : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (ExpectedTier() != "bpf-lsm") return;
+    ProcessResult load = testing::RunCli({"load"});
+    pinned_ = load.exit_code == 0;
+    std::cout << "CVLSM-ADV-PROGRAMS: " << (pinned_ ? "pinned for the suite" : "per run")
+              << std::endl;
+    if (!pinned_) ADD_FAILURE() << "cv-lsm load failed: " << load.err;
+  }
+  void TearDown() override {
+    if (!pinned_) return;
+    ProcessResult unload = testing::RunCli({"unload"});
+    EXPECT_EQ(unload.exit_code, 0) << "cv-lsm unload: " << unload.err;
+  }
+
+ private:
+  bool pinned_ = false;
+};
+const auto* const kPinned = ::testing::AddGlobalTestEnvironment(new PinnedForTheSuite);
+
 INSTANTIATE_TEST_SUITE_P(Scenarios, AdversarialTest, ::testing::ValuesIn(ScenariosInScope()),
                          TestName);
 
