@@ -16,6 +16,7 @@
 
 #include "common/unique_fd.h"
 #include "pinned/pin_keeper.h"
+#include "support/keeper_process.h"
 
 namespace cvlsm {
 namespace {
@@ -33,28 +34,7 @@ class PinKeeperHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "the host tests need root";
-    char dir_template[] = "/tmp/cvlsm-keeper-host-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-    socket_ = dir_ + "/keeper.sock";
-    int ready[2];
-    ASSERT_EQ(::pipe(ready), 0);
-    keeper_ = ::fork();
-    ASSERT_GE(keeper_, 0);
-    if (keeper_ == 0) {
-      ::close(ready[0]);
-      ::_exit(RunPinKeeper(socket_, ready[1]));
-    }
-    ::close(ready[1]);
-    char byte = 0;
-    ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the keeper did not start";
-    ::close(ready[0]);
-  }
-  void TearDown() override {
-    ::kill(keeper_, SIGKILL);
-    ::waitpid(keeper_, nullptr, 0);
-    ::unlink(socket_.c_str());
-    ::rmdir(dir_.c_str());
+    ASSERT_TRUE(keeper_.started()) << "the keeper did not start";
   }
 
   // In a child: 0 when the keeper served a request that drops every pin, else 1 (2 when the
@@ -63,7 +43,7 @@ class PinKeeperHostTest : public ::testing::Test {
     pid_t child = ::fork();
     if (child == 0) {
       if (without_capabilities && !DropEffectiveCapabilities()) ::_exit(2);
-      absl::StatusOr<PinKeeperClient> client = PinKeeperClient::Connect(socket_);
+      absl::StatusOr<PinKeeperClient> client = PinKeeperClient::Connect(keeper_.socket());
       ::_exit(client.ok() && client->RetainOnly({}).ok() ? 0 : 1);
     }
     int status = 0;
@@ -71,8 +51,7 @@ class PinKeeperHostTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
-  std::string dir_, socket_;
-  pid_t keeper_ = -1;
+  testing::KeeperProcess keeper_;
 };
 
 TEST_F(PinKeeperHostTest, RootWithoutCapabilitiesIsNoClient) {

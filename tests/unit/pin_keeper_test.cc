@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/unique_fd.h"
+#include "support/keeper_process.h"
 
 namespace cvlsm {
 namespace {
@@ -25,37 +26,17 @@ namespace {
 class PinKeeperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir_template[] = "/tmp/cvlsm-keeper-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-    socket_ = dir_ + "/keeper.sock";
-    int ready[2];
-    ASSERT_EQ(::pipe(ready), 0);
-    keeper_ = ::fork();
-    ASSERT_GE(keeper_, 0);
-    if (keeper_ == 0) {
-      ::close(ready[0]);
-      ::_exit(RunPinKeeper(socket_, ready[1]));
-    }
-    ::close(ready[1]);
-    char byte = 0;
-    ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the keeper did not start";
-    ::close(ready[0]);
-    file_ = dir_ + "/object";
+    ASSERT_TRUE(keeper_.started()) << "the keeper did not start";
+    socket_ = keeper_.socket();
+    file_ = keeper_.dir() + "/object";
     UniqueFd created(::open(file_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
     ASSERT_TRUE(created.valid());
   }
-  void TearDown() override {
-    ::kill(keeper_, SIGKILL);
-    ::waitpid(keeper_, nullptr, 0);
-    ::unlink(socket_.c_str());
-    ::unlink(file_.c_str());
-    ::rmdir(dir_.c_str());
-  }
+  void TearDown() override { ::unlink(file_.c_str()); }
 
   size_t KeeperDescriptors() const {
     size_t count = 0;
-    DIR* fds = ::opendir(absl::StrCat("/proc/", keeper_, "/fd").c_str());
+    DIR* fds = ::opendir(absl::StrCat("/proc/", keeper_.pid(), "/fd").c_str());
     if (fds == nullptr) return 0;
     while (struct dirent* entry = ::readdir(fds)) count += entry->d_name[0] != '.';
     ::closedir(fds);
@@ -76,8 +57,8 @@ class PinKeeperTest : public ::testing::Test {
     return keyed;
   }
 
-  std::string dir_, socket_, file_;
-  pid_t keeper_ = -1;
+  testing::KeeperProcess keeper_;
+  std::string socket_, file_;
 };
 
 TEST_F(PinKeeperTest, KeepsPinsPastTheClientAndDropsThemOnRequest) {
