@@ -73,6 +73,16 @@ TEST(ContainerStateTest, MissingPidParsesAsNoPid) {
   EXPECT_EQ(state->pid, 0);
 }
 
+// crun's poststop state: the process is gone and its pid is 0. The hook must read it (and
+// release what the removed cgroup held) rather than fail the container's deletion.
+TEST(ContainerStateTest, PidZeroOfAStoppedContainerParsesAsNoPid) {
+  absl::StatusOr<ContainerState> state = ParseContainerState(
+      R"({"ociVersion":"1.0.2-dev","id":"gone","status":"stopped","pid":0,"bundle":"/b"})", "s");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->status, "stopped");
+  EXPECT_EQ(state->pid, 0);
+}
+
 TEST(ContainerStateTest, RequiredFieldsAndTheirTypes) {
   EXPECT_TRUE(Has(ParseContainerState("[]", "s").status(), "expected the container state"));
   EXPECT_TRUE(Has(

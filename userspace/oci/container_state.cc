@@ -41,12 +41,13 @@ class StateReader {
           Pointer("/bundle"),
           absl::StrCat("bundle: expected an absolute path, got \"", state.bundle, "\""));
     }
+    // 0 is what runtimes send once the process is gone (crun at poststop): no process.
     if (auto it = root.find("pid"); it != root.end()) {
-      if (!it->is_number_integer() || it->get<int64_t>() <= 0 ||
+      if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
           it->get<int64_t>() > std::numeric_limits<int>::max()) {
         return source_.ErrorAt(Pointer("/pid"),
-                               absl::StrCat("pid: expected a process id (a positive integer), "
-                                            "got ",
+                               absl::StrCat("pid: expected a process id (a positive integer, "
+                                            "or 0 for none), got ",
                                             it->dump()));
       }
       state.pid = it->get<int>();

@@ -14,7 +14,7 @@ struct ContainerState {
   std::string oci_version;
   std::string id;
   std::string status;  // "creating" (runc), "created" (crun) at createRuntime
-  int pid = 0;         // 0 when the state has none (before the process exists)
+  int pid = 0;         // 0 when the state has none (before the process exists, or after it ended)
   std::string bundle;  // absolute, in the runtime's mount namespace
   std::map<std::string, std::string> annotations;
 };
