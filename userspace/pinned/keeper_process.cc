@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -13,8 +17,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "cgroup/cgroup.h"
 #include "common/directory.h"
 #include "common/errors.h"
+#include "common/log.h"
 #include "common/unique_fd.h"
 
 namespace cvlsm {
@@ -29,7 +35,51 @@ std::string ReadSmallFile(const std::string& path) {
   return text.str();
 }
 
+// Closes every descriptor from `first` on, between fork and exec (no allocation).
+void CloseDescriptorsFrom(int first) {
+#ifdef SYS_close_range
+  if (::syscall(SYS_close_range, first, ~0U, 0) == 0) return;
+#endif
+  long last = ::sysconf(_SC_OPEN_MAX);
+  for (long fd = first; fd < (last > 0 ? last : 1024); ++fd) ::close(static_cast<int>(fd));
+}
+
+std::string KeeperCgroupDir() {
+  absl::StatusOr<std::string> mount = FindCgroup2Mount();
+  return mount.ok() ? absl::StrCat(*mount, "/", KeeperCgroupName) : std::string();
+}
+
+// Best effort, said when it fails: the keeper still serves from its caller's cgroup.
+void MoveToKeeperCgroup(pid_t keeper) {
+  std::string dir = KeeperCgroupDir();
+  if (dir.empty()) return;
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    LogWarning("load", absl::StrCat("the pin keeper stays in its caller's cgroup: mkdir ", dir,
+                                    ": ", std::strerror(errno)));
+    return;
+  }
+  std::ofstream procs(dir + "/cgroup.procs");
+  procs << keeper << std::endl;
+  if (!procs) {
+    LogWarning("load", absl::StrCat("the pin keeper stays in its caller's cgroup: cannot "
+                                    "write its pid into ",
+                                    dir, "/cgroup.procs"));
+  }
+}
+
 }  // namespace
+
+void RemoveKeeperCgroup() {
+  std::string dir = KeeperCgroupDir();
+  if (dir.empty()) return;
+  // A keeper killed a moment ago leaves its cgroup when it has exited.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return;
+    if (errno != EBUSY) break;
+    ::usleep(10 * 1000);
+  }
+  LogWarning("unload", absl::StrCat("cannot remove ", dir, ": ", std::strerror(errno)));
+}
 
 pid_t LiveKeeperPid(const StatePaths& paths) {
   int pid = 0;
@@ -62,11 +112,15 @@ absl::StatusOr<pid_t> StartKeeper(const std::string& binary, const StatePaths& p
       ::dup2(null, 2);
     }
     ::dup2(ready_write.get(), 3);  // dup2 clears close-on-exec
+    // Nothing else the loading command inherited (a caller's pipe, a preserved descriptor)
+    // may live on in a daemon: its reader would never see the end of it.
+    CloseDescriptorsFrom(4);
     ::execl(binary.c_str(), "cv-lsm", "keeper", "--socket", socket.c_str(), "--ready-fd", "3",
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ready_write.Reset();
+  MoveToKeeperCgroup(pid);
   pollfd waiting{ready_read.get(), POLLIN, 0};
   char byte = 0;
   if (::poll(&waiting, 1, kKeeperStartSeconds * 1000) != 1 ||

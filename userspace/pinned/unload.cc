@@ -71,6 +71,7 @@ absl::StatusOr<UnloadResult> UnloadPinnedPrograms(bool force) {
   }
   for (const std::string& unfinished : UnfinishedPins()) RemovePins(unfinished);
   ::rmdir(PinsParent().c_str());
+  if (!builds.empty()) RemoveKeeperCgroup();
   return result;
 }
 
