@@ -14,8 +14,8 @@ Invocation Parse(std::vector<const char*> args) {
 
 TEST(CliOptionsTest, RunWithEverything) {
   Invocation inv = Parse({"run", "--policy", "build", "--allow", "/src:rwx", "--allow", "/data:r",
-                          "--allow-syscall", "getcpu", "--mode", "bpf-lsm", "--strict", "--",
-                          "make", "-j2", "--keep-going"});
+                          "--allow-syscall", "getcpu", "--mode", "bpf-lsm", "--strict",
+                          "--private-programs", "--", "make", "-j2", "--keep-going"});
   auto* run = std::get_if<RunOptions>(&inv.command);
   ASSERT_NE(run, nullptr);
   EXPECT_EQ(run->policy, "build");
@@ -23,6 +23,7 @@ TEST(CliOptionsTest, RunWithEverything) {
   EXPECT_EQ(run->allow_syscalls, (std::vector<std::string>{"getcpu"}));
   EXPECT_EQ(run->tier, "bpf-lsm");
   EXPECT_TRUE(run->strict);
+  EXPECT_TRUE(run->private_programs);
   EXPECT_EQ(run->command, (std::vector<std::string>{"make", "-j2", "--keep-going"}));
 }
 
@@ -33,6 +34,7 @@ TEST(CliOptionsTest, DefaultsToMinimalAndAuto) {
   EXPECT_EQ(run->policy, "minimal");
   EXPECT_EQ(run->tier, "auto");
   EXPECT_FALSE(run->strict);
+  EXPECT_FALSE(run->private_programs);  // the machine's programs, pinned on first use
   EXPECT_EQ(run->command, (std::vector<std::string>{"true"}));
 }
 

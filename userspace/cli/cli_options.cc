@@ -137,6 +137,10 @@ Invocation ParseCommandLine(int argc, const char* const* argv) {
                     "Refuse to run when path rules cannot be enforced (seccomp tier)");
   run_cmd->add_flag("--audit", run.audit,
                     "Deny nothing: report what the policy would deny (bpf-lsm tier)");
+  run_cmd->add_flag("--private-programs", run.private_programs,
+                    "bpf-lsm: load this command's own programs, gone when it exits, instead of "
+                    "the machine's (pinned on first use, they keep its processes confined if "
+                    "it is killed)");
   run_cmd
       ->add_option("--preserve-fds", run.preserve_fds,
                    "Pass descriptors 3 to 3+N-1 on to the command; every other descriptor "

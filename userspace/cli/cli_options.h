@@ -27,9 +27,10 @@ struct RunOptions {
   bool strict = false;
   bool audit = false;  // report would-be denials, deny nothing (bpf-lsm)
   std::vector<std::string> command;
-  int preserve_fds = 0;  // descriptors above 2 passed on (3 to 3+N-1); the rest are closed
-  int verbosity = 0;     // -v: each refusal as it happens too
-  bool quiet = false;    // -q: no summary of what was refused
+  int preserve_fds = 0;           // descriptors above 2 passed on (3 to 3+N-1); the rest are closed
+  bool private_programs = false;  // bpf-lsm: this command's own programs, not the machine's
+  int verbosity = 0;              // -v: each refusal as it happens too
+  bool quiet = false;             // -q: no summary of what was refused
 };
 
 // `cv-lsm stats|events`: what the pinned programs counted and reported.

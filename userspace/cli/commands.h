@@ -21,6 +21,13 @@ int ExplainCommand(const ExplainOptions& options);
 // 127 when the command to run does not exist, 126 when it cannot be executed, else 125.
 int FailCommand(absl::string_view command, const absl::Status& status);
 
+// The binary that starts the pin keeper when a command pins the programs for the machine.
+inline constexpr char kSelfBinary[] = "/proc/self/exe";
+
+// For `apply`, which confines processes that already run: the machine's programs, loaded
+// and pinned on first use (said at -v). Fails naming the remedy where BPF LSM does not run.
+absl::Status PinProgramsOnFirstUse(absl::string_view who);
+
 // The exit status of a subcommand that did its work but not all of it, or whose answer is no
 // (load with warnings, policy diff with refusals).
 inline constexpr int kExitIncomplete = 1;

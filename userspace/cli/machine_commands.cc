@@ -4,11 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "bpf_backend/active_lsms.h"
 #include "cli/commands.h"
 #include "cli/policy_choice.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/printable.h"
+#include "common/status_macros.h"
 #include "pinned/cgroup_policy.h"
 #include "pinned/load.h"
 #include "pinned/pin_keeper.h"
@@ -21,7 +24,7 @@ constexpr auto Fail = FailCommand;
 
 int Load(const MachineOptions& options) {
   absl::StatusOr<LoadResult> loaded = LoadPinnedPrograms(
-      "/proc/self/exe", LoadOptions{.count_syscall_denials = options.count_syscall_denials});
+      kSelfBinary, LoadOptions{.count_syscall_denials = options.count_syscall_denials});
   if (!loaded.ok()) return Fail("load", loaded.status());
   if (!loaded->reused) {
     std::printf("cv-lsm: programs loaded, self-tested and pinned at %s; pin keeper pid %d\n",
@@ -74,6 +77,9 @@ int Apply(const MachineOptions& options) {
   request.policy_source = options.policy_file.empty() ? options.policy : options.policy_file;
   request.policy = *std::move(document);
   request.policy.name = request.policy_source;
+  if (absl::Status status = PinProgramsOnFirstUse("apply"); !status.ok()) {
+    return Fail("apply", status);
+  }
   if (absl::Status status = ApplyCgroupPolicy(request); !status.ok()) return Fail("apply", status);
   std::printf(
       "cv-lsm: %s is confined to %s%s (path rules; a process's syscall filter can only "
@@ -120,6 +126,26 @@ int List(bool json) {
 }
 
 }  // namespace
+
+absl::Status PinProgramsOnFirstUse(absl::string_view who) {
+  absl::StatusOr<std::vector<std::string>> lsms = ReadActiveLsms();
+  if (lsms.ok() && !LsmActive(*lsms, "bpf")) {
+    return WithRemedy(
+        absl::FailedPreconditionError(absl::StrCat(
+            who,
+            " confines processes that already run, which only the bpf-lsm tier can, and "
+            "this kernel does not run BPF LSM programs (active LSMs: ",
+            absl::StrJoin(*lsms, ","), ")")),
+        "add bpf to the kernel's lsm= boot parameter (cv-lsm status shows what is missing)");
+  }
+  ASSIGN_OR_RETURN(std::optional<LoadResult> loaded, LoadPinnedProgramsOnFirstUse(kSelfBinary));
+  if (loaded.has_value()) {
+    Log(LogLevel::kInfo, who,
+        absl::StrCat("programs loaded, self-tested and pinned for the machine at ", loaded->pins,
+                     " (pin keeper pid ", loaded->keeper_pid, "); cv-lsm unload removes them"));
+  }
+  return absl::OkStatus();
+}
 
 int MachineCommand(const MachineOptions& options) {
   using Action = MachineOptions::Action;

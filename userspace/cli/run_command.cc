@@ -6,6 +6,7 @@
 #include "cli/policy_choice.h"
 #include "cli/refusal_summary.h"
 #include "cli/workload.h"
+#include "confinement/tier_choice.h"
 
 namespace cvlsm::cli {
 
@@ -16,6 +17,9 @@ int RunCommand(const RunOptions& options) {
                    options.allow_syscalls, options.net, options.audit});
   if (!document.ok()) return FailCommand("run", document.status());
   const bool audit = document->mode == PolicyMode::kAudit;
+  SetBpfPrograms(
+      options.private_programs ? BpfPrograms::kOwn : BpfPrograms::kPinnedLoadedOnFirstUse,
+      kSelfBinary);
   WorkloadRequest request{.who = "run",
                           .policy = *std::move(document),
                           .tier = options.tier,

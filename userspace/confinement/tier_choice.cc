@@ -4,10 +4,13 @@
 #include "absl/strings/str_join.h"
 #include "bpf_backend/active_lsms.h"
 #include "bpf_backend/bpf_lsm_enforcer.h"
+#include "cgroup/cgroup.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "landlock/landlock_enforcer.h"
+#include "pinned/cgroup_policy.h"
+#include "pinned/load.h"
 #include "pinned/pinned_programs.h"
 
 namespace cvlsm {
@@ -34,14 +37,16 @@ class SystemEnforcementFeatures : public EnforcementFeatures {
           "add 'bpf' to the kernel's lsm= boot parameter (keep the others listed)");
       return bpf_failure_;
     }
-    // Programs pinned for the machine (cv-lsm load) are used when there are; else this
-    // process loads its own, which live as long as it does.
-    absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> pinned = AttachPinnedPrograms();
-    if (pinned.ok()) return Loaded(*std::move(pinned));
-    if (!absl::IsNotFound(pinned.status())) {
-      LogWarning("bpf-lsm",
-                 absl::StrCat("not using the pinned programs (", ErrorText(pinned.status()),
-                              "): loading this process's own"));
+    if (programs_ != BpfPrograms::kOwn) {
+      absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> pinned = MachinePrograms();
+      if (pinned.ok()) return Loaded(*std::move(pinned));
+      if (!bpf_failure_.ok()) return bpf_failure_;
+      if (!absl::IsNotFound(pinned.status())) {
+        LogWarning(
+            "bpf-lsm",
+            absl::StrCat("not using programs pinned for the machine (", ErrorText(pinned.status()),
+                         "): loading this process's own, which go when it exits"));
+      }
     }
     absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> own = BpfLsmEnforcer::Create();
     if (!own.ok()) {
@@ -50,16 +55,67 @@ class SystemEnforcementFeatures : public EnforcementFeatures {
     }
     return Loaded(*std::move(own));
   }
+  void set_programs(BpfPrograms programs, std::string keeper_binary) {
+    programs_ = programs;
+    keeper_binary_ = std::move(keeper_binary);
+  }
   absl::StatusOr<LoadedTier> LoadLandlock() override {
     ASSIGN_OR_RETURN(std::unique_ptr<Enforcer> landlock, LandlockEnforcer::Create());
     return LoadedTier{std::move(landlock)};
   }
 
  private:
+  // The programs pinned for the machine (cv-lsm load), loaded first when asked to and none
+  // are. NotFound: none, and this process is not to pin any. A load that fails because the
+  // kernel cannot run the programs sets bpf_failure_ (loading our own would fail alike).
+  absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> MachinePrograms() {
+    absl::StatusOr<std::unique_ptr<BpfLsmEnforcer>> pinned = AttachPinnedPrograms();
+    if (programs_ != BpfPrograms::kPinnedLoadedOnFirstUse) return pinned;
+    if (!pinned.ok() && !absl::IsNotFound(pinned.status())) return pinned;
+    absl::StatusOr<std::optional<LoadResult>> loaded =
+        pinned.ok() ? std::optional<LoadResult>() : LoadPinnedProgramsOnFirstUse(keeper_binary_);
+    if (!loaded.ok()) {
+      // Not where the keeper can be started (a child pid namespace), or another build's
+      // programs are pinned: this process's own programs still confine.
+      if (absl::IsFailedPrecondition(loaded.status())) return loaded.status();
+      bpf_failure_ = loaded.status();
+      return bpf_failure_;
+    }
+    if (loaded->has_value()) {
+      const LoadResult& load = **loaded;
+      Log(LogLevel::kInfo, "bpf-lsm",
+          absl::StrCat("programs loaded, self-tested and pinned for the machine at ", load.pins,
+                       " (pin keeper pid ", load.keeper_pid,
+                       "): they stay for the next commands, and keep this one's processes "
+                       "confined if it is killed; cv-lsm unload removes them"));
+    }
+    // What killed launchers left: their cgroups (their processes killed), then what the
+    // maps and the keeper still hold for them.
+    SweepStaleCgroups("cv-lsm");
+    if (absl::StatusOr<size_t> released = ReleaseRemovedCgroups(); !released.ok()) {
+      LogWarning("bpf-lsm",
+                 absl::StrCat("releasing removed cgroups: ", ErrorText(released.status())));
+    }
+    return pinned.ok() ? std::move(pinned) : AttachPinnedPrograms();
+  }
+
   absl::Status bpf_failure_;
+  BpfPrograms programs_ = BpfPrograms::kPinnedElseOwn;
+  std::string keeper_binary_;
 };
 
+SystemEnforcementFeatures& TheSystemFeatures() {
+  static SystemEnforcementFeatures features;
+  return features;
+}
+
 }  // namespace
+
+EnforcementFeatures& SystemFeatures() { return TheSystemFeatures(); }
+
+void SetBpfPrograms(BpfPrograms programs, std::string keeper_binary) {
+  TheSystemFeatures().set_programs(programs, std::move(keeper_binary));
+}
 
 absl::StatusOr<TierRequest> ParseTierRequest(absl::string_view name) {
   if (name == "auto") return TierRequest::kAuto;
@@ -68,11 +124,6 @@ absl::StatusOr<TierRequest> ParseTierRequest(absl::string_view name) {
   if (name == "seccomp") return TierRequest::kSeccomp;
   return absl::InvalidArgumentError(
       absl::StrCat("unknown tier '", name, "': expected auto, bpf-lsm, landlock or seccomp"));
-}
-
-EnforcementFeatures& SystemFeatures() {
-  static SystemEnforcementFeatures features;
-  return features;
 }
 
 absl::StatusOr<EnforcerChoice> ChooseEnforcer(TierRequest request, EnforcementFeatures& features) {

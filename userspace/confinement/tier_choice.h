@@ -37,6 +37,22 @@ class EnforcementFeatures {
 // The running kernel's features (BPF LSM via the skeleton, Landlock via its syscalls).
 EnforcementFeatures& SystemFeatures();
 
+// Whose BPF LSM programs SystemFeatures() confines with.
+enum class BpfPrograms {
+  // The machine's pinned ones when there are, else this process's own (the library's
+  // default: an embedding process is not made to leave programs and a daemon behind).
+  kPinnedElseOwn,
+  // The machine's, loaded and pinned on first use (LoadPinnedProgramsOnFirstUse, with the
+  // keeper started from `keeper_binary`): the CLI's default. They outlive the command, so
+  // a launcher killed leaves its processes confined, and the next command does not pay
+  // the load again. A process outside the host's pid namespace cannot start the keeper
+  // the programs know: it falls back to its own, and says so.
+  kPinnedLoadedOnFirstUse,
+  // This process's own, even when the machine's are pinned: gone with it.
+  kOwn,
+};
+void SetBpfPrograms(BpfPrograms programs, std::string keeper_binary = "");
+
 struct EnforcerChoice {
   LoadedTier loaded;
   // Why the tier is what it is: one clause per stronger tier that was not available.

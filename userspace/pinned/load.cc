@@ -173,6 +173,7 @@ absl::Status LoadFresh(const std::string& binary, const StatePaths& paths,
     RemovePins(unfinished);
     ::kill(result.keeper_pid, SIGTERM);
     ::unlink(paths.keeper_pid().c_str());
+    RemoveKeeperCgroup();
   }
   return pinned;
 }
@@ -249,6 +250,16 @@ absl::StatusOr<LoadResult> LoadPinnedPrograms(const std::string& cv_lsm_binary,
   }
   undo.Commit();
   return result;
+}
+
+absl::StatusOr<std::optional<LoadResult>> LoadPinnedProgramsOnFirstUse(
+    const std::string& cv_lsm_binary) {
+  struct stat st {};
+  if (::stat(ThisBuildState().pins.c_str(), &st) == 0) return std::nullopt;
+  // Two first uses at once: the second finds the first's programs under the lock.
+  ASSIGN_OR_RETURN(LoadResult loaded, LoadPinnedPrograms(cv_lsm_binary));
+  if (loaded.reused) return std::nullopt;
+  return loaded;
 }
 
 }  // namespace cvlsm

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,13 @@ struct LoadResult {
 // it), after the keeper was replaced if it had died.
 absl::StatusOr<LoadResult> LoadPinnedPrograms(const std::string& cv_lsm_binary,
                                               const LoadOptions& options = {});
+
+// The same on first use: loads when this build has nothing pinned, and says nothing
+// otherwise (nullopt; a dead keeper is `cv-lsm load`'s to replace, which says so). What
+// `run`, `apply` and the OCI hook do, so one set of programs serves the machine and outlives
+// the command that loaded it.
+absl::StatusOr<std::optional<LoadResult>> LoadPinnedProgramsOnFirstUse(
+    const std::string& cv_lsm_binary);
 
 struct UnloadResult {
   std::vector<std::string> removed;  // bpffs directories

@@ -2,7 +2,8 @@
 # Pinned state and policies on existing cgroups, end to end through the CLI (issue: embedding
 # in runtimes). Runs as root in the guest (or on the host case) from run-guest-suite.sh:
 #   pinned_state_test.sh BUILD_DIR
-# On the bpf-lsm tier: load/reuse, apply from a process that exits, confinement checked from
+# On the bpf-lsm tier: programs pinned on first use by run and apply, runs SIGKILLed at
+# random moments while their command reads in a loop, load/reuse, apply from a process that exits, confinement checked from
 # inside the cgroup (denied and allowed), SIGKILL of apply/update/load in a loop while a
 # confined prober reads in a loop, keeper death (fail closed, then load re-applies), clean-up
 # of removed cgroups, detach, unload leaving nothing behind. On other tiers: load refuses
@@ -18,6 +19,7 @@ suite=PinnedState
 . "$(dirname "$0")/check_lib.sh"
 no_state_left() {
   [ ! -e /sys/fs/bpf/cv-lsm ] || { ls -la /sys/fs/bpf/cv-lsm; return 1; }
+  [ ! -e "$cg_root/cv-lsm-keeper" ] || { echo "left: $cg_root/cv-lsm-keeper"; return 1; }
   ! pgrep -f 'cv-lsm keeper' >/dev/null || { pgrep -af 'cv-lsm keeper'; return 1; }
 }
 
@@ -28,6 +30,9 @@ EOF
 cat >"$work/policy-b.json" <<EOF
 {"cv-lsm-policy": 1, "name": "b", "base": "minimal",
  "paths": [{"path": "$work/data", "allow": "r"}, {"path": "/etc/hostname", "allow": "r"}]}
+EOF
+cat >"$work/policy-run.json" <<EOF
+{"cv-lsm-policy": 1, "name": "run", "base": "build", "paths": [{"path": "$work/data", "allow": "r"}]}
 EOF
 mkdir "$cg"
 cleanup() {
@@ -44,14 +49,70 @@ if [ "$tier" != bpf-lsm ]; then
   check LoadRefusesWithoutBpfLsm fails run_saving "$cvlsm" load
   check LoadSaysWhy output_has "lsm\|BPF"
   check LoadLeavesNothing no_state_left
-  check ApplyNeedsLoad fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
-  check ApplySaysLoadFirst output_has "cv-lsm load"
+  check ApplyNeedsBpfLsm fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
+  check ApplySaysBpfLsmIsNeeded output_has "bpf-lsm tier"
+  check ApplyLeavesNothing no_state_left
+  check RunPinsNothing "$cvlsm" run --policy minimal -- true
+  check RunLeavesNothing no_state_left
   summary "pinned state: tier $tier"
 fi
 
 "$cvlsm" unload --force >/dev/null 2>&1
-check ApplyBeforeLoadIsRefused fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
-check ApplyBeforeLoadSaysLoadFirst output_has "cv-lsm load"
+# Pinned by default: the first command that confines loads and pins the programs for the
+# machine, the next ones use them, and --private-programs keeps a command's own.
+check FirstRunPinsPrograms run_saving "$cvlsm" -v run --policy minimal -- true
+check FirstRunSaysItPinned output_has "pinned for the machine"
+check ProgramsStayAfterRun sh -c "ls -d /sys/fs/bpf/cv-lsm/*/ && pgrep -f 'cv-lsm keeper'"
+check SecondRunReusesThem run_saving "$cvlsm" -v run --policy minimal -- true
+check SecondRunDoesNotLoad fails grep -q "pinned for the machine" "$work/last"
+check UnloadAfterRuns "$cvlsm" unload
+check UnloadLeavesNothingAfterRuns no_state_left
+# The keeper has a cgroup of its own: a service manager that kills the cgroup of the unit
+# whose `run` started it (or a pod restart) does not take every confinement down with it.
+caller=$cg_root/cvlsm-pinned-caller-$$
+mkdir "$caller"
+check RunFromACallersCgroup sh -c 'echo $$ > "$0/cgroup.procs" && exec "$1" run --policy minimal -- true' \
+  "$caller" "$cvlsm"
+keeper=$(pgrep -f 'cv-lsm keeper' | head -n1)
+check KeeperInItsOwnCgroup grep -qx "0::/cv-lsm-keeper" "/proc/$keeper/cgroup"
+for p in $(cat "$caller/cgroup.procs"); do kill -9 "$p"; done
+rmdir "$caller"
+check KeeperOutlivesItsCallersCgroup kill -0 "$keeper"
+check UnloadAfterCallerKilled "$cvlsm" unload
+check PrivateRunPinsNothing "$cvlsm" run --private-programs --policy minimal -- true
+check PrivateRunLeavesNothing no_state_left
+check FirstApplyPinsPrograms run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
+check FirstApplyConfines refused "$work/denied"
+check DetachFirstApply "$cvlsm" detach --cgroup "$cg"
+check UnloadAfterApply "$cvlsm" unload
+
+# A run killed (SIGKILL) at any moment leaves nothing unconfined: its command starts only
+# once confined, and the pinned programs keep confining it after the launcher is gone. The
+# command reads an allowed and a denied file in a loop; the next run kills what is left.
+# (Runs killed while they load are the killed loads below.)
+"$cvlsm" load >/dev/null 2>&1
+i=0
+while [ $i -lt 20 ]; do
+  "$cvlsm" run --policy-file "$work/policy-run.json" -- sh -c '(while :; do
+    cat "$0/data/allowed" >/dev/null 2>&1 || echo VIOLATION-allowed
+    cat "$0/denied" >/dev/null 2>&1 && echo VIOLATION-denied
+    echo tick
+  done) & wait' "$work" >"$work/run-prober.$i" 2>&1 &
+  launcher=$!
+  sleep "$((i % 3)).$(( (i * 37) % 10 ))"
+  kill -9 "$launcher" 2>/dev/null
+  wait "$launcher" 2>/dev/null
+  i=$((i + 1))
+done
+lines=$(cat "$work"/run-prober.* | wc -l)
+sleep 1
+check KilledRunsLeftConfinedWorkloads sh -c "[ \$(cat '$work'/run-prober.* | wc -l) -gt $lines ]"
+check KilledRunsLeftNoViolation fails grep -q VIOLATION "$work"/run-prober.*
+check NextRunSweepsKilledRuns "$cvlsm" run --policy minimal -- true
+check NoWorkloadOfKilledRunsLeft sh -c "! ls -d '$cg_root'/cv-lsm/run-* 2>/dev/null"
+check NoConfinementOfKilledRunsLeft sh -c "[ \$('$cvlsm' list --json | grep -c cgroup_id) -eq 0 ]"
+check UnloadAfterKilledRuns run_saving "$cvlsm" unload
+
 check Load run_saving "$cvlsm" load
 check LoadPinsUnderVersionedDir output_has "pinned at /sys/fs/bpf/cv-lsm/"
 check SecondLoadReuses run_saving "$cvlsm" load
