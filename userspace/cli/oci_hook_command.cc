@@ -1,9 +1,11 @@
 // `cv-lsm oci-hook`: an OCI createRuntime hook. It reads the container's state from stdin
 // and, when the container asks for a policy (annotation org.cv-lsm.policy), confines the
-// container's cgroup with the BPF LSM programs `cv-lsm load` pinned. Quiet on success and
-// for containers without the annotation. Any failure fails the container's start: one
-// line on stderr names the container, the problem and the remedy (runc shows it; crun
-// writes it to the file its annotation run.oci.hooks.stderr names).
+// container's cgroup with the BPF LSM programs pinned for the machine. It never loads them
+// itself: the pin keeper would be a process left below the runtime, and `crun run`, a
+// child subreaper, waits for every one of those before it returns. Quiet
+// on success and for containers without the annotation. Any failure fails the container's start:
+// one line on stderr names the container, the problem and the remedy (runc shows it; crun writes it
+// to the file its annotation run.oci.hooks.stderr names).
 #include <unistd.h>
 
 #include <cstdio>

@@ -3,15 +3,19 @@
 #   make_bundle DIR ID ANNOTATIONS CMD HOOK_PATH HOOK_ARGV0 [HOOK_ARG...]
 # DIR/rootfs gets busybox, /data/ok.txt and /secret/no.txt; DIR/config.json runs CMD (a
 # shell command line, run by /bin/sh -c) in pid, mount, ipc, uts and network namespaces, in
-# the cgroup /cvlsm-oci/ID, with one createRuntime hook. ANNOTATIONS is the body of a JSON
-# object ("" for none). Strings go into JSON as they are: callers pass no quotes or
-# backslashes.
+# the cgroup /cvlsm-oci/ID (with bundle_cgroups=runtime, no linux.cgroupsPath, as `crun
+# spec` writes it: the runtime picks the cgroup), with the hook as createRuntime and as
+# poststop. ANNOTATIONS is the body of a JSON object ("" for none). Strings go into JSON as
+# they are: callers pass no quotes or backslashes.
 
 make_bundle() {
   _dir=$1 _id=$2 _annotations=$3 _cmd=$4 _hook=$5
   shift 5
   _args=
   for _a in "$@"; do _args="$_args${_args:+, }\"$_a\""; done
+  _hook_json="{\"path\": \"$_hook\", \"args\": [$_args]}"
+  _cgroups_path="\"cgroupsPath\": \"/cvlsm-oci/$_id\","
+  [ "${bundle_cgroups:-}" != runtime ] || _cgroups_path=
   mkdir -p "$_dir/rootfs/bin" "$_dir/rootfs/data" "$_dir/rootfs/secret" "$_dir/rootfs/proc" \
     "$_dir/rootfs/dev" "$_dir/rootfs/tmp" || return 1
   cp "$(command -v busybox)" "$_dir/rootfs/bin/busybox" || return 1
@@ -37,9 +41,9 @@ make_bundle() {
      "options": ["nosuid", "strictatime", "mode=755", "size=1024k"]}
   ],
   "annotations": {$_annotations},
-  "hooks": {"createRuntime": [{"path": "$_hook", "args": [$_args]}]},
+  "hooks": {"createRuntime": [$_hook_json], "poststop": [$_hook_json]},
   "linux": {
-    "cgroupsPath": "/cvlsm-oci/$_id",
+    $_cgroups_path
     "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"},
                    {"type": "network"}]
   }

@@ -1,11 +1,13 @@
 #!/bin/sh
 # cv-lsm oci-hook under a real OCI runtime: crun runs busybox containers whose config.json
-# has `cv-lsm oci-hook` as its createRuntime hook.
+# has `cv-lsm oci-hook` as its createRuntime and poststop hook.
 #   run-oci-test.sh BUILD_DIR [TIER]
-# TIER (default $CVLSM_EXPECT_TIER, else bpf-lsm) is the machine's. On bpf-lsm, after
-# `cv-lsm load`: a container annotated with a policy is refused a file outside it and
-# reads one inside it, a container without the annotation is untouched, and a hook that
-# fails (unknown policy) fails `crun run` with its message; then `cv-lsm unload`. On other
+# TIER (default $CVLSM_EXPECT_TIER, else bpf-lsm) is the machine's. On bpf-lsm: with nothing
+# loaded an annotated container does not start, the hook naming `cv-lsm load`; after it, a
+# container annotated with a policy is refused a file outside it and reads one inside it, a container without the annotation is
+# untouched, and a hook that fails (unknown policy) fails `crun run` with its message;
+# poststop leaves no confinement or record of a stopped container, whatever cgroup the
+# runtime gave it (create, start, kill, delete too); then `cv-lsm unload`. On other
 # tiers a hook cannot confine (the container's processes already run, and only BPF LSM
 # confines a cgroup from outside): the annotated container must fail to start, saying so.
 # Needs root, crun and a static busybox; exits non-zero when a check fails.
@@ -70,6 +72,20 @@ if [ "$tier" != bpf-lsm ]; then
   exit $failed
 fi
 
+# (0) Nothing loaded: the hook does not load the programs (the pin keeper would be left
+# below crun, which waits for every such process), it fails the start naming the remedy.
+"$cvlsm" unload --force >/dev/null 2>&1
+container unloaded '"org.cv-lsm.policy": "minimal"' 'echo started'
+crun_run unloaded
+if [ "$rc" -ne 0 ] && ! has unloaded.out started && has unloaded.hook "cv-lsm load" &&
+  ! pgrep -f 'cv-lsm keeper' >/dev/null; then
+  pass "with nothing loaded the annotated container does not start, the hook says cv-lsm load"
+else
+  fail "with nothing loaded the annotated container (exit $rc) should not start"
+  show unloaded
+fi
+crun --root "$work/state" delete --force unloaded >/dev/null 2>&1
+
 if "$cvlsm" load >"$work/load.log" 2>&1; then
   loaded=1
 else
@@ -131,6 +147,40 @@ if [ "$rc" -eq 0 ] && has netrules.out done &&
 else
   fail "the container with network rules (exit $rc) should be refused 10.1.2.3 only"
   show netrules
+fi
+
+# (5) The poststop stage: crun removes a container's cgroup, then runs the hook with pid 0
+# and "stopped". Every container above is gone, and nothing of theirs may be left: no
+# confinement, no record. Then a container whose cgroup the runtime picks (no cgroupsPath,
+# as `crun spec` writes it), through create, start, kill and delete.
+nothing_left() {
+  [ "$("$cvlsm" list --json | grep -c cgroup_id)" -eq 0 ] &&
+    [ -z "$(ls /run/cv-lsm/*/cgroups/ 2>/dev/null)" ]
+}
+if nothing_left; then
+  pass "poststop: every stopped container's confinement and record are released"
+else
+  fail "poststop: stopped containers left confinements or records"
+  "$cvlsm" list; ls -l /run/cv-lsm/*/cgroups/
+fi
+bundle_cgroups=runtime container picked '"org.cv-lsm.policy": "minimal"' 'cat /secret/no.txt; sleep 30'
+crun_ctl() { crun --root "$work/state" --cgroup-manager=cgroupfs "$@" >>"$work/picked.out" 2>&1; }
+crun_ctl create --bundle "$work/picked" picked && crun_ctl start picked
+sleep 1
+if [ "$("$cvlsm" list --json | grep -c cgroup_id)" -eq 1 ] && has picked.out "Permission denied"; then
+  pass "a container in the cgroup its runtime picks is confined from its command on"
+else
+  fail "the container without cgroupsPath should be confined and refused /secret"
+  "$cvlsm" list; show picked
+fi
+crun_ctl kill picked KILL
+sleep 1
+crun_ctl delete picked
+if nothing_left; then
+  pass "kill and delete: the poststop hook releases its confinement and record"
+else
+  fail "after kill and delete the container's confinement or record is left"
+  "$cvlsm" list; show picked
 fi
 
 if "$cvlsm" unload >"$work/unload.log" 2>&1; then
