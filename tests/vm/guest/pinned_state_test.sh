@@ -50,7 +50,7 @@ if [ "$tier" != bpf-lsm ]; then
   check LoadSaysWhy output_has "lsm\|BPF"
   check LoadLeavesNothing no_state_left
   check ApplyNeedsBpfLsm fails run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
-  check ApplySaysBpfLsmIsNeeded output_has "bpf-lsm tier"
+  check ApplySaysBpfLsmIsNeeded output_has "BPF LSM"
   check ApplyLeavesNothing no_state_left
   check RunPinsNothing "$cvlsm" run --policy minimal -- true
   check RunLeavesNothing no_state_left
