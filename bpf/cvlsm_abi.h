@@ -194,10 +194,14 @@ struct cvlsm_cgroup_policy {
 
 /*
  * Key of the path-rules map: one filesystem object named by a rule, by the address of its
- * struct inode. The manager holds an O_PATH descriptor on every rule object while the rule
- * exists, so the inode cannot be freed and its address not reused. (s_dev, i_ino) is not
- * an identity: overlayfs over layers on different filesystems gives directories and files
- * inode numbers from separate counters, and they collide.
+ * struct inode. (s_dev, i_ino) is not an identity: overlayfs over layers on different
+ * filesystems gives directories and files inode numbers from separate counters, and they
+ * collide. An address is reused once its inode is freed, so a rule counts only while its
+ * generation is the one cvlsm_rule_inodes holds for that address: the programs delete that
+ * entry when the inode is freed (lsm/inode_free_security, before its memory can be reused),
+ * and a manager gives an address a new generation, never used before, only while it holds
+ * the inode. The pin keeper holds each rule's inode in memory (an inotify watch, which
+ * leaves its mount free to be unmounted), so a rule is void only once its object is gone.
  */
 struct cvlsm_rule_key {
 	__u32 policy_id;
@@ -244,10 +248,12 @@ struct cvlsm_unix_name_key {
 	char name[CVLSM_UNIX_NAME_MAX + 1];
 };
 
-/* Value of the path-rules map: modes granted and carved out under this object. */
+/* Value of the path-rules map: modes granted and carved out under this object, while the
+ * object's inode is the one of `generation` (cvlsm_rule_key). */
 struct cvlsm_rule_value {
 	__u32 allow;
 	__u32 deny;
+	__u64 generation;
 };
 
 /* Value of the object-resolution map, keyed by the thread id that asks: the inode a
@@ -282,6 +288,9 @@ struct cvlsm_global_state {
 	 * then checked on the path the connecting process looked up, else on the path the
 	 * server bound (unix_stream_connect, unix_may_send). */
 	__u32 unix_find_attached;
+	__u32 reserved;
+	/* The last generation handed to a rule inode (atomic add from userspace; never 0). */
+	__u64 last_generation;
 };
 
 #endif /* CVLSM_ABI_H */

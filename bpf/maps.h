@@ -41,6 +41,16 @@ CVLSM_MAP struct {
 	__type(value, struct cvlsm_rule_value);
 } cvlsm_path_rules SEC(".maps");
 
+/* Rule inodes: struct inode address -> the generation rules on it carry (cvlsm_rule_key).
+ * Deleted by the programs when the inode is freed; made by a manager holding the inode. */
+CVLSM_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CVLSM_MAX_PATH_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u64);
+} cvlsm_rule_inodes SEC(".maps");
+
 /* Resolution requests: thread id -> the object its next stat() reaches, filled in by the
  * resolver program (always attached, it acts only while cvlsm_state.resolvers_active). */
 CVLSM_MAP struct {

@@ -53,8 +53,9 @@ static __always_inline bool in_own_proc_entry(struct dentry *dentry)
 	return false;
 }
 
-/* Looks up one object's rule and folds it into *allow and *deny. No rule counts once the
- * keeper of the rules' inodes is gone: an address may name another inode by now. */
+/* Looks up one object's rule and folds it into *allow and *deny: a rule of the inode now at
+ * that address, by its generation (cvlsm_rule_key). No rule counts once the keeper of the
+ * rules' inodes is gone: they may be evicted, and a deny rule with them. */
 static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, __u32 *allow,
 				       __u32 *deny)
 {
@@ -63,7 +64,11 @@ static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, 
 	key->inode = inode;
 	struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, key);
 
-	if (rule) {
+	if (!rule)
+		return;
+	__u64 *generation = bpf_map_lookup_elem(&cvlsm_rule_inodes, &inode);
+
+	if (generation && *generation == rule->generation) {
 		*allow |= rule->allow;
 		*deny |= rule->deny;
 	}

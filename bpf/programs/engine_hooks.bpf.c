@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Programs that serve the engine, not a policy: the resolution of rule paths to the inodes
- * the hooks see, and the watch on the pin keeper.
+ * the hooks see, the end of a rule inode's generation, and the watch on the pin keeper.
  */
 #include "vmlinux.h"
 
@@ -35,6 +35,19 @@ int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
 	request->inode = (__u64)BPF_CORE_READ(dentry, d_inode);
 	request->found = 1;
 	return ret;
+}
+
+/* An inode is freed: rules on its address stop counting (cvlsm_rule_key). The kernel calls
+ * this before the inode's memory can be reused, so no new inode at that address ever meets
+ * them. Every inode freed on the machine passes here: a lookup first, which takes no lock. */
+SEC("lsm/inode_free_security")
+int BPF_PROG(cvlsm_rule_inode_freed, struct inode *inode)
+{
+	__u64 address = (__u64)inode;
+
+	if (bpf_map_lookup_elem(&cvlsm_rule_inodes, &address))
+		bpf_map_delete_elem(&cvlsm_rule_inodes, &address);
+	return 0;
 }
 
 /* The keeper's exit is traced before exit_files() drops its pins, so no rule outlives the

@@ -21,11 +21,13 @@ static_assert(sizeof(struct cvlsm_object_id) == 16);
 static_assert(offsetof(struct cvlsm_object_id, found) == 0);
 static_assert(offsetof(struct cvlsm_object_id, inode) == 8);
 
-static_assert(sizeof(struct cvlsm_rule_value) == 8);
+static_assert(sizeof(struct cvlsm_rule_value) == 16);
+static_assert(offsetof(struct cvlsm_rule_value, generation) == 8);
 static_assert(offsetof(struct cvlsm_rule_value, allow) == 0);
 static_assert(offsetof(struct cvlsm_rule_value, deny) == 4);
 
-static_assert(sizeof(struct cvlsm_global_state) == 28);
+static_assert(sizeof(struct cvlsm_global_state) == 40);
+static_assert(offsetof(struct cvlsm_global_state, last_generation) == 32);
 static_assert(offsetof(struct cvlsm_global_state, unix_find_attached) == 24);
 static_assert(offsetof(struct cvlsm_global_state, changes) == 16);
 static_assert(offsetof(struct cvlsm_global_state, resolvers_active) == 0);

@@ -165,15 +165,33 @@ absl::StatusOr<bool> BpfLsmEnforcer::ChangeOneRuleInPlace(InstalledPolicy& curre
   return true;
 }
 
+namespace {
+
+// Whether a rule still names the inode it was made for: its generation is the one the
+// programs hold for that address (cvlsm_rule_key).
+bool RuleIsLive(const LsmSkeleton& programs, const cvlsm_rule_key& key,
+                const cvlsm_rule_value& value) {
+  __u64 generation = 0;
+  return programs.rule_inodes().Lookup(key.inode, &generation) && generation == value.generation;
+}
+
+}  // namespace
+
 std::vector<BpfLsmEnforcer::CgroupConfinement> BpfLsmEnforcer::List() const {
-  std::map<uint32_t, size_t> rules_by_policy;
-  for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) ++rules_by_policy[key.policy_id];
+  std::map<uint32_t, size_t> rules_by_policy, void_by_policy;
+  for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) {
+    ++rules_by_policy[key.policy_id];
+    cvlsm_rule_value value{};
+    if (skeleton_->path_rules().Lookup(key, &value) && !RuleIsLive(*skeleton_, key, value)) {
+      ++void_by_policy[key.policy_id];
+    }
+  }
   std::vector<CgroupConfinement> confined;
   for (uint64_t cgroup_id : skeleton_->cgroups().Keys()) {
     cvlsm_cgroup_policy entry{};
     if (!skeleton_->cgroups().Lookup(cgroup_id, &entry)) continue;
     confined.push_back({cgroup_id, entry.policy_id, rules_by_policy[entry.policy_id],
-                        (entry.flags & CVLSM_POLICY_AUDIT) != 0});
+                        void_by_policy[entry.policy_id], (entry.flags & CVLSM_POLICY_AUDIT) != 0});
   }
   return confined;
 }
@@ -184,7 +202,10 @@ ResolvedPolicy BpfLsmEnforcer::ReadRules(const cvlsm_cgroup_policy& entry) const
   rules.keyed_by_kernel_inode = true;
   for (const cvlsm_rule_key& key : skeleton_->path_rules().Keys()) {
     cvlsm_rule_value value{};
-    if (key.policy_id != entry.policy_id || !skeleton_->path_rules().Lookup(key, &value)) {
+    // A void rule is left out: an object resolved at its address now is another inode,
+    // whose rule must be written anew, with that inode's generation.
+    if (key.policy_id != entry.policy_id || !skeleton_->path_rules().Lookup(key, &value) ||
+        !RuleIsLive(*skeleton_, key, value)) {
       continue;
     }
     ResolvedPathRule rule;

@@ -50,6 +50,9 @@ class BpfLsmEnforcer : public Enforcer {
     uint64_t cgroup_id = 0;
     uint32_t policy_id = 0;
     size_t rules = 0;  // path rules (not counting /proc/self)
+    // Of those, rules whose object is gone (deleted, or its filesystem unmounted): they
+    // match nothing (cvlsm_rule_key).
+    size_t void_rules = 0;
     bool audit = false;
   };
   std::vector<CgroupConfinement> List() const;

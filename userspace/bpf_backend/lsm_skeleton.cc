@@ -249,6 +249,7 @@ constexpr char kEventsPin[] = "events";
 constexpr char kNet4Pin[] = "net4";
 constexpr char kNet6Pin[] = "net6";
 constexpr char kUnixNamesPin[] = "unix_names";
+constexpr char kRuleInodesPin[] = "rule_inodes";
 constexpr char kLinkPinPrefix[] = "link_";  // bpffs refuses names with a dot
 }  // namespace
 
@@ -285,6 +286,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   skeleton->net4_fd_ = bpf_map__fd(raw->maps.cvlsm_net4);
   skeleton->net6_fd_ = bpf_map__fd(raw->maps.cvlsm_net6);
   skeleton->unix_names_fd_ = bpf_map__fd(raw->maps.cvlsm_unix_names);
+  skeleton->rule_inodes_fd_ = bpf_map__fd(raw->maps.cvlsm_rule_inodes);
   for (int i = 0; i < raw->skeleton->prog_cnt; ++i) {
     struct bpf_link* link = *raw->skeleton->progs[i].link;
     if (link != nullptr) {
@@ -320,6 +322,9 @@ absl::Status LsmSkeleton::WrapMaps() {
   ASSIGN_OR_RETURN(auto names, (TypedMap<cvlsm_unix_name_key, __u32>::FromFd(unix_names_fd_,
                                                                              "cvlsm_unix_names")));
   unix_names_.emplace(std::move(names));
+  ASSIGN_OR_RETURN(auto rule_inodes,
+                   (TypedMap<__u64, __u64>::FromFd(rule_inodes_fd_, "cvlsm_rule_inodes")));
+  rule_inodes_.emplace(std::move(rule_inodes));
   cgroups_.emplace(*std::move(cgroups));
   path_rules_.emplace(*std::move(rules));
   resolve_requests_.emplace(*std::move(requests));
@@ -336,7 +341,8 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
         std::pair{kStatsPin, &skeleton->stats_fd_}, std::pair{kDenialsPin, &skeleton->denials_fd_},
         std::pair{kEventsPin, &skeleton->events_fd_}, std::pair{kStatePin, &skeleton->state_fd_},
         std::pair{kNet4Pin, &skeleton->net4_fd_}, std::pair{kNet6Pin, &skeleton->net6_fd_},
-        std::pair{kUnixNamesPin, &skeleton->unix_names_fd_}}) {
+        std::pair{kUnixNamesPin, &skeleton->unix_names_fd_},
+        std::pair{kRuleInodesPin, &skeleton->rule_inodes_fd_}}) {
     std::string path = absl::StrCat(dir, "/", name);
     UniqueFd opened(bpf_obj_get(path.c_str()));
     if (!opened.valid()) {
@@ -373,13 +379,18 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
 }
 
 absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
-  std::vector<std::pair<std::string, int>> pins = {
-      {kCgroupsPin, cgroups_fd_},     {kPathRulesPin, path_rules_fd_},
-      {kRequestsPin, requests_fd_},   {kExecWaitsPin, exec_waits_fd_},
-      {kStatsPin, stats_fd_},         {kDenialsPin, denials_fd_},
-      {kEventsPin, events_fd_},       {kStatePin, state_fd_},
-      {kNet4Pin, net4_fd_},           {kNet6Pin, net6_fd_},
-      {kUnixNamesPin, unix_names_fd_}};
+  std::vector<std::pair<std::string, int>> pins = {{kCgroupsPin, cgroups_fd_},
+                                                   {kPathRulesPin, path_rules_fd_},
+                                                   {kRequestsPin, requests_fd_},
+                                                   {kExecWaitsPin, exec_waits_fd_},
+                                                   {kStatsPin, stats_fd_},
+                                                   {kDenialsPin, denials_fd_},
+                                                   {kEventsPin, events_fd_},
+                                                   {kStatePin, state_fd_},
+                                                   {kNet4Pin, net4_fd_},
+                                                   {kNet6Pin, net6_fd_},
+                                                   {kUnixNamesPin, unix_names_fd_},
+                                                   {kRuleInodesPin, rule_inodes_fd_}};
   for (const auto& [program, fd] : links_) pins.emplace_back(kLinkPinPrefix + program, fd);
   for (const auto& [name, fd] : pins) {
     std::string path = absl::StrCat(dir, "/", name);

@@ -46,6 +46,8 @@ class LsmSkeleton {
   const TypedMap<cvlsm_net4_key, cvlsm_net_ports>& net4() const { return *net4_; }
   const TypedMap<cvlsm_net6_key, cvlsm_net_ports>& net6() const { return *net6_; }
   const TypedMap<cvlsm_unix_name_key, __u32>& unix_names() const { return *unix_names_; }
+  // Rule inodes: address -> the generation of the inode there (cvlsm_rule_key).
+  const TypedMap<__u64, __u64>& rule_inodes() const { return *rule_inodes_; }
   // Per enforced cgroup, per CPU: the hooks' counts (PERCPU_HASH; see observe/).
   int stats_fd() const { return stats_fd_; }
   // Every distinct denial with its count and first occurrence.
@@ -79,7 +81,7 @@ class LsmSkeleton {
   // with their programs' names: borrowed from the skeleton, or owned when opened from pins.
   int cgroups_fd_ = -1, path_rules_fd_ = -1, requests_fd_ = -1, exec_waits_fd_ = -1, state_fd_ = -1;
   int stats_fd_ = -1, denials_fd_ = -1, events_fd_ = -1;
-  int net4_fd_ = -1, net6_fd_ = -1, unix_names_fd_ = -1;
+  int net4_fd_ = -1, net6_fd_ = -1, unix_names_fd_ = -1, rule_inodes_fd_ = -1;
   bool counts_syscall_denials_ = false;
   std::vector<std::pair<std::string, int>> links_;
   std::vector<UniqueFd> owned_fds_;
@@ -91,6 +93,7 @@ class LsmSkeleton {
   std::optional<TypedMap<cvlsm_net4_key, cvlsm_net_ports>> net4_;
   std::optional<TypedMap<cvlsm_net6_key, cvlsm_net_ports>> net6_;
   std::optional<TypedMap<cvlsm_unix_name_key, __u32>> unix_names_;
+  std::optional<TypedMap<__u64, __u64>> rule_inodes_;
 };
 
 // Identifies this build's programs (a hash of both embedded objects): pinned programs are

@@ -15,8 +15,23 @@ cvlsm_rule_key RuleKey(__u32 policy_id, uint64_t inode) {
   return cvlsm_rule_key{.policy_id = policy_id, .reserved = 0, .inode = inode};
 }
 
-cvlsm_rule_value RuleValue(const PathModes& modes) {
-  return cvlsm_rule_value{.allow = modes.allow, .deny = modes.deny};
+cvlsm_rule_value RuleValue(const PathModes& modes, __u64 generation) {
+  return cvlsm_rule_value{.allow = modes.allow, .deny = modes.deny, .generation = generation};
+}
+
+absl::StatusOr<__u64> RuleInodeGeneration(const LsmSkeleton& programs, uint64_t inode) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    __u64 generation = 0;
+    if (programs.rule_inodes().Lookup(inode, &generation)) return generation;
+    generation = __atomic_add_fetch(&programs.state()->last_generation, 1, __ATOMIC_SEQ_CST);
+    absl::Status made = programs.rule_inodes().Update(inode, generation, BPF_NOEXIST);
+    if (made.ok()) return generation;
+    // Made meanwhile by a manager of other cgroups (private programs share no map, pinned
+    // ones take turns, but a change and a clean-up may): take that one.
+    if (ErrnoOf(made).value_or(0) != EEXIST)
+      return Annotate(made, "give a rule inode its generation");
+  }
+  return absl::InternalError("a rule inode's generation keeps changing");
 }
 
 void DropPins(SharedPrograms* shared, __u32 policy_id) {
@@ -68,8 +83,9 @@ absl::Status RuleTransaction::InstallRules(__u32 policy_id,
   keys.reserve(rules.size());
   values.reserve(rules.size());
   for (const ResolvedPathRule& rule : rules) {
+    ASSIGN_OR_RETURN(__u64 generation, RuleInodeGeneration(programs_, rule.object.key));
     keys.push_back(RuleKey(policy_id, rule.object.key));
-    values.push_back(RuleValue(rule.modes));
+    values.push_back(RuleValue(rule.modes, generation));
   }
   size_t written = 0;
   absl::Status status = programs_.path_rules().UpdateBatch(keys, values, &written);
@@ -111,7 +127,8 @@ absl::Status RuleTransaction::SetRule(__u32 policy_id, const ResolvedPathRule& r
   cvlsm_rule_key key = RuleKey(policy_id, rule.object.key);
   cvlsm_rule_value before{};
   bool existed = programs_.path_rules().Lookup(key, &before);
-  RETURN_IF_ERROR(Annotate(programs_.path_rules().Update(key, RuleValue(rule.modes)),
+  ASSIGN_OR_RETURN(__u64 generation, RuleInodeGeneration(programs_, rule.object.key));
+  RETURN_IF_ERROR(Annotate(programs_.path_rules().Update(key, RuleValue(rule.modes, generation)),
                            absl::StrCat("set the rule for ", rule.path)));
   undo_.push_back([this, key, before, existed] {
     if (existed) {
@@ -125,11 +142,13 @@ absl::Status RuleTransaction::SetRule(__u32 policy_id, const ResolvedPathRule& r
 
 absl::Status RuleTransaction::RemoveRule(__u32 policy_id, const ResolvedPathRule& rule) {
   cvlsm_rule_key key = RuleKey(policy_id, rule.object.key);
+  cvlsm_rule_value before{};
+  bool existed = programs_.path_rules().Lookup(key, &before);
   RETURN_IF_ERROR(Annotate(programs_.path_rules().Delete(key),
                            absl::StrCat("remove the rule for ", rule.path)));
-  undo_.push_back([this, key, value = RuleValue(rule.modes)] {
-    (void)programs_.path_rules().Update(key, value);
-  });
+  if (existed) {
+    undo_.push_back([this, key, before] { (void)programs_.path_rules().Update(key, before); });
+  }
   return absl::OkStatus();
 }
 

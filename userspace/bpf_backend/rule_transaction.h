@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "bpf_backend/lsm_skeleton.h"
 #include "bpf_backend/shared_programs.h"
 #include "policy/path_resolution.h"
@@ -63,6 +64,9 @@ void DropPin(SharedPrograms* shared, __u32 policy_id, uint64_t object_key);
 
 // The path-rules map's key and value of a rule.
 cvlsm_rule_key RuleKey(__u32 policy_id, uint64_t inode);
-cvlsm_rule_value RuleValue(const PathModes& modes);
+cvlsm_rule_value RuleValue(const PathModes& modes, __u64 generation);
+// The generation of the inode at address `inode` (cvlsm_rule_key), given a new one when it
+// has none. The caller holds the inode (a pin), so it cannot be freed meanwhile.
+absl::StatusOr<__u64> RuleInodeGeneration(const LsmSkeleton& programs, uint64_t inode);
 
 }  // namespace cvlsm

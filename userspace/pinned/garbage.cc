@@ -28,11 +28,24 @@ absl::StatusOr<size_t> CollectGarbage(BpfLsmEnforcer& enforcer, SharedPrograms& 
   // Counts and records a killed manager, or a hook racing a release, left behind.
   ForgetReportsExcept(programs, confined);
   std::vector<cvlsm_rule_key> unused;
+  std::set<__u64> named;  // the inodes the rules left still name
   for (const cvlsm_rule_key& key : programs.path_rules().Keys()) {
-    if (!in_use.contains(key.policy_id)) unused.push_back(key);
+    if (!in_use.contains(key.policy_id)) {
+      unused.push_back(key);
+    } else {
+      named.insert(key.inode);
+    }
   }
   RETURN_IF_ERROR(
       Annotate(programs.path_rules().DeleteBatch(unused), "delete rules no cgroup uses"));
+  // Generations of inodes no rule names: the entry would otherwise stay until the inode is
+  // freed, which a cached one may never be.
+  std::vector<__u64> unnamed;
+  for (__u64 inode : programs.rule_inodes().Keys()) {
+    if (!named.contains(inode)) unnamed.push_back(inode);
+  }
+  RETURN_IF_ERROR(Annotate(programs.rule_inodes().DeleteBatch(unnamed),
+                           "forget the generations of inodes no rule names"));
   DeleteNetworkEntries(programs, [&in_use](uint32_t id) { return !in_use.contains(id); });
   // Under the lock no manager is resolving: a count left up by a killed one goes.
   __atomic_store_n(&programs.state()->resolvers_active, 0, __ATOMIC_SEQ_CST);
