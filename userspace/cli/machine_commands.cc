@@ -109,18 +109,29 @@ int List(bool json) {
                      {"cgroup", entry.cgroup_path},
                      {"policy", entry.policy_source},
                      {"mode", entry.audit ? "audit" : "enforce"},
-                     {"path_rules", entry.rules}});
+                     {"path_rules", entry.rules},
+                     {"void_path_rules", entry.void_rules}});
     }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
   std::printf("%-12s %-8s %-10s %-24s %s\n", "CGROUP ID", "MODE", "RULES", "POLICY", "CGROUP");
+  size_t void_rules = 0;
   for (const CgroupPolicyListing& entry : *listing) {
+    void_rules += entry.void_rules;
+    std::string rules = absl::StrCat(entry.rules);
+    if (entry.void_rules > 0) absl::StrAppend(&rules, " (", entry.void_rules, " void)");
     std::printf(
-        "%-12llu %-8s %-10zu %-24s %s\n", static_cast<unsigned long long>(entry.cgroup_id),
-        entry.audit ? "audit" : "enforce", entry.rules,
+        "%-12llu %-8s %-10s %-24s %s\n", static_cast<unsigned long long>(entry.cgroup_id),
+        entry.audit ? "audit" : "enforce", rules.c_str(),
         entry.policy_source.empty() ? "(no record)" : Printable(entry.policy_source).c_str(),
         Printable(entry.cgroup_path).c_str());
+  }
+  if (void_rules > 0) {
+    std::printf(
+        "cv-lsm: %zu rules are void: their object was deleted or its filesystem unmounted, so "
+        "they match nothing (apply the policy again to name what is there now)\n",
+        void_rules);
   }
   return 0;
 }

@@ -49,8 +49,8 @@ std::string PinnedStateLine(const PinnedStatus& state) {
     line = "unknown (the pinned programs are visible to root only)";
   } else if (!state.loaded) {
     line =
-        "not loaded (policies last as long as the process that applies them; cv-lsm load "
-        "pins the programs for the machine)";
+        "not loaded (the first cv-lsm run or apply pins the programs for the machine, as "
+        "cv-lsm load does)";
   } else if (!state.keeper_alive) {
     line = absl::StrCat("loaded at ", state.pins, ", but the pin keeper has exited: the ",
                         state.confined_cgroups,
@@ -58,6 +58,11 @@ std::string PinnedStateLine(const PinnedStatus& state) {
   } else {
     line = absl::StrCat("loaded at ", state.pins, ", pin keeper pid ", state.keeper_pid, ", ",
                         state.confined_cgroups, " cgroups confined (cv-lsm list)");
+    if (state.void_rules > 0) {
+      absl::StrAppend(&line, "; ", state.void_rules,
+                      " path rules are void: their object was deleted or its filesystem "
+                      "unmounted (cv-lsm list says whose)");
+    }
   }
   if (!state.other_builds.empty()) {
     absl::StrAppend(&line, "; another cv-lsm build's programs are pinned too (",
@@ -103,6 +108,7 @@ int StatusCommand(const StatusOptions& options) {
           {"keeper_pid", pinned.keeper_pid},
           {"keeper_alive", pinned.keeper_alive},
           {"confined_cgroups", pinned.confined_cgroups},
+          {"void_path_rules", pinned.void_rules},
           {"other_builds", pinned.other_builds},
           {"summary", PinnedStateLine(pinned)}}},
     };

@@ -175,7 +175,9 @@ absl::StatusOr<std::vector<CgroupPolicyListing>> ListCgroupPolicies() {
   StatePaths paths = ThisBuildState();
   std::vector<CgroupPolicyListing> listing;
   for (const auto& confinement : enforcer->List()) {
-    CgroupPolicyListing entry{confinement.cgroup_id, "", "", confinement.rules, confinement.audit};
+    CgroupPolicyListing entry{
+        confinement.cgroup_id, "", "", confinement.rules, confinement.void_rules,
+        confinement.audit};
     if (absl::StatusOr<CgroupRecord> record = ReadRecord(paths, confinement.cgroup_id);
         record.ok()) {
       entry.cgroup_path = record->cgroup_path;

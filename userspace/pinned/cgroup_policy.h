@@ -34,7 +34,8 @@ struct CgroupPolicyListing {
   std::string cgroup_path;    // empty when no record says
   std::string policy_source;  // likewise
   size_t rules = 0;
-  bool audit = false;  // audit mode: nothing is denied
+  size_t void_rules = 0;  // of those, rules whose object is gone (deleted, unmounted)
+  bool audit = false;     // audit mode: nothing is denied
 };
 absl::StatusOr<std::vector<CgroupPolicyListing>> ListCgroupPolicies();
 

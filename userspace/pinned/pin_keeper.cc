@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -58,16 +60,105 @@ absl::StatusOr<sockaddr_un> SocketAddress(const std::string& path) {
   return address;
 }
 
-using PolicyPins = absl::flat_hash_map<uint64_t, UniqueFd>;
+class InodeHolder;
+
+// What keeps one rule object's inode in memory for a policy: a counted inotify watch, or
+// the descriptor itself. Released when destroyed.
+class Hold {
+ public:
+  Hold(InodeHolder* holder, int watch) : holder_(holder), watch_(watch) {}
+  explicit Hold(UniqueFd fd) : fd_(std::move(fd)) {}
+  Hold(Hold&& other) noexcept
+      : holder_(std::exchange(other.holder_, nullptr)),
+        watch_(std::exchange(other.watch_, -1)),
+        fd_(std::move(other.fd_)) {}
+  Hold& operator=(Hold&& other) noexcept;
+  ~Hold();
+
+ private:
+  InodeHolder* holder_ = nullptr;
+  int watch_ = -1;
+  UniqueFd fd_;
+};
+
+// Holds rule inodes with inotify watches: a watch keeps its inode in memory, so a rule's
+// generation lasts as long as its object (cvlsm_rule_key), without keeping the mount busy
+// as a descriptor does. Unmounting drops the watch, the inode is freed, and the rules on
+// it are void. One watch per inode, counted across policies. Where a watch cannot be had
+// (the user's watch limit, 8192 by default before 5.11), the descriptor holds the inode.
+class InodeHolder {
+ public:
+  InodeHolder() : inotify_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {}
+
+  Hold Take(UniqueFd fd) {
+    DrainEvents();
+    if (!inotify_.valid()) return Hold(std::move(fd));
+    // /proc/self/fd/N leads to the descriptor's object, whatever its name is now.
+    std::string object = absl::StrCat("/proc/self/fd/", fd.get());
+    int watch = ::inotify_add_watch(inotify_.get(), object.c_str(), IN_DELETE_SELF);
+    struct stat held {
+    }, watched{};
+    if (watch >= 0 && ::fstat(fd.get(), &held) == 0 && ::stat(object.c_str(), &watched) == 0 &&
+        held.st_dev == watched.st_dev && held.st_ino == watched.st_ino) {
+      ++counts_[watch];
+      return Hold(this, watch);
+    }
+    if (watch >= 0 && !counts_.contains(watch)) ::inotify_rm_watch(inotify_.get(), watch);
+    return Hold(std::move(fd));
+  }
+
+  void Release(int watch) {
+    auto it = counts_.find(watch);
+    if (it == counts_.end() || --it->second > 0) return;
+    counts_.erase(it);
+    ::inotify_rm_watch(inotify_.get(), watch);
+  }
+
+ private:
+  // Forgets the watches the kernel dropped (IN_IGNORED: the object deleted, its filesystem
+  // unmounted), so none is removed twice.
+  void DrainEvents() {
+    alignas(inotify_event) char events[4096];
+    ssize_t length;
+    while ((length = ::read(inotify_.get(), events, sizeof(events))) > 0) {
+      for (ssize_t at = 0; at < length;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(events + at);
+        if (event->mask & IN_IGNORED) counts_.erase(event->wd);
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      }
+    }
+  }
+
+  UniqueFd inotify_;
+  absl::flat_hash_map<int, int> counts_;  // watch descriptor -> holds
+};
+
+Hold& Hold::operator=(Hold&& other) noexcept {
+  if (this != &other) {
+    if (holder_ != nullptr) holder_->Release(watch_);
+    holder_ = std::exchange(other.holder_, nullptr);
+    watch_ = std::exchange(other.watch_, -1);
+    fd_ = std::move(other.fd_);
+  }
+  return *this;
+}
+
+Hold::~Hold() {
+  if (holder_ != nullptr) holder_->Release(watch_);
+}
+
+using PolicyPins = absl::flat_hash_map<uint64_t, Hold>;
 
 // One request: the pins it carries (already received) change the keeper's set.
 int32_t Serve(const RequestHeader& header, const uint64_t* values, std::vector<UniqueFd>& fds,
-              absl::flat_hash_map<uint32_t, PolicyPins>& pins) {
+              InodeHolder& holder, absl::flat_hash_map<uint32_t, PolicyPins>& pins) {
   switch (header.op) {
     case kKeep: {
       if (fds.size() != header.count) return EPROTO;
       PolicyPins& policy = pins[header.policy_id];
-      for (size_t i = 0; i < fds.size(); ++i) policy.insert_or_assign(values[i], std::move(fds[i]));
+      for (size_t i = 0; i < fds.size(); ++i) {
+        policy.insert_or_assign(values[i], holder.Take(std::move(fds[i])));
+      }
       return 0;
     }
     case kDrop: {
@@ -92,7 +183,7 @@ int32_t Serve(const RequestHeader& header, const uint64_t* values, std::vector<U
 }
 
 // Reads one request from a client and answers it; false when the client is gone.
-bool ServeClient(int client, std::vector<char>& buffer,
+bool ServeClient(int client, std::vector<char>& buffer, InodeHolder& holder,
                  absl::flat_hash_map<uint32_t, PolicyPins>& pins) {
   alignas(cmsghdr) char control[CMSG_SPACE(kMaxFdsPerMessage * sizeof(int))];
   iovec io{buffer.data(), buffer.size()};
@@ -125,7 +216,7 @@ bool ServeClient(int client, std::vector<char>& buffer,
     } else {
       std::vector<uint64_t> values(header.count);
       std::memcpy(values.data(), buffer.data() + sizeof(header), header.count * sizeof(uint64_t));
-      reply.error = Serve(header, values.data(), fds, pins);
+      reply.error = Serve(header, values.data(), fds, holder, pins);
     }
   }
   return ::send(client, &reply, sizeof(reply), MSG_NOSIGNAL) == sizeof(reply);
@@ -195,6 +286,7 @@ int RunPinKeeper(const std::string& socket_path, int ready_fd) {
     ::close(ready_fd);
   }
 
+  InodeHolder holder;  // before `pins`, whose holds release into it
   absl::flat_hash_map<uint32_t, PolicyPins> pins;
   std::vector<char> buffer(kMaxMessage);
   std::vector<pollfd> polled = {{listener.get(), POLLIN, 0}};
@@ -206,7 +298,9 @@ int RunPinKeeper(const std::string& socket_path, int ready_fd) {
     }
     for (size_t i = polled.size(); i-- > 1;) {
       if (polled[i].revents == 0) continue;
-      if ((polled[i].revents & POLLIN) && ServeClient(polled[i].fd, buffer, pins)) continue;
+      if ((polled[i].revents & POLLIN) && ServeClient(polled[i].fd, buffer, holder, pins)) {
+        continue;
+      }
       polled.erase(polled.begin() + static_cast<long>(i));
       clients.erase(clients.begin() + static_cast<long>(i - 1));
     }

@@ -1,8 +1,10 @@
-// The pin keeper: a small daemon that holds the O_PATH descriptors keeping the inodes of
-// installed rules alive once the programs are pinned for the machine, so rules survive the
-// manager that applied them. Managers talk to it over a SOCK_SEQPACKET unix socket (root
-// only), passing descriptors with SCM_RIGHTS. If it dies, the programs see it exit and
-// ignore every rule (fail closed) until `cv-lsm load` starts a new one and re-applies.
+// The pin keeper: a small daemon that keeps the inodes of installed rules in memory once the
+// programs are pinned for the machine, so rules survive the manager that applied them. It
+// receives O_PATH descriptors and holds each inode with an inotify watch instead, which
+// leaves the inode's mount free to be unmounted (the rule is then void). Managers talk to it over a
+// SOCK_SEQPACKET unix socket (root only), passing descriptors with SCM_RIGHTS. If it dies, the
+// programs see it exit and ignore every rule (fail closed) until `cv-lsm load` starts a new one and
+// re-applies.
 #pragma once
 
 #include <cstdint>

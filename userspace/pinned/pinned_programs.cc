@@ -41,7 +41,10 @@ PinnedStatus ReadPinnedStatus() {
   status.pins = paths.pins;
   status.keeper_pid = LiveKeeperPid(paths);
   status.keeper_alive = KeeperServes(status.keeper_pid, (*attached)->programs().state());
-  status.confined_cgroups = (*attached)->List().size();
+  for (const BpfLsmEnforcer::CgroupConfinement& confined : (*attached)->List()) {
+    ++status.confined_cgroups;
+    status.void_rules += confined.void_rules;
+  }
   return status;
 }
 

@@ -26,6 +26,7 @@ struct PinnedStatus {
   pid_t keeper_pid = 0;
   bool keeper_alive = false;  // false: confined cgroups fail closed
   size_t confined_cgroups = 0;
+  size_t void_rules = 0;                  // rules of confined cgroups whose object is gone
   std::vector<std::string> other_builds;  // pinned by another cv-lsm build
 };
 PinnedStatus ReadPinnedStatus();

@@ -187,6 +187,35 @@ rmdir "$gone"
 check ApplyCollectsRemovedCgroup "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-a.json"
 check ListHasOneCgroup sh -c "[ \$('$cvlsm' list --json | grep -c cgroup_id) -eq 1 ]"
 
+# A rule's filesystem can be unmounted while the policy is applied (the keeper holds rule
+# inodes with inotify watches, not descriptors); the rule is then void, and no inode that
+# takes a freed rule inode's address gets its rule (generations: cvlsm_rule_key).
+vol=$work/vol
+mkdir -p "$vol" && mount -t tmpfs tmpfs "$vol" && echo vol >"$vol/allowed" && echo x >"$vol/other"
+cat >"$work/policy-vol.json" <<EOF
+{"cv-lsm-policy": 1, "name": "vol", "base": "minimal",
+ "paths": [{"path": "$work/data", "allow": "r"}, {"path": "$vol/allowed", "allow": "r"}]}
+EOF
+check ApplyWithARuleOnAVolume "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-vol.json"
+check VolumeRuleAllows reads "$vol/allowed"
+check VolumeOutsideTheRuleIsRefused refused "$vol/other"
+check UmountOfARuleFilesystemSucceeds umount "$vol"
+check ListSaysTheRuleIsVoid run_saving "$cvlsm" list
+check ListCountsOneVoidRule output_has "(1 void)"
+"$cvlsm" status >"$work/last" 2>&1
+check StatusSaysRulesAreVoid output_has "1 path rules are void"
+# Many inodes made and freed where the rule's was (a new tmpfs, the same inode cache): the
+# confined reads of every one of them must be refused.
+mount -t tmpfs tmpfs "$vol"
+i=0
+while [ $i -lt 300 ]; do echo x >"$vol/g$i"; rm -f "$vol/g$((i / 2))"; i=$((i + 1)); done
+confined sh -c 'for f in "$0"/*; do cat "$f" >/dev/null 2>&1 && echo "VIOLATION $f"; done
+  echo probed' "$vol" >"$work/reuse.log" 2>&1
+check NoNewInodeGetsAVoidRule fails grep -q VIOLATION "$work/reuse.log"
+check ReuseProbeRan grep -q probed "$work/reuse.log"
+umount "$vol"
+check AllowedStillReadAfterUmount reads "$work/data/allowed"
+
 check UnloadRefusedWhileConfined fails "$cvlsm" unload
 check Detach run_saving "$cvlsm" detach --cgroup "$cg"
 check DetachSaysLifted output_has "no longer confined"
