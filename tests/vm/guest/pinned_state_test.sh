@@ -17,6 +17,16 @@ cg_root=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 cg=$cg_root/cvlsm-pinned-$$
 suite=PinnedState
 . "$(dirname "$0")/check_lib.sh"
+# killed_after SECONDS CMD...: starts CMD and SIGKILLs it SECONDS later, whatever it is doing.
+killed_after() {
+  delay=$1
+  shift
+  "$@" &
+  victim=$!
+  sleep "$delay"
+  kill -9 "$victim" 2>/dev/null
+  wait "$victim" 2>/dev/null
+}
 no_state_left() {
   [ ! -e /sys/fs/bpf/cv-lsm ] || { ls -la /sys/fs/bpf/cv-lsm; return 1; }
   [ ! -e "$cg_root/cv-lsm-keeper" ] || { echo "left: $cg_root/cv-lsm-keeper"; return 1; }
@@ -93,15 +103,12 @@ check UnloadAfterApply "$cvlsm" unload
 "$cvlsm" load >/dev/null 2>&1
 i=0
 while [ $i -lt 20 ]; do
-  "$cvlsm" run --policy-file "$work/policy-run.json" -- sh -c '(while :; do
+  killed_after "$((i % 3)).$(( (i * 37) % 10 ))" \
+    "$cvlsm" run --policy-file "$work/policy-run.json" -- sh -c '(while :; do
     cat "$0/data/allowed" >/dev/null 2>&1 || echo VIOLATION-allowed
     cat "$0/denied" >/dev/null 2>&1 && echo VIOLATION-denied
     echo tick
-  done) & wait' "$work" >"$work/run-prober.$i" 2>&1 &
-  launcher=$!
-  sleep "$((i % 3)).$(( (i * 37) % 10 ))"
-  kill -9 "$launcher" 2>/dev/null
-  wait "$launcher" 2>/dev/null
+  done) & wait' "$work" >"$work/run-prober.$i" 2>&1
   i=$((i + 1))
 done
 lines=$(cat "$work"/run-prober.* | wc -l)
@@ -147,11 +154,8 @@ i=0
 while [ $i -lt 12 ]; do
   policy=$work/policy-a.json
   [ $((i % 2)) -eq 0 ] && policy=$work/policy-b.json
-  "$cvlsm" apply --cgroup "$cg" --policy-file "$policy" >/dev/null 2>&1 &
-  killer=$!
-  sleep "0.$(( (i * 37) % 10 ))"
-  kill -9 "$killer" 2>/dev/null
-  wait "$killer" 2>/dev/null
+  killed_after "0.$(( (i * 37) % 10 ))" "$cvlsm" apply --cgroup "$cg" --policy-file "$policy" \
+    >/dev/null 2>&1
   i=$((i + 1))
 done
 check UpdateAfterKillsWorks "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-b.json"
@@ -225,11 +229,7 @@ check DeniedReadableAfterDetach reads "$work/denied"
 i=0
 while [ $i -lt 3 ]; do
   "$cvlsm" unload >/dev/null 2>&1
-  "$cvlsm" load >/dev/null 2>&1 &
-  killer=$!
-  sleep "$((i + 1))"
-  kill -9 "$killer" 2>/dev/null
-  wait "$killer" 2>/dev/null
+  killed_after "$((i + 1))" "$cvlsm" load >/dev/null 2>&1
   i=$((i + 1))
 done
 check LoadAfterKilledLoads "$cvlsm" load

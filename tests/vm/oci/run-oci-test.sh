@@ -183,6 +183,39 @@ else
   "$cvlsm" list; show picked
 fi
 
+# (6) The hook SIGKILLed at random moments, as createRuntime and as poststop, 20 times: a
+# container whose hook was killed does not start, one that starts is confined, and what a
+# killed hook left for a removed cgroup goes at the next hook.
+cat >"$work/killed-hook.sh" <<EOF
+#!/bin/sh
+exec 3<&0
+"$cvlsm" oci-hook <&3 &
+hook=\$!
+sleep "\$1"
+kill -9 "\$hook" 2>/dev/null
+wait "\$hook"
+EOF
+chmod +x "$work/killed-hook.sh"
+i=0 started=0 unconfined=0
+while [ $i -lt 20 ]; do
+  make_bundle "$work/k$i" "k$i" "\"run.oci.hooks.stderr\": \"$work/k$i.hook\", \"org.cv-lsm.policy\": \"minimal\"" \
+    'cat /secret/no.txt; echo secret-exit=$?' "$work/killed-hook.sh" killed-hook.sh \
+    "0.$(( (i * 37) % 10 ))"
+  crun_run "k$i"
+  ! has "k$i.out" "secret: outside" || unconfined=$((unconfined + 1))
+  ! has "k$i.out" "secret-exit=" || started=$((started + 1))
+  crun --root "$work/state" delete --force "k$i" >/dev/null 2>&1
+  i=$((i + 1))
+done
+container after '"org.cv-lsm.policy": "minimal"' 'echo started'
+crun_run after
+if [ "$unconfined" -eq 0 ] && has after.out started && nothing_left; then
+  pass "hooks killed at random moments: no container ran unconfined ($started of 20 started), nothing left"
+else
+  fail "hooks killed at random moments: $unconfined containers ran unconfined, or something was left"
+  "$cvlsm" list; show after
+fi
+
 if "$cvlsm" unload >"$work/unload.log" 2>&1; then
   loaded=
   pass "cv-lsm unload"
