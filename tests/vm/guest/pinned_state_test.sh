@@ -99,21 +99,36 @@ check UnloadAfterApply "$cvlsm" unload
 # A run killed (SIGKILL) at any moment leaves nothing unconfined: its command starts only
 # once confined, and the pinned programs keep confining it after the launcher is gone. The
 # command reads an allowed and a denied file in a loop; the next run kills what is left.
-# (Runs killed while they load are the killed loads below.)
+# (Runs killed while they load are the killed loads below.) Each run sweeps the workloads of
+# the killed runs before it, so only the last one is left: it is killed once its command has
+# ticked (however slow the kernel), and must go on ticking, confined.
 "$cvlsm" load >/dev/null 2>&1
-i=0
-while [ $i -lt 20 ]; do
-  killed_after "$((i % 3)).$(( (i * 37) % 10 ))" \
-    "$cvlsm" run --policy-file "$work/policy-run.json" -- sh -c '(while :; do
+# run_prober NAME: only in the background (&), where exec makes its pid the launcher's.
+run_prober() {
+  exec "$cvlsm" run --policy-file "$work/policy-run.json" -- sh -c '(while :; do
     cat "$0/data/allowed" >/dev/null 2>&1 || echo VIOLATION-allowed
     cat "$0/denied" >/dev/null 2>&1 && echo VIOLATION-denied
     echo tick
-  done) & wait' "$work" >"$work/run-prober.$i" 2>&1
+  done) & wait' "$work" >"$work/run-prober.$1" 2>&1
+}
+i=0
+while [ $i -lt 20 ]; do
+  killed_after "$((i % 3)).$(( (i * 37) % 10 ))" run_prober $i
   i=$((i + 1))
 done
-lines=$(cat "$work"/run-prober.* | wc -l)
+run_prober last &
+launcher=$!
+waited=0
+while ! grep -q tick "$work/run-prober.last" 2>/dev/null && [ $waited -lt 600 ]; do
+  sleep 0.1
+  waited=$((waited + 1))
+done
+check LastRunCommandStarted grep -q tick "$work/run-prober.last"
+kill -9 "$launcher" 2>/dev/null
+wait "$launcher" 2>/dev/null
+lines=$(wc -l <"$work/run-prober.last")
 sleep 1
-check KilledRunsLeftConfinedWorkloads sh -c "[ \$(cat '$work'/run-prober.* | wc -l) -gt $lines ]"
+check KilledRunLeftConfinedWorkload sh -c "[ \$(wc -l <'$work/run-prober.last') -gt $lines ]"
 check KilledRunsLeftNoViolation fails grep -q VIOLATION "$work"/run-prober.*
 check NextRunSweepsKilledRuns "$cvlsm" run --policy minimal -- true
 check NoWorkloadOfKilledRunsLeft sh -c "! ls -d '$cg_root'/cv-lsm/run-* 2>/dev/null"
