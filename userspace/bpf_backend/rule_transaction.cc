@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "bpf_backend/net_entries.h"
 #include "bpf_backend/report_entries.h"
@@ -32,6 +33,66 @@ absl::StatusOr<__u64> RuleInodeGeneration(const LsmSkeleton& programs, uint64_t 
       return Annotate(made, "give a rule inode its generation");
   }
   return absl::InternalError("a rule inode's generation keeps changing");
+}
+
+namespace {
+
+// Below this many rules, a lookup each costs less than reading the whole map.
+constexpr size_t kBatchedGenerationsFrom = 256;
+
+// Gives each inode of `missing` (indexes into `inodes`) a new generation, in batches.
+// Batches cannot refuse to overwrite (BPF_NOEXIST is per call, not per entry), which is
+// safe because only a manager makes generations, and managers take turns: pinned ones
+// under the manager lock, one process's under its enforcer's. The programs only delete
+// entries, of inodes being freed, which are not the held inodes of these rules.
+absl::Status MakeGenerations(const LsmSkeleton& programs, const std::vector<uint64_t>& inodes,
+                             const std::vector<size_t>& missing, std::vector<__u64>* generations) {
+  std::vector<__u64> keys;
+  std::vector<__u64> values;
+  for (size_t index : missing) {
+    keys.push_back(inodes[index]);
+    values.push_back(__atomic_add_fetch(&programs.state()->last_generation, 1, __ATOMIC_SEQ_CST));
+    (*generations)[index] = values.back();
+  }
+  size_t written = 0;
+  return Annotate(programs.rule_inodes().UpdateBatch(keys, values, &written),
+                  "give the rule inodes their generations");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<__u64>> RuleInodeGenerations(
+    const LsmSkeleton& programs, const std::vector<ResolvedPathRule>& rules) {
+  std::vector<__u64> generations(rules.size(), 0);
+  auto one_by_one = [&]() -> absl::StatusOr<std::vector<__u64>> {
+    for (size_t i = 0; i < rules.size(); ++i) {
+      ASSIGN_OR_RETURN(generations[i], RuleInodeGeneration(programs, rules[i].object.key));
+    }
+    return generations;
+  };
+  if (rules.size() < kBatchedGenerationsFrom) return one_by_one();
+  absl::StatusOr<std::vector<std::pair<__u64, __u64>>> entries = programs.rule_inodes().Entries();
+  if (!entries.ok()) return one_by_one();  // e.g. a bucket fuller than a batch
+  absl::flat_hash_map<uint64_t, __u64> known(entries->begin(), entries->end());
+  std::vector<uint64_t> inodes;
+  std::vector<size_t> missing;
+  absl::flat_hash_map<uint64_t, size_t> first_missing;  // a policy may name an inode twice
+  inodes.reserve(rules.size());
+  for (size_t i = 0; i < rules.size(); ++i) {
+    inodes.push_back(rules[i].object.key);
+    if (auto it = known.find(inodes[i]); it != known.end()) {
+      generations[i] = it->second;
+    } else if (first_missing.emplace(inodes[i], i).second) {
+      missing.push_back(i);
+    }
+  }
+  RETURN_IF_ERROR(MakeGenerations(programs, inodes, missing, &generations));
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (auto it = first_missing.find(inodes[i]); it != first_missing.end()) {
+      generations[i] = generations[it->second];
+    }
+  }
+  return generations;
 }
 
 void DropPins(SharedPrograms* shared, __u32 policy_id) {
@@ -82,10 +143,10 @@ absl::Status RuleTransaction::InstallRules(__u32 policy_id,
   std::vector<cvlsm_rule_value> values;
   keys.reserve(rules.size());
   values.reserve(rules.size());
-  for (const ResolvedPathRule& rule : rules) {
-    ASSIGN_OR_RETURN(__u64 generation, RuleInodeGeneration(programs_, rule.object.key));
-    keys.push_back(RuleKey(policy_id, rule.object.key));
-    values.push_back(RuleValue(rule.modes, generation));
+  ASSIGN_OR_RETURN(std::vector<__u64> generations, RuleInodeGenerations(programs_, rules));
+  for (size_t i = 0; i < rules.size(); ++i) {
+    keys.push_back(RuleKey(policy_id, rules[i].object.key));
+    values.push_back(RuleValue(rules[i].modes, generations[i]));
   }
   size_t written = 0;
   absl::Status status = programs_.path_rules().UpdateBatch(keys, values, &written);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -118,6 +119,31 @@ class TypedMap {
 
   bool Lookup(const Key& key, Value* value) const {
     return bpf_map_lookup_elem(fd_, &key, value) == 0;
+  }
+
+  // Every entry of the map, kBatchSize per BPF_MAP_LOOKUP_BATCH call (5.6+), for callers
+  // that would otherwise look up thousands of keys one syscall each. Entries added or
+  // removed meanwhile may be missed or seen. An error (ENOSPC: a hash bucket holds more
+  // than a batch) leaves the caller to look keys up one by one.
+  absl::StatusOr<std::vector<std::pair<Key, Value>>> Entries() const {
+    std::vector<std::pair<Key, Value>> entries;
+    std::vector<Key> keys(kBatchSize);
+    std::vector<Value> values(kBatchSize);
+    alignas(8) unsigned char batch[std::max<size_t>(sizeof(Key), 8)] = {};
+    bool first = true;
+    for (;;) {
+      LIBBPF_OPTS(bpf_map_batch_opts, opts);
+      __u32 count = static_cast<__u32>(kBatchSize);
+      int result = bpf_map_lookup_batch(fd_, first ? nullptr : batch, batch, keys.data(),
+                                        values.data(), &count, &opts);
+      int err = result == 0 ? 0 : errno;
+      if (err != 0 && err != ENOENT) {
+        return ErrnoError(err, absl::StrCat("read map ", name_, " (batch)"));
+      }
+      for (__u32 i = 0; i < count && i < kBatchSize; ++i) entries.emplace_back(keys[i], values[i]);
+      if (err == ENOENT) return entries;  // the end of the map
+      first = false;
+    }
   }
 
   // Every key in the map now (entries added or removed meanwhile may be missed or seen).
