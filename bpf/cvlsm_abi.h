@@ -29,6 +29,25 @@
 #define CVLSM_MAX_ENFORCED_CGROUPS 4096
 #define CVLSM_MAX_PATH_RULES 262144
 
+/*
+ * The rule filter: one bit per hash of a rule inode's address, set by a manager before any
+ * rule on that inode is written and never cleared. A walk looks a path component up in
+ * cvlsm_path_rules only when its bit is set, so most components cost a few loads instead
+ * of two hash lookups. A stale or shared bit costs only a lookup; a missing one would skip
+ * a rule, which is why bits are never cleared. The hash is of the inode number, which a
+ * walk reads with one load (a BTF pointer's address cannot be hashed in BPF); the resolver
+ * program computes it, so both sides hash the same inode. 2^21 bits (256 KiB): 0.5% false
+ * positives at 10k rule inodes, 4.7% at 100k.
+ */
+#define CVLSM_RULE_FILTER_BITS_LOG2 21
+#define CVLSM_RULE_FILTER_WORDS (1u << (CVLSM_RULE_FILTER_BITS_LOG2 - 6))
+
+/* The filter bit of an inode with number `ino` (Fibonacci hashing: one multiply). */
+static inline __u32 cvlsm_rule_filter_bit(__u64 ino)
+{
+	return (__u32)((ino * 0x9E3779B97F4A7C15ull) >> (64 - CVLSM_RULE_FILTER_BITS_LOG2));
+}
+
 /* cvlsm_cgroup_policy.flags */
 #define CVLSM_POLICY_HAS_DENY_RULES 0x1u /* some rule carves modes out; walk the whole path */
 /* Audit mode: a would-be denial is counted and reported, and allowed. cv-lsm's fixed
@@ -259,9 +278,9 @@ struct cvlsm_rule_value {
 /* Value of the object-resolution map, keyed by the thread id that asks: the inode a
  * descriptor's path reaches, as the policy hooks will see it. */
 struct cvlsm_object_id {
-	__u32 found; /* set to 1 by the resolver program */
-	__u32 reserved;
-	__u64 inode; /* struct inode address */
+	__u32 found;	  /* set to 1 by the resolver program */
+	__u32 filter_bit; /* the inode's bit in the rule filter (cvlsm_rule_filter_bit) */
+	__u64 inode;	  /* struct inode address */
 };
 
 /*

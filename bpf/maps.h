@@ -51,6 +51,17 @@ CVLSM_MAP struct {
 	__type(value, __u64);
 } cvlsm_rule_inodes SEC(".maps");
 
+/* The rule filter (cvlsm_abi.h): bit cvlsm_rule_filter_bit(inode) of word bit / 64 is set
+ * when some rule may name that inode. Mapped into the managers' memory, who set bits with
+ * atomic ORs. */
+CVLSM_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CVLSM_RULE_FILTER_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} cvlsm_rule_filter SEC(".maps");
+
 /* Resolution requests: thread id -> the object its next stat() reaches, filled in by the
  * resolver program (always attached, it acts only while cvlsm_state.resolvers_active). */
 CVLSM_MAP struct {

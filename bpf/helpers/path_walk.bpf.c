@@ -34,7 +34,9 @@ static WALK_STEP_INLINE int walk_step(struct walk_state *st)
 {
 	struct dentry *dentry = st->pos.dentry; /* a local: see path_step_up() */
 
-	apply_rule(&st->key, (__u64)BPF_CORE_READ(dentry, d_inode), &st->allow, &st->deny);
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+
+	apply_rule(&st->key, (__u64)inode, BPF_CORE_READ(inode, i_ino), &st->allow, &st->deny);
 	/* Without deny rules nothing above can take a mode away again. */
 	if (!st->walk_all && (st->allow & st->needed) == st->needed) {
 		st->result = st->allow;

@@ -31,8 +31,10 @@ int BPF_PROG(cvlsm_resolve_object, const struct path *path, int ret)
 	if (!request || request->found)
 		return ret;
 	struct dentry *dentry = BPF_CORE_READ(path, dentry);
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 
-	request->inode = (__u64)BPF_CORE_READ(dentry, d_inode);
+	request->inode = (__u64)inode;
+	request->filter_bit = cvlsm_rule_filter_bit(BPF_CORE_READ(inode, i_ino));
 	request->found = 1;
 	return ret;
 }

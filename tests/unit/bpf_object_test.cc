@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <set>
 #include <string>
 
 #include "cvlsm_abi.h"
@@ -55,9 +56,10 @@ TEST_F(BpfObjectTest, SharedStructsMatchTheAbiHeader) {
   ExpectLayout("cvlsm_rule_key", sizeof(cvlsm_rule_key),
                {{"policy_id", offsetof(cvlsm_rule_key, policy_id)},
                 {"inode", offsetof(cvlsm_rule_key, inode)}});
-  ExpectLayout(
-      "cvlsm_object_id", sizeof(cvlsm_object_id),
-      {{"found", offsetof(cvlsm_object_id, found)}, {"inode", offsetof(cvlsm_object_id, inode)}});
+  ExpectLayout("cvlsm_object_id", sizeof(cvlsm_object_id),
+               {{"found", offsetof(cvlsm_object_id, found)},
+                {"filter_bit", offsetof(cvlsm_object_id, filter_bit)},
+                {"inode", offsetof(cvlsm_object_id, inode)}});
   ExpectLayout(
       "cvlsm_rule_value", sizeof(cvlsm_rule_value),
       {{"allow", offsetof(cvlsm_rule_value, allow)}, {"deny", offsetof(cvlsm_rule_value, deny)}});
@@ -137,6 +139,30 @@ TEST(BpfObjectBssTest, GlobalStateIsTheWholeBssInBothBuilds) {
   ASSERT_NE(pre_5_17, nullptr);
   EXPECT_EQ(bpf_map__value_size(pre_5_17->maps.bss), sizeof(cvlsm_global_state));
   cvlsm_bpf_pre_5_17__destroy(pre_5_17);
+}
+
+// The manager maps the rule filter as CVLSM_RULE_FILTER_WORDS contiguous words and sets
+// bits in it while the programs read them: it must be a mappable array of that shape.
+TEST_F(BpfObjectTest, RuleFilterIsAMappableArrayOfTheAbiSize) {
+  const struct bpf_map* filter = skel_->maps.cvlsm_rule_filter;
+  EXPECT_EQ(bpf_map__type(filter), BPF_MAP_TYPE_ARRAY);
+  EXPECT_EQ(bpf_map__max_entries(filter), CVLSM_RULE_FILTER_WORDS);
+  EXPECT_EQ(bpf_map__value_size(filter), sizeof(__u64));
+  EXPECT_NE(bpf_map__map_flags(filter) & BPF_F_MMAPABLE, 0u);
+}
+
+// Every bit falls inside the filter, and the inode numbers of a large policy (often
+// consecutive: files made together) spread over it, so most path components skip the rule
+// lookups (bench/: flat from 10 to 100k rules).
+TEST(RuleFilterBitTest, ConsecutiveInodeNumbersSpreadOverTheFilter) {
+  std::set<__u32> bits;
+  for (__u64 ino = 1; ino <= 10000; ++ino) {
+    __u32 bit = cvlsm_rule_filter_bit(ino);
+    ASSERT_LT(bit, CVLSM_RULE_FILTER_WORDS * 64u);
+    bits.insert(bit);
+  }
+  EXPECT_GT(bits.size(), 9900u);
+  EXPECT_EQ(cvlsm_rule_filter_bit(123456789), cvlsm_rule_filter_bit(123456789));
 }
 
 TEST_F(BpfObjectTest, ProgramsAreLsmHooks) {

@@ -19,6 +19,7 @@ static_assert(offsetof(struct cvlsm_rule_key, inode) == 8);
 
 static_assert(sizeof(struct cvlsm_object_id) == 16);
 static_assert(offsetof(struct cvlsm_object_id, found) == 0);
+static_assert(offsetof(struct cvlsm_object_id, filter_bit) == 4);
 static_assert(offsetof(struct cvlsm_object_id, inode) == 8);
 
 static_assert(sizeof(struct cvlsm_rule_value) == 16);

@@ -258,8 +258,7 @@ absl::StatusOr<ResolvedPathRule> BpfLsmEnforcer::ResolveOne(const std::string& p
   }
   if (!object.ok()) return Annotate(object.status(), absl::StrCat("path rule '", path, "'"));
   KernelObjects objects(*skeleton_);
-  ASSIGN_OR_RETURN(object->key, objects.InodeOf(*object->pin, path));
-  object->space = 0;
+  RETURN_IF_ERROR(objects.KeyObject(*object, path));
   return ResolvedPathRule{path, *std::move(object), modes};
 }
 

@@ -19,7 +19,8 @@ KernelObjects::~KernelObjects() {
   __atomic_fetch_sub(&skeleton_.state()->resolvers_active, 1, __ATOMIC_SEQ_CST);
 }
 
-absl::StatusOr<uint64_t> KernelObjects::InodeOf(const UniqueFd& pin, absl::string_view what) {
+absl::Status KernelObjects::KeyObject(ObjectId& object, absl::string_view what) {
+  const UniqueFd& pin = *object.pin;
   __u32 tid = static_cast<__u32>(::gettid());
   RETURN_IF_ERROR(skeleton_.resolve_requests().Update(tid, cvlsm_object_id{}));
   // The fstat() runs the resolver, which answers for this thread.
@@ -34,7 +35,10 @@ absl::StatusOr<uint64_t> KernelObjects::InodeOf(const UniqueFd& pin, absl::strin
                                                        what, " is (resolver program not run)")),
                       "is 'bpf' in the kernel's lsm= list? (cv-lsm status)");
   }
-  return answer.inode;
+  object.key = answer.inode;
+  object.filter_bit = answer.filter_bit;
+  object.space = 0;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ResolvedPolicy> KernelObjects::Key(ResolvedPolicy rules) {
@@ -43,8 +47,7 @@ absl::StatusOr<ResolvedPolicy> KernelObjects::Key(ResolvedPolicy rules) {
       return absl::InternalError(
           absl::StrCat("path rule '", rule.path, "' was resolved without holding its object open"));
     }
-    ASSIGN_OR_RETURN(rule.object.key, InodeOf(*rule.object.pin, rule.path));
-    rule.object.space = 0;
+    RETURN_IF_ERROR(KeyObject(rule.object, rule.path));
   }
   rules.keyed_by_kernel_inode = true;
   return MergeRulesOnSameObject(std::move(rules));

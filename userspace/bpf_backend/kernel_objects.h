@@ -21,8 +21,9 @@ class KernelObjects {
   KernelObjects(const KernelObjects&) = delete;
   KernelObjects& operator=(const KernelObjects&) = delete;
 
-  // The struct inode address `pin` reaches; `what` names it in errors.
-  absl::StatusOr<uint64_t> InodeOf(const UniqueFd& pin, absl::string_view what);
+  // Keys `object` (which holds its pin) by the address of the struct inode it reaches, with
+  // that inode's rule filter bit; `what` names it in errors.
+  absl::Status KeyObject(ObjectId& object, absl::string_view what);
 
   // The rules keyed by inode address (ObjectId space 0), merged where two name one inode.
   // Every rule must hold its pin (ResolvePathRules with a pinning identifier). Apply does

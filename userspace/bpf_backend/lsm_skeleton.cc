@@ -250,6 +250,7 @@ constexpr char kNet4Pin[] = "net4";
 constexpr char kNet6Pin[] = "net6";
 constexpr char kUnixNamesPin[] = "unix_names";
 constexpr char kRuleInodesPin[] = "rule_inodes";
+constexpr char kRuleFilterPin[] = "rule_filter";
 constexpr char kLinkPinPrefix[] = "link_";  // bpffs refuses names with a dot
 }  // namespace
 
@@ -287,6 +288,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   skeleton->net6_fd_ = bpf_map__fd(raw->maps.cvlsm_net6);
   skeleton->unix_names_fd_ = bpf_map__fd(raw->maps.cvlsm_unix_names);
   skeleton->rule_inodes_fd_ = bpf_map__fd(raw->maps.cvlsm_rule_inodes);
+  skeleton->rule_filter_fd_ = bpf_map__fd(raw->maps.cvlsm_rule_filter);
   for (int i = 0; i < raw->skeleton->prog_cnt; ++i) {
     struct bpf_link* link = *raw->skeleton->progs[i].link;
     if (link != nullptr) {
@@ -295,6 +297,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::LoadVariant(
   }
   skeleton->counts_syscall_denials_ = count_syscall_denials && support.counts_seccomp_refusals();
   RETURN_IF_ERROR(skeleton->WrapMaps());
+  RETURN_IF_ERROR(skeleton->MapRuleFilter());
   return skeleton;
 }
 
@@ -331,6 +334,35 @@ absl::Status LsmSkeleton::WrapMaps() {
   return absl::OkStatus();
 }
 
+absl::Status LsmSkeleton::MapRuleFilter() {
+  struct bpf_map_info info {};
+  __u32 length = sizeof(info);
+  if (bpf_obj_get_info_by_fd(rule_filter_fd_, &info, &length) != 0) {
+    return ErrnoError(errno, "read the info of the rule filter map");
+  }
+  if (info.value_size != sizeof(__u64) || info.max_entries != CVLSM_RULE_FILTER_WORDS) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the rule filter map has ", info.max_entries, " words of ", info.value_size,
+                     " bytes, this build expects ", CVLSM_RULE_FILTER_WORDS,
+                     " of 8: another build pinned the programs (cv-lsm unload, then cv-lsm load)"));
+  }
+  ASSIGN_OR_RETURN(rule_filter_,
+                   SharedMapping::Map(rule_filter_fd_, CVLSM_RULE_FILTER_WORDS * sizeof(__u64),
+                                      "the rule filter map"));
+  return absl::OkStatus();
+}
+
+absl::Status LsmSkeleton::MarkRuleInode(const ObjectId& object) const {
+  if (!object.filter_bit || *object.filter_bit >= CVLSM_RULE_FILTER_WORDS * 64) {
+    return absl::InternalError(
+        "a path rule's object has no rule filter bit: it was not keyed by the kernel");
+  }
+  const __u32 bit = *object.filter_bit;
+  auto* words = static_cast<__u64*>(rule_filter_.get());
+  __atomic_fetch_or(&words[bit >> 6], __u64{1} << (bit & 63), __ATOMIC_SEQ_CST);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::string& dir) {
   std::unique_ptr<LsmSkeleton> skeleton(new LsmSkeleton(nullptr, nullptr));
   for (auto [name, fd] :
@@ -342,7 +374,8 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
         std::pair{kEventsPin, &skeleton->events_fd_}, std::pair{kStatePin, &skeleton->state_fd_},
         std::pair{kNet4Pin, &skeleton->net4_fd_}, std::pair{kNet6Pin, &skeleton->net6_fd_},
         std::pair{kUnixNamesPin, &skeleton->unix_names_fd_},
-        std::pair{kRuleInodesPin, &skeleton->rule_inodes_fd_}}) {
+        std::pair{kRuleInodesPin, &skeleton->rule_inodes_fd_},
+        std::pair{kRuleFilterPin, &skeleton->rule_filter_fd_}}) {
     std::string path = absl::StrCat(dir, "/", name);
     UniqueFd opened(bpf_obj_get(path.c_str()));
     if (!opened.valid()) {
@@ -353,6 +386,7 @@ absl::StatusOr<std::unique_ptr<LsmSkeleton>> LsmSkeleton::OpenPinned(const std::
     skeleton->owned_fds_.push_back(std::move(opened));
   }
   RETURN_IF_ERROR(skeleton->WrapMaps());
+  RETURN_IF_ERROR(skeleton->MapRuleFilter());
   skeleton->counts_syscall_denials_ =
       ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit").c_str(), F_OK) == 0 ||
       ::access(absl::StrCat(dir, "/", kLinkPinPrefix, "cvlsm_seccomp_exit_no_args").c_str(),
@@ -390,7 +424,8 @@ absl::Status LsmSkeleton::PinTo(const std::string& dir) const {
                                                    {kNet4Pin, net4_fd_},
                                                    {kNet6Pin, net6_fd_},
                                                    {kUnixNamesPin, unix_names_fd_},
-                                                   {kRuleInodesPin, rule_inodes_fd_}};
+                                                   {kRuleInodesPin, rule_inodes_fd_},
+                                                   {kRuleFilterPin, rule_filter_fd_}};
   for (const auto& [program, fd] : links_) pins.emplace_back(kLinkPinPrefix + program, fd);
   for (const auto& [name, fd] : pins) {
     std::string path = absl::StrCat(dir, "/", name);

@@ -12,8 +12,10 @@
 
 #include "absl/status/statusor.h"
 #include "bpf_backend/typed_map.h"
+#include "common/shared_mapping.h"
 #include "common/unique_fd.h"
 #include "cvlsm_abi.h"
+#include "policy/path_resolution.h"
 
 namespace cvlsm {
 
@@ -48,6 +50,10 @@ class LsmSkeleton {
   const TypedMap<cvlsm_unix_name_key, __u32>& unix_names() const { return *unix_names_; }
   // Rule inodes: address -> the generation of the inode there (cvlsm_rule_key).
   const TypedMap<__u64, __u64>& rule_inodes() const { return *rule_inodes_; }
+  // Sets the rule filter's bit of a rule's inode (cvlsm_abi.h): before any rule on it is
+  // written, or the walks would not look that rule up. Bits are never cleared. Refused for
+  // an object the resolver program did not key (no bit).
+  absl::Status MarkRuleInode(const ObjectId& object) const;
   // Per enforced cgroup, per CPU: the hooks' counts (PERCPU_HASH; see observe/).
   int stats_fd() const { return stats_fd_; }
   // Every distinct denial with its count and first occurrence.
@@ -68,6 +74,8 @@ class LsmSkeleton {
  private:
   LsmSkeleton(void* skel, void (*destroy)(void*)) : skel_(skel), destroy_(destroy) {}
   absl::Status WrapMaps();
+  // Maps the rule filter (rule_filter_fd_) into this process.
+  absl::Status MapRuleFilter();
   // Opens, adapts to the kernel's hooks, loads and attaches one build of the programs.
   template <typename Skel>
   static absl::StatusOr<std::unique_ptr<LsmSkeleton>> LoadVariant(const KernelHookSupport& support,
@@ -82,6 +90,8 @@ class LsmSkeleton {
   int cgroups_fd_ = -1, path_rules_fd_ = -1, requests_fd_ = -1, exec_waits_fd_ = -1, state_fd_ = -1;
   int stats_fd_ = -1, denials_fd_ = -1, events_fd_ = -1;
   int net4_fd_ = -1, net6_fd_ = -1, unix_names_fd_ = -1, rule_inodes_fd_ = -1;
+  int rule_filter_fd_ = -1;
+  SharedMapping rule_filter_;  // CVLSM_RULE_FILTER_WORDS words
   bool counts_syscall_denials_ = false;
   std::vector<std::pair<std::string, int>> links_;
   std::vector<UniqueFd> owned_fds_;

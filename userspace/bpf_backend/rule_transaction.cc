@@ -144,6 +144,9 @@ absl::Status RuleTransaction::InstallRules(__u32 policy_id,
   keys.reserve(rules.size());
   values.reserve(rules.size());
   ASSIGN_OR_RETURN(std::vector<__u64> generations, RuleInodeGenerations(programs_, rules));
+  for (const ResolvedPathRule& rule : rules) {
+    RETURN_IF_ERROR(Annotate(programs_.MarkRuleInode(rule.object), rule.path));
+  }
   for (size_t i = 0; i < rules.size(); ++i) {
     keys.push_back(RuleKey(policy_id, rules[i].object.key));
     values.push_back(RuleValue(rules[i].modes, generations[i]));
@@ -189,6 +192,7 @@ absl::Status RuleTransaction::SetRule(__u32 policy_id, const ResolvedPathRule& r
   cvlsm_rule_value before{};
   bool existed = programs_.path_rules().Lookup(key, &before);
   ASSIGN_OR_RETURN(__u64 generation, RuleInodeGeneration(programs_, rule.object.key));
+  RETURN_IF_ERROR(Annotate(programs_.MarkRuleInode(rule.object), rule.path));
   RETURN_IF_ERROR(Annotate(programs_.path_rules().Update(key, RuleValue(rule.modes, generation)),
                            absl::StrCat("set the rule for ", rule.path)));
   undo_.push_back([this, key, before, existed] {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,8 @@ struct ObjectId {
   uint64_t space = 0;  // what `key` is unique within (a device for stat, 0 for the kernel)
   uint64_t key = 0;    // the identity the tier matches on (inode number or inode address)
   std::shared_ptr<UniqueFd> pin;
+  // bpf-lsm: the object's bit in the programs' rule filter (cvlsm_abi.h), from the kernel.
+  std::optional<uint32_t> filter_bit;
 };
 
 struct ResolvedPathRule {
