@@ -189,9 +189,14 @@ static __always_inline bool on_internal_mount(struct vfsmount *vfsmnt)
 {
 	if (vfsmnt->mnt_flags & MNT_INTERNAL)
 		return true;
-	struct mount *mnt = real_mount(address_of(vfsmnt));
+	/* struct mount's mnt_ns, read at its offset from the vfsmount embedded in it: one
+	 * probe read, where real_mount() would first take another to untype the pointer. */
+	void *mnt_ns = NULL;
+	const long from_vfsmount = (long)bpf_core_field_offset(struct mount, mnt_ns) -
+				   (long)bpf_core_field_offset(struct mount, mnt);
 
-	return (void *)BPF_CORE_READ(mnt, mnt_ns) == MNT_NS_INTERNAL;
+	bpf_probe_read_kernel(&mnt_ns, sizeof(mnt_ns), (void *)vfsmnt + from_vfsmount);
+	return mnt_ns == MNT_NS_INTERNAL;
 }
 
 #endif /* CVLSM_PATH_WALK_BPF_H */
