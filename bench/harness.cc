@@ -147,6 +147,34 @@ absl::Status RunBenchmark(const Workload& workload, const BenchOptions& options)
   if (!tree.ok()) return tree.status();
   if (absl::Status status = tree->EnsureDecoys(max_rules); !status.ok()) return status;
 
+  // The machine before this bench loads anything: what every process outside confinement
+  // pays for the programs being attached is "none" over this. Skipped when cv-lsm programs
+  // are loaded already (pinned), since then there is no such machine to measure.
+  std::map<int, std::vector<double>> unloaded;  // depth -> per-round medians
+  if (!FindBpfProg("cvlsm_file_open", 0).ok()) {
+    ConfigSet nothing_loaded;
+    for (int round = 0; round < options.rounds; ++round) {
+      for (int depth : options.depths) {
+        ChildRun run{Config::kNone, TargetAt(workload, *tree, depth), tree->outside(),
+                     options.iterations};
+        absl::StatusOr<double> median = RunInChild(nothing_loaded, workload, run);
+        if (!median.ok()) return median.status();
+        unloaded[depth].push_back(*median);
+      }
+    }
+    for (const auto& [depth, values] : unloaded) {
+      Emit(JsonLine()
+               .Add("bench", workload.bench)
+               .Add("config", "unloaded")
+               .Add("depth", depth)
+               .Add("rounds", options.rounds)
+               .Add("iterations", options.iterations)
+               .Add("median_ns", Percentile(values, 0.5))
+               .Add("p10_ns", Percentile(values, 0.1))
+               .Add("p90_ns", Percentile(values, 0.9)));
+    }
+  }
+
   uint32_t loaded_before = HighestBpfProgId();
   ConfigSet configs = ConfigSet::Load(workload.seccomp_preset);
   std::vector<Config> available;
@@ -216,6 +244,9 @@ absl::Status RunBenchmark(const Workload& workload, const BenchOptions& options)
             .Add("p10_ns", Percentile(values, 0.1))
             .Add("p90_ns", Percentile(values, 0.9))
             .Add("ratio_to_none", median / none);
+        if (config == Config::kNone && unloaded.contains(depth)) {
+          line.Add("ratio_to_unloaded", median / Percentile(unloaded[depth], 0.5));
+        }
         if (auto it = prog_deltas.find(config); it != prog_deltas.end()) {
           for (size_t i = 0; i < progs.size(); ++i) {
             line.Add(progs[i].key + "_avg_ns", it->second[i].avg_ns)

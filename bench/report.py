@@ -103,6 +103,10 @@ def check(path):
             errors.append(f"line {number}: {bench} {obj.get('config')} unavailable in the VM: "
                           f"{obj['unavailable']}")
             continue
+        if obj.get("config") == "unloaded":  # the machine before the bench loaded anything
+            if not positive(obj.get("median_ns")):
+                errors.append(f"line {number}: bad or missing 'median_ns' for unloaded")
+            continue
         for key, kind in RESULT_KEYS.items():
             value = obj.get(key)
             ok = isinstance(value, (int, float)) if kind is float else isinstance(value, kind)
@@ -212,7 +216,9 @@ def load_dir(path):
     runs = {}
     for name in sorted(os.listdir(path)):
         if name.endswith(".jsonl"):
-            runs[name[: -len(".jsonl")]] = [obj for _, obj in load(os.path.join(path, name))]
+            # "unloaded" lines are checked, and told through the "none" lines' ratio to them.
+            runs[name[: -len(".jsonl")]] = [obj for _, obj in load(os.path.join(path, name))
+                                            if obj.get("config") != "unloaded"]
     return runs
 
 
@@ -253,6 +259,13 @@ def grid_section(w, title, bench, lines):
                 v = cell.get((depth, rules, c), {}).get(f"{prog}_avg_ns")
                 row.append("" if v is None else f"{v:.0f} ns")
         w("| " + " | ".join(row) + " |")
+    attached = sorted({(o["depth"], o["ratio_to_unloaded"]) for o in rows
+                       if o["config"] == "none" and "ratio_to_unloaded" in o})
+    if attached:
+        w("")
+        w("A process outside every confined cgroup, programs attached, over the same machine "
+          "before anything was loaded (`none` / `unloaded`): " +
+          ", ".join(f"depth {d} {r:.3f}x" for d, r in attached) + ".")
 
 
 def ratio(lines, bench, config, depth, rules):
