@@ -16,7 +16,7 @@ struct walk_state {
 	struct path_pos pos;
 	struct cvlsm_rule_key key;
 	__u32 allow, deny, needed;
-	bool walk_all, done;
+	bool walk_all, with_rules, done;
 	__u32 result;
 };
 
@@ -36,7 +36,9 @@ static WALK_STEP_INLINE int walk_step(struct walk_state *st)
 
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 
-	apply_rule(&st->key, (__u64)inode, BPF_CORE_READ(inode, i_ino), &st->allow, &st->deny);
+	if (st->with_rules)
+		apply_rule(&st->key, (__u64)inode, BPF_CORE_READ(inode, i_ino), &st->allow,
+			   &st->deny);
 	/* Without deny rules nothing above can take a mode away again. */
 	if (!st->walk_all && (st->allow & st->needed) == st->needed) {
 		st->result = st->allow;
@@ -64,6 +66,7 @@ static __always_inline void walk_start(struct walk_state *st, __u64 vfsmnt, __u6
 	st->allow = (modes >> 8) & 0xff;
 	st->deny = (modes >> 16) & 0xff;
 	st->walk_all = policy & WALK_ALL_FLAG;
+	st->with_rules = rules_count();
 }
 
 #if CVLSM_HAS_BPF_LOOP

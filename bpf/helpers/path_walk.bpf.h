@@ -53,14 +53,19 @@ static __always_inline bool in_own_proc_entry(struct dentry *dentry)
 	return false;
 }
 
+/* Whether rules count at all: not once the keeper of the rules' inodes is gone, since they
+ * may be evicted, and a deny rule with them. Read once per walk. */
+static __always_inline bool rules_count(void)
+{
+	return !cvlsm_state.pins_lost;
+}
+
 /* Looks up one object's rule and folds it into *allow and *deny: a rule of the inode now at
- * that address, by its generation (cvlsm_rule_key). No rule counts once the keeper of the
- * rules' inodes is gone: they may be evicted, and a deny rule with them. */
-static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, __u64 ino,
+ * that address, by its generation (cvlsm_rule_key). Returns whether it found one (only then
+ * can the modes granted have grown). */
+static __always_inline bool apply_rule(struct cvlsm_rule_key *key, __u64 inode, __u64 ino,
 				       __u32 *allow, __u32 *deny)
 {
-	if (cvlsm_state.pins_lost)
-		return;
 	/* No rule names an inode whose filter bit is clear (an array lookup: a few inlined
 	 * instructions, where the two hash lookups below cost a hundred each). */
 	__u32 bit = cvlsm_rule_filter_bit(ino);
@@ -68,18 +73,19 @@ static __always_inline void apply_rule(struct cvlsm_rule_key *key, __u64 inode, 
 	__u64 *bits = bpf_map_lookup_elem(&cvlsm_rule_filter, &word);
 
 	if (bits && !(*bits & (1ull << (bit & 63))))
-		return;
+		return false;
 	key->inode = inode;
 	struct cvlsm_rule_value *rule = bpf_map_lookup_elem(&cvlsm_path_rules, key);
 
 	if (!rule)
-		return;
+		return false;
 	__u64 *generation = bpf_map_lookup_elem(&cvlsm_rule_inodes, &inode);
 
-	if (generation && *generation == rule->generation) {
-		*allow |= rule->allow;
-		*deny |= rule->deny;
-	}
+	if (!generation || *generation != rule->generation)
+		return false;
+	*allow |= rule->allow;
+	*deny |= rule->deny;
+	return true;
 }
 
 /* cvlsm_walk's packed arguments (a global function takes at most 5, all scalars). */
@@ -119,18 +125,24 @@ static __always_inline __u32 fast_granted_modes(const struct cvlsm_cgroup_policy
 	struct dentry *mnt_root = vfsmnt->mnt_root;
 	struct cvlsm_rule_key key = {.policy_id = policy->policy_id};
 	bool walk_all = policy->flags & CVLSM_POLICY_HAS_DENY_RULES;
+	bool with_rules = rules_count();
 	__u32 allow = 0, deny = 0;
 	struct inode *inode = dentry->d_inode;
 
 	if (grant_proc_self && policy->proc_self_modes && inode &&
-	    inode->i_sb->s_magic == PROC_SUPER_MAGIC && in_own_proc_entry(dentry))
+	    inode->i_sb->s_magic == PROC_SUPER_MAGIC && in_own_proc_entry(dentry)) {
 		allow |= policy->proc_self_modes;
+		if (!walk_all && (allow & needed) == needed)
+			return allow;
+	}
 
 	for (int depth = 0; depth < CVLSM_MAX_PATH_DEPTH; depth++) {
 		struct inode *component = dentry->d_inode;
 
-		apply_rule(&key, (__u64)component, component->i_ino, &allow, &deny);
-		if (!walk_all && (allow & needed) == needed)
+		/* The modes grow only where a rule is met: only then can the walk be over. */
+		if (with_rules &&
+		    apply_rule(&key, (__u64)component, component->i_ino, &allow, &deny) &&
+		    !walk_all && (allow & needed) == needed)
 			return allow;
 		if (dentry == mnt_root) {
 			__u64 packed_policy = policy->policy_id | (walk_all ? WALK_ALL_FLAG : 0);
