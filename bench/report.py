@@ -442,14 +442,17 @@ def targets_section(w, runs):
               f"rules) | {judged} |")
         install = policy_op(lines, "bpf-lsm", "install", 10000)
         resolve = policy_op(lines, "bpf-lsm", "resolve", 10000)
+        # Under icount a guest nanosecond is one instruction: "ms" then reads as millions.
+        ops_unit = ("instructions: 1 ms = 1M" if clock_of(lines, "policy_ops") == "instructions"
+                    else "emulated")
         if install is not None:
             w(f"| installing 10k rules: under 50 ms | {series} | install {ns(install)} "
-              f"(+ resolving the paths {ns(resolve or 0)}), emulated | "
+              f"(+ resolving the paths {ns(resolve or 0)}), {ops_unit} | "
               f"{verdict(install < 50e6)} |")
         update = policy_op(lines, "bpf-lsm", "update_one", 10000)
         if update is not None:
             w(f"| updating one rule (of 10k): under 1 ms | {series} | {ns(update)} "
-              f"(`SetPathRule`), emulated | "
+              f"(`SetPathRule`), {ops_unit} | "
               f"{verdict(update < 1e6)} |")
         build = next((o for o in lines if o["bench"] == "build"
                       and o.get("config") == "build-preset-without-startup"), None)
@@ -601,22 +604,39 @@ def run_window(lines):
     return start, end
 
 
+def boots(lines):
+    """A series' lines split into its boots (each starts at its "host" line): a report may
+    take some benchmarks of a kernel from one run and the rest from another."""
+    parts = []
+    for o in lines:
+        if o["bench"] == "host" or not parts:
+            parts.append([])
+        parts[-1].append(o)
+    return parts
+
+
+def boot_benches(boot):
+    """The benchmarks a boot still contributes to the report (a later run may replace all)."""
+    return sorted({o["bench"] for o in boot if o["bench"] not in ("host", "host-end", "meta")})
+
+
 def overlaps_section(w, runs):
     """Runs that shared the machine: each guest has one host CPU, but not the machine."""
-    windows = {s: run_window(lines) for s, lines in runs.items()}
-    names = sorted(windows, key=series_key)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            (a0, a1), (b0, b1) = windows[a], windows[b]
-            if None in (a0, a1, b0, b1) or max(a0, b0) >= min(a1, b1):
+    windows = [(s, run_window(boot)) for s in sorted(runs, key=series_key)
+               for boot in boots(runs[s]) if boot_benches(boot)]
+    for i, (a, (a0, a1)) in enumerate(windows):
+        for b, (b0, b1) in windows[i + 1:]:
+            # One start for both: one run-bench.sh of the time that stamped every series
+            # with its own start, which boots its kernels one after the other.
+            if a == b or None in (a0, a1, b0, b1) or a0 == b0 or max(a0, b0) >= min(a1, b1):
                 continue
             minutes = (min(a1, b1) - max(a0, b0)).total_seconds() / 60
             w(f"- **{a} and {b} ran at the same time** for {minutes:.0f} minutes "
-              f"({max(a0, b0):%H:%M} to {min(a1, b1):%H:%M} UTC), one host CPU each (qemu's "
-              "TCG is single-threaded). file_open and exec pair their configurations within "
-              "seconds, so a steady neighbour divides out of their ratios; the real build's "
-              "rounds last minutes each, and a neighbour that started or stopped between "
-              "them skews its ratio.")
+              f"({max(a0, b0):%Y-%m-%d %H:%M} to {min(a1, b1):%H:%M} UTC), one host CPU each "
+              "(qemu's TCG is single-threaded). file_open and exec pair their configurations "
+              "within seconds, so a steady neighbour divides out of their ratios; the real "
+              "build's rounds last minutes each, and a neighbour that started or stopped "
+              "between them skews its ratio.")
 
 
 def machine_section(w, runs):
@@ -624,23 +644,31 @@ def machine_section(w, runs):
     w("")
     overlaps_section(w, runs)
     for series in sorted(runs, key=series_key):
-        lines = runs[series]
-        host = next((o for o in lines if o["bench"] == "host"), {})
-        metas = [o for o in lines if o["bench"] == "meta"]
-        guest = next((o for o in metas if "clocksource" in o and o.get("program") != "syscall"),
-                     None)
-        where = (f"guest kernel {guest['kernel']} ({guest.get('arch', '?')}), CPU "
-                 f"\"{guest.get('cpu', '?')}\" x{guest.get('cpus', '?')} under qemu TCG, "
-                 f"clocksource {guest.get('clocksource', '?')}" if guest else "native")
-        start, end = run_window(lines)
-        until = f" to {end:%H:%M:%S} UTC" if start and end else ""
-        w(f"- **{series}**: {where}; host {host.get('cpu', '?')}, {host.get('cpus', '?')} "
-          f"CPUs, kernel {host.get('kernel', '?')}; run {host.get('date', '?')}{until}, sizes "
-          f"{host.get('size', '?')}")
-        for m in metas:
-            if m.get("program") in BENCHES:
-                w(f"  - {m['program']}: {m['rounds']} rounds x {m['iterations']} iterations "
-                  f"per cell; depths {m['depths']}; rules {m['rules']}")
+        for lines in boots(runs[series]):
+            if not boot_benches(lines):
+                continue
+            host = next((o for o in lines if o["bench"] == "host"), {})
+            end_line = next((o for o in lines if o["bench"] == "host-end"), {})
+            metas = [o for o in lines if o["bench"] == "meta"]
+            guest = next((o for o in metas
+                          if "clocksource" in o and o.get("program") != "syscall"), None)
+            where = (f"guest kernel {guest['kernel']} ({guest.get('arch', '?')}), CPU "
+                     f"\"{guest.get('cpu', '?')}\" x{guest.get('cpus', '?')} under qemu TCG, "
+                     f"clocksource {guest.get('clocksource', '?')}" if guest
+                     else "native" if series == "host" else "a VM boot")
+            start, end = run_window(lines)
+            until = f" to {end:%H:%M:%S} UTC" if start and end else ""
+            clock = ", guest clock: instructions (icount)" if host.get("clock") == "icount" else ""
+            w(f"- **{series}**: {where}; host {host.get('cpu', '?')}, {host.get('cpus', '?')} "
+              f"CPUs, kernel {host.get('kernel', '?')}; run {host.get('date', '?')}{until}, "
+              f"sizes {host.get('size', '?')}{clock}; here: {', '.join(boot_benches(lines))}")
+            if host.get("loadavg") and end_line.get("loadavg"):
+                w(f"  - host load average (1, 5, 15 min) {host['loadavg']} at the start, "
+                  f"{end_line['loadavg']} at the end")
+            for m in metas:
+                if m.get("program") in BENCHES:
+                    w(f"  - {m['program']}: {m['rounds']} rounds x {m['iterations']} "
+                      f"iterations per cell; depths {m['depths']}; rules {m['rules']}")
     w("")
 
 
@@ -724,8 +752,12 @@ def merge_runs(paths):
                     if o["bench"] not in benches and not (o["bench"] == "meta"
                                                           and o.get("program") in programs)]
             runs[series] = kept + lines
+            # What an earlier directory gave this series and a later one replaces is no
+            # longer its source.
+            sources = [(s, p, [b for b in bs if s != series or b not in benches])
+                       for s, p, bs in sources]
             sources.append((series, path, sorted(benches)))
-    return runs, sources
+    return runs, [source for source in sources if source[2]]
 
 
 def what_changed_section(w, before, after):
@@ -792,6 +824,15 @@ def markdown(paths, docs):
         for series, path, benches in sources:
             rel = os.path.relpath(os.path.abspath(path), repo)
             w(f"- {series}: {', '.join(benches)} from `{rel}/`")
+    # What the machine did meanwhile, when whoever ran a directory's boots wrote it down
+    # (results from before the load average was recorded in each run's host lines).
+    for path in dict.fromkeys(paths):
+        conditions = os.path.join(path, "conditions.txt")
+        if os.path.exists(conditions):
+            rel = os.path.relpath(os.path.abspath(path), repo)
+            with open(conditions) as f:
+                w("")
+                w(f"`{rel}/`: {' '.join(f.read().split())}")
     w("")
     targets_section(w, runs)
     if previous:

@@ -66,15 +66,21 @@ stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 out=${out:-$here/results/$stamp${size:+-${size#--}}${icount:+-icount}}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# Each series' own start, and the host's load average then and at its end: the report says
+# whether anything else ran on the machine meanwhile.
 host_line() {
-  printf '{"bench":"host","cpu":"%s","cpus":%s,"kernel":"%s","date":"%s","size":"%s","series":"%s","benches":"%s","clock":"%s"}\n' \
+  printf '{"bench":"host","cpu":"%s","cpus":%s,"kernel":"%s","date":"%s","size":"%s","series":"%s","benches":"%s","clock":"%s","loadavg":"%s"}\n' \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1 | tr -d '"\\')" "$(nproc)" \
-    "$(uname -r)" "$stamp" "${size:-default}" "$1" "$2" "$3"
+    "$(uname -r)" "$(date -u +%Y-%m-%dT%H%M%SZ)" "${size:-default}" "$1" "$2" "$3" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # When the series' run ended: the report says which runs overlapped (a neighbour skews
 # long measurements).
-end_line() { printf '{"bench":"host-end","date":"%s"}\n' "$(date -u +%Y-%m-%dT%H%M%SZ)"; }
+end_line() {
+  printf '{"bench":"host-end","date":"%s","loadavg":"%s"}\n' "$(date -u +%Y-%m-%dT%H%M%SZ)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
 
 IFS=, read -r -a series_list <<<"$kernels"
 [ "$only" != host ] || series_list=()
