@@ -93,6 +93,29 @@ check PrivateRunPinsNothing "$cvlsm" run --private-programs --policy minimal -- 
 check PrivateRunLeavesNothing no_state_left
 check FirstApplyPinsPrograms run_saving "$cvlsm" apply --cgroup "$cg" --policy minimal
 check FirstApplyConfines refused "$work/denied"
+# A policy of over 256 rules: generations are read and made in batches, and every rule
+# inode goes into the rule filter, which the walk trusts to skip components. Its allow, its
+# deny (below the allow) and a decoy must all hold, applied twice (the second time, every
+# generation exists already).
+mkdir -p "$work/many" "$work/data/keys" && echo key >"$work/data/keys/k"
+paths=
+i=0
+while [ $i -lt 300 ]; do
+  mkdir "$work/many/d$i" && echo decoy >"$work/many/d$i/f"
+  paths="$paths{\"path\": \"$work/many/d$i\", \"allow\": \"r\"}, "
+  i=$((i + 1))
+done
+cat >"$work/policy-many.json" <<EOF
+{"cv-lsm-policy": 1, "name": "many", "base": "minimal", "paths": [$paths
+ {"path": "$work/data", "allow": "r"}, {"path": "$work/data/keys", "deny": "r"}]}
+EOF
+for round in 1 2; do
+  check ManyRulesApply$round "$cvlsm" apply --cgroup "$cg" --policy-file "$work/policy-many.json"
+  check ManyRulesAllowHolds$round reads "$work/data/allowed"
+  check ManyRulesDecoyHolds$round reads "$work/many/d299/f"
+  check ManyRulesDenyHolds$round refused "$work/data/keys/k"
+  check ManyRulesOutsideRefused$round refused "$work/denied"
+done
 check DetachFirstApply "$cvlsm" detach --cgroup "$cg"
 check UnloadAfterApply "$cvlsm" unload
 
