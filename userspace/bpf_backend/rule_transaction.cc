@@ -144,10 +144,8 @@ absl::Status RuleTransaction::InstallRules(__u32 policy_id,
   keys.reserve(rules.size());
   values.reserve(rules.size());
   ASSIGN_OR_RETURN(std::vector<__u64> generations, RuleInodeGenerations(programs_, rules));
-  for (const ResolvedPathRule& rule : rules) {
-    RETURN_IF_ERROR(Annotate(programs_.MarkRuleInode(rule.object), rule.path));
-  }
   for (size_t i = 0; i < rules.size(); ++i) {
+    RETURN_IF_ERROR(Annotate(programs_.MarkRuleInode(rules[i].object), rules[i].path));
     keys.push_back(RuleKey(policy_id, rules[i].object.key));
     values.push_back(RuleValue(rules[i].modes, generations[i]));
   }
