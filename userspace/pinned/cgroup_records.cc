@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -19,6 +20,8 @@
 
 namespace cvlsm {
 namespace {
+constexpr absl::string_view kTemporaryMark = ".json.tmp-";
+
 std::string RecordPath(const StatePaths& paths, uint64_t cgroup_id) {
   return absl::StrCat(paths.records(), "/", cgroup_id, ".json");
 }
@@ -35,7 +38,8 @@ absl::Status WriteRecord(const StatePaths& paths, const CgroupRecord& record) {
     return ErrnoError(errno, absl::StrCat("create ", paths.records()));
   }
   std::string path = RecordPath(paths, record.cgroup_id);
-  std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
+  std::string temporary =
+      absl::StrCat(paths.records(), "/", record.cgroup_id, kTemporaryMark, ::getpid());
   {
     std::ofstream out(temporary, std::ios::trunc);
     out << json.dump(2) << "\n";
@@ -76,6 +80,12 @@ void RemoveRecord(const StatePaths& paths, uint64_t cgroup_id) {
 
 void PruneRecords(const StatePaths& paths, bool (*exists)(uint64_t cgroup_id)) {
   for (const std::string& file : DirectoryEntries(paths.records())) {
+    // Every writer holds the managers' lock, as the caller does: a temporary seen now is
+    // what a writer killed before its rename left, whatever its cgroup.
+    if (absl::StrContains(file, kTemporaryMark)) {
+      ::unlink(absl::StrCat(paths.records(), "/", file).c_str());
+      continue;
+    }
     uint64_t id = 0;
     absl::string_view name = file;
     if (!absl::ConsumeSuffix(&name, ".json") || !absl::SimpleAtoi(name, &id)) continue;

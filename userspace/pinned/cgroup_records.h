@@ -26,7 +26,9 @@ absl::Status WriteRecord(const StatePaths& paths, const CgroupRecord& record);
 absl::StatusOr<CgroupRecord> ReadRecord(const StatePaths& paths, uint64_t cgroup_id);
 void RemoveRecord(const StatePaths& paths, uint64_t cgroup_id);
 // Removes the records of cgroups `exists` says are gone (a removed cgroup's id never comes
-// back, so this cannot race with an apply writing a new cgroup's record).
+// back, so this cannot race with an apply writing a new cgroup's record), and the
+// temporaries of writers killed before their rename. The caller holds the managers' lock,
+// as every writer does.
 void PruneRecords(const StatePaths& paths, bool (*exists)(uint64_t cgroup_id));
 
 }  // namespace cvlsm
