@@ -30,6 +30,10 @@
  *     lsm/file_ioctl         its owner without task_kill); a lease, an ioctl that changes
  *                            a file's flags, or a device ioctl on a descriptor opened
  *                            without write: w.
+ *   programs/metadata_hooks.bpf.c
+ *     lsm/inode_setxattr,    setting or removing an extended attribute (POSIX ACLs among
+ *     lsm/inode_*xattr/acl,  them) or a file's times: w, judged within the file's own
+ *     lsm/inode_setattr      filesystem (these hooks get no mount).
  *   programs/tree_hooks.bpf.c
  *     lsm/path_*             changes to the tree need w where they happen; a rename or link
  *                            must not give a file modes it did not have (EXDEV).

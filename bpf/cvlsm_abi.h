@@ -95,7 +95,9 @@ static inline __u32 cvlsm_rule_filter_bit(__u64 ino)
 #define CVLSM_HOOK_TASK_CHANGE 25
 #define CVLSM_HOOK_FCNTL 26 /* a file's signal owner or lease; detail: the command */
 #define CVLSM_HOOK_IOCTL 27 /* an ioctl that changes a file or device; detail: the command */
-#define CVLSM_HOOK_COUNT 28
+#define CVLSM_HOOK_XATTR 28 /* setting or removing an extended attribute, ACLs included */
+#define CVLSM_HOOK_TIMES 29 /* setting a file's times */
+#define CVLSM_HOOK_COUNT 30
 
 /* cvlsm_event.detail of a CVLSM_HOOK_TASK_CHANGE refusal: the target's pid (global) and
  * what was asked, CVLSM_TASK_*. */

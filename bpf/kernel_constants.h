@@ -49,6 +49,16 @@
 #define S_IFBLK 0060000
 #define S_PRIVATE (1u << 9)
 
+/* struct super_block.s_flags (include/linux/fs.h): a filesystem the kernel mounted for itself
+ * (kern_mount: pipes, sockets, anonymous inodes, the shmem behind memfd), reached by
+ * descriptors only. */
+#define SB_KERNMOUNT (1ul << 22)
+
+/* struct iattr.ia_valid (include/linux/fs.h) */
+#define ATTR_SIZE (1u << 3)
+#define ATTR_ATIME (1u << 4)
+#define ATTR_MTIME (1u << 5)
+
 /* fcntl() commands and lease types (include/uapi/asm-generic/fcntl.h, linux/fcntl.h) */
 #define F_SETOWN 8
 #define F_SETOWN_EX 15

@@ -43,11 +43,17 @@ struct path_pos {
 	struct dentry *mnt_root; /* the root dentry of `mnt` */
 };
 
-/* The position of `dentry` in the mount of the vfsmount at `vfsmnt`. */
+/* The position of `dentry` in the mount of the vfsmount at `vfsmnt`. With `vfsmnt` 0, in
+ * no mount: the steps then stop at the root of the dentry's filesystem (PATH_STEP_FS_ROOT). */
 static __always_inline void path_pos_at(struct path_pos *pos, __u64 vfsmnt, __u64 dentry)
 {
-	pos->mnt = real_mount(vfsmnt);
 	pos->dentry = (struct dentry *)dentry;
+	if (!vfsmnt) {
+		pos->mnt = NULL;
+		pos->mnt_root = NULL;
+		return;
+	}
+	pos->mnt = real_mount(vfsmnt);
 	pos->mnt_root = BPF_CORE_READ((struct vfsmount *)vfsmnt, mnt_root);
 }
 

@@ -80,7 +80,7 @@ __noinline __u32 cvlsm_walk(__u64 vfsmnt, __u64 dentry, __u64 policy, __u64 mode
 {
 	struct walk_state st = {};
 
-	if (!vfsmnt || !dentry)
+	if (!dentry || (!vfsmnt && !(policy & WALK_IN_FS_FLAG)))
 		return 0;
 	walk_start(&st, vfsmnt, dentry, policy, modes);
 #if !CVLSM_HAS_BPF_LOOP

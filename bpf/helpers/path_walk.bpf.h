@@ -90,6 +90,9 @@ static __always_inline bool apply_rule(struct cvlsm_rule_key *key, __u64 inode, 
 
 /* cvlsm_walk's packed arguments (a global function takes at most 5, all scalars). */
 #define WALK_ALL_FLAG (1ull << 32)
+/* No mount: from the object up to the root of its own filesystem only (the hooks that get a
+ * dentry without its mount). */
+#define WALK_IN_FS_FLAG (1ull << 33)
 #define WALK_MODES(needed, allow, deny) ((needed) | (__u64)(allow) << 8 | (__u64)(deny) << 16)
 
 /*
@@ -97,8 +100,9 @@ static __always_inline bool apply_rule(struct cvlsm_rule_key *key, __u64 inode, 
  * serves every hook off the hot path, and the hot walk (fast_granted_modes) from its
  * mount's root on. Global, so the verifier checks it once per program however many call
  * sites there are (program load time: each inlined walk costs a full loop's worth).
- * `policy` = policy id | WALK_ALL_FLAG; `modes` = WALK_MODES(needed, allow so far, deny so
- * far). Returns the modes granted (0 when the walk does not reach the root in time).
+ * `policy` = policy id | WALK_ALL_FLAG | WALK_IN_FS_FLAG (then `vfsmnt` is 0); `modes` =
+ * WALK_MODES(needed, allow so far, deny so far). Returns the modes granted (0 when the walk
+ * does not reach the root in time).
  * Defined in path_walk.bpf.c.
  */
 __u32 cvlsm_walk(__u64 vfsmnt, __u64 dentry, __u64 policy, __u64 modes);

@@ -165,7 +165,9 @@ __noinline int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 deta
 	struct cvlsm_event *event = &scratch->record.first;
 	struct inode *inode = NULL;
 
-	if (vfsmnt && dentry) {
+	if (dentry) {
+		/* Without a mount (the metadata hooks): named up to its filesystem's root, with
+		 * CVLSM_EVENT_NO_PATH. */
 		name_object(scratch, vfsmnt, dentry);
 		inode = BPF_CORE_READ((struct dentry *)dentry, d_inode);
 	} else if (event->requested) {

@@ -48,6 +48,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define KILLED_BY_SIGSYS (128 + SIGSYS)
@@ -283,6 +284,45 @@ static int chown_ro(void) {
   int err = err_or_ok(chown(at("ro/file.txt"), (uid_t)-1, getgid()));
   struct stat st;
   return effect(err, stat(at("ro/file.txt"), &st) == 0 && st.st_gid == getgid());
+}
+
+/* An ACL that lets uid 4242 write the file: chmod's effect, through setxattr (setfacl). The
+ * xattr form of include/uapi/linux/posix_acl_xattr.h: a version, then entries sorted by tag. */
+static int acl_ro(void) {
+  struct {
+    uint32_t version;
+    struct {
+      uint16_t tag, perm;
+      uint32_t id;
+    } entries[5];
+  } acl = {2,
+           {{0x01, 6, (uint32_t)-1},   /* owner rw- */
+            {0x02, 7, 4242},           /* user 4242 rwx */
+            {0x04, 4, (uint32_t)-1},   /* group r-- */
+            {0x10, 7, (uint32_t)-1},   /* mask rwx */
+            {0x20, 4, (uint32_t)-1}}}; /* other r-- */
+  int err = err_or_ok(setxattr(at("ro/file.txt"), "system.posix_acl_access", &acl, sizeof(acl), 0));
+  if (err == EOPNOTSUPP) return UNSUPPORTED; /* a filesystem without ACLs */
+  return effect(err, getxattr(at("ro/file.txt"), "system.posix_acl_access", NULL, 0) > 0);
+}
+
+/* A user attribute set through a read-only descriptor (fsetxattr). */
+static int xattr_fd_ro(void) {
+  int fd = open(at("ro/file.txt"), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = err_or_ok(fsetxattr(fd, "user.cvlsm", "x", 1, 0));
+  int happened = fgetxattr(fd, "user.cvlsm", NULL, 0) == 1;
+  close(fd);
+  if (err == EOPNOTSUPP) return UNSUPPORTED; /* tmpfs before 6.6 has no user attributes */
+  return effect(err, happened);
+}
+
+/* A file's modification time moved back to 1970 (touch -d, tar, cp -p). */
+static int times_ro(void) {
+  const struct timespec epoch[2] = {{0, 0}, {0, 0}};
+  int err = err_or_ok(utimensat(AT_FDCWD, at("ro/file.txt"), epoch, 0));
+  struct stat st;
+  return effect(err, stat(at("ro/file.txt"), &st) == 0 && st.st_mtime == 0);
 }
 
 /* ---- exec ------------------------------------------------------------------------------ */
@@ -927,6 +967,9 @@ static const struct attack attacks[] = {
     {"mkfifo-in-ro", mkfifo_in_ro},
     {"chmod-ro", chmod_ro},
     {"chown-ro", chown_ro},
+    {"acl-ro", acl_ro},
+    {"xattr-fd-ro", xattr_fd_ro},
+    {"times-ro", times_ro},
     {"exec-no-x", exec_no_x},
     {"script-interpreter-no-x", script_interpreter_no_x},
     {"ldso-no-x", ldso_no_x},

@@ -439,19 +439,34 @@ std::vector<Scenario> Build() {
                         "lsm/path_mknod: w on the directory", "make_fifo right missing",
                         {"--allow-syscall=mknod", "--allow-syscall=mknodat"}));
   {
-    Scenario chmod = WriteInRo("chmod-ro", "our own: metadata of a read-only file",
-                               "lsm/path_chmod: w on the object", "");
-    chmod.landlock = kLandlockNoMetadata;
-    s.push_back(chmod);
-    Scenario chown = WriteInRo("chown-ro", "our own: metadata of a read-only file",
-                               "lsm/path_chown: w on the object", "");
-    chown.landlock = kLandlockNoMetadata;
+    // A file's metadata: Landlock has no right for any of it.
+    auto metadata = [](const char* name, const char* source, const char* hook,
+                       Outcome landlock = kLandlockNoMetadata) {
+      Scenario scenario = WriteInRo(name, source, hook, "");
+      scenario.landlock = landlock;
+      return scenario;
+    };
+    constexpr Outcome kLandlockNoXattr = {
+        kSucceeds, "not stopped: Landlock has no right for extended attributes or ACLs"};
+    s.push_back(metadata("chmod-ro", "our own: metadata of a read-only file",
+                         "lsm/path_chmod: w on the object"));
+    Scenario chown = metadata("chown-ro", "our own: metadata of a read-only file",
+                              "lsm/path_chown: w on the object");
     // path_chown passes uid and gid by value, which BPF programs attach to from 6.1 only.
     chown.bpf_lsm_min_kernel = 6001;
     chown.bpf_lsm_older = {kSucceeds,
                            "not stopped before 6.1: no BPF program can attach to "
                            "path_chown (its uid/gid are structs passed by value)"};
     s.push_back(chown);
+    s.push_back(metadata("acl-ro", "setfacl: an ACL that gives another user write",
+                         "lsm/inode_setxattr (lsm/inode_set_acl from 6.2): w on the object, "
+                         "within its filesystem",
+                         kLandlockNoXattr));
+    s.push_back(metadata("xattr-fd-ro", "fsetxattr user.* through a read-only descriptor",
+                         "lsm/inode_setxattr: w on the object, within its filesystem",
+                         kLandlockNoXattr));
+    s.push_back(metadata("times-ro", "utimensat: a file's times moved back (touch -d)",
+                         "lsm/inode_setattr: w on the object, within its filesystem"));
   }
 
   // ---- exec
@@ -666,31 +681,16 @@ std::vector<Scenario> ScenariosInScope() {
   // One scenario per mechanism: the path walk, links, renames, the tree-changing hooks,
   // metadata, exec and executable mappings, the filter, processes, cgroups, sockets, and
   // the routes past them (scheduling, SIGIO, device ioctls, open mode 3, replacing renames).
-  static const std::set<std::string> kCore = {"symlink-escape",
-                                              "proc-fd-upgrade",
-                                              "link-secret-in",
-                                              "rename-secret-in",
-                                              "creat-in-ro",
-                                              "truncate-ro",
-                                              "chmod-ro",
-                                              "chown-ro",
-                                              "exec-no-x",
-                                              "mmap-exec-no-x",
-                                              "memfd-exec",
-                                              "io-uring-openat",
-                                              "unshare-user",
-                                              "kill-outside",
-                                              "cgroup-escape",
-                                              "unix-daemon-socket",
-                                              "abstract-unix-outside",
-                                              "connect-v4-mapped",
-                                              "udp-sendto-outside",
-                                              "listen-without-bind",
-                                              "renice-outside",
-                                              "sigio-outside",
-                                              "device-ioctl-ro",
-                                              "open-mode3-secret",
-                                              "rename-over-denied"};
+  static const std::set<std::string> kCore = {
+      "symlink-escape",    "proc-fd-upgrade",    "link-secret-in",
+      "rename-secret-in",  "creat-in-ro",        "truncate-ro",
+      "chmod-ro",          "chown-ro",           "acl-ro",
+      "exec-no-x",         "mmap-exec-no-x",     "memfd-exec",
+      "io-uring-openat",   "unshare-user",       "kill-outside",
+      "cgroup-escape",     "unix-daemon-socket", "abstract-unix-outside",
+      "connect-v4-mapped", "udp-sendto-outside", "listen-without-bind",
+      "renice-outside",    "sigio-outside",      "device-ioctl-ro",
+      "open-mode3-secret", "rename-over-denied"};
   std::vector<Scenario> core;
   for (const Scenario& scenario : Scenarios()) {
     if (kCore.contains(scenario.name)) core.push_back(scenario);

@@ -11,6 +11,7 @@
  *   access_probe seccomp-listeners      the number of seccomp listener fds it holds
  *   access_probe signal PID|self        kill(PID, 0): may the process signal PID at all
  *   access_probe confinement            0 when no capability is left and no_new_privs is set
+ *   access_probe touch PATH             utimensat(PATH, now): set its times, as touch does
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,6 +138,8 @@ int main(int argc, char** argv) {
     pid_t pid = strcmp(argv[2], "self") == 0 ? getpid() : (pid_t)strtol(argv[2], NULL, 10);
     return report("signal", kill(pid, 0) == 0 ? 0 : errno);
   }
+  if (argc == 3 && strcmp(argv[1], "touch") == 0)
+    return report("touch", utimensat(AT_FDCWD, argv[2], NULL, 0) == 0 ? 0 : errno);
   if (argc >= 4 && strcmp(argv[1], "open") == 0)
     return probe_open(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
   if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
@@ -145,6 +149,6 @@ int main(int argc, char** argv) {
   fprintf(stderr,
           "usage: access_probe open PATH r|w|rw [trunc|creat] | exec PATH [ARG...] | "
           "socket | socket-thread | socket-child | seccomp-listeners | signal PID|self | "
-          "confinement\n");
+          "confinement | touch PATH\n");
   return 254;
 }

@@ -190,6 +190,18 @@ TEST(ObserveTest, UnixAndSocketRefusalsSayWhatWasReached) {
   EXPECT_EQ(DescribeOperation(DecodeEvent(socket)), "socket AF_PACKET SOCK_RAW protocol 0");
 }
 
+TEST(ObserveTest, MetadataChangesNameTheirObjectWithinItsFilesystem) {
+  cvlsm_event acl = RawEvent({"file.txt", "ro", "data"}, CVLSM_EVENT_NO_PATH);
+  acl.hook = CVLSM_HOOK_XATTR;
+  acl.requested = CVLSM_MODE_WRITE;
+  EXPECT_EQ(DescribeOperation(DecodeEvent(acl)),
+            "change an extended attribute or ACL of /data/ro/file.txt (named within its "
+            "filesystem) (-w-)");
+  acl.hook = CVLSM_HOOK_TIMES;
+  EXPECT_EQ(DescribeOperation(DecodeEvent(acl)),
+            "set the times of /data/ro/file.txt (named within its filesystem) (-w-)");
+}
+
 TEST(ObserveTest, EveryHookHasAName) {
   for (uint32_t hook = 0; hook < CVLSM_HOOK_COUNT; ++hook) {
     EXPECT_NE(HookName(hook), "unknown") << hook;

@@ -82,6 +82,13 @@ int HookParameters(const struct btf* vmlinux, const char* hook) {
   return FunctionParameters(vmlinux, absl::StrCat("bpf_lsm_", hook));
 }
 
+// 1 when a hook has `with_idmap` parameters (an idmap first), 0 when it has one fewer (the
+// dentry first), -1 for any other list.
+int IdmapFirst(const struct btf* vmlinux, const char* hook, int with_idmap) {
+  int params = HookParameters(vmlinux, hook);
+  return params == with_idmap ? 1 : params == with_idmap - 1 ? 0 : -1;
+}
+
 // Hooks whose parameter lists differ between the kernels cv-lsm supports have one program
 // per list: only the one matching the running kernel is loaded, and a hook the kernel lacks
 // or cannot attach to is not loaded at all (KernelHookSupport::Omitted says what that
@@ -103,6 +110,15 @@ absl::Status AdaptToKernelHooks(Skel* skel, const KernelHookSupport& support,
   bpf_program__set_autoload(skel->progs.cvlsm_file_truncate, support.file_truncate);
   bpf_program__set_autoload(skel->progs.cvlsm_path_chown, support.struct_params);
   bpf_program__set_autoload(skel->progs.cvlsm_unix_find, support.unix_find);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_setxattr, support.setxattr_idmap == 1);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_setxattr_no_idmap, support.setxattr_idmap == 0);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_removexattr, support.removexattr_idmap == 1);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_removexattr_no_idmap,
+                            support.removexattr_idmap == 0);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_set_acl, support.set_acl);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_remove_acl, support.set_acl);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_setattr, support.setattr_idmap == 1);
+  bpf_program__set_autoload(skel->progs.cvlsm_inode_setattr_no_idmap, support.setattr_idmap == 0);
   bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit,
                             count_syscall_denials && support.seccomp_exit_params == 1);
   bpf_program__set_autoload(skel->progs.cvlsm_seccomp_exit_no_args,
@@ -134,6 +150,11 @@ absl::StatusOr<KernelHookSupport> ReadKernelHookSupport() {
   support.bpf_params = HookParameters(vmlinux, "bpf");
   support.file_truncate = HookParameters(vmlinux, "file_truncate") >= 0;
   support.unix_find = HookParameters(vmlinux, "unix_find") == 3;
+  support.setxattr_idmap = IdmapFirst(vmlinux, "inode_setxattr", 6);
+  support.removexattr_idmap = IdmapFirst(vmlinux, "inode_removexattr", 3);
+  support.setattr_idmap = IdmapFirst(vmlinux, "inode_setattr", 3);
+  support.set_acl = HookParameters(vmlinux, "inode_set_acl") == 4 &&
+                    HookParameters(vmlinux, "inode_remove_acl") == 3;
   support.bpf_loop = HasEnumValue(vmlinux, "bpf_func_id", "BPF_FUNC_loop");
   const bool traces_functions =
 #if defined(__x86_64__)
@@ -163,6 +184,18 @@ std::vector<KernelHookSupport::Omission> KernelHookSupport::Omitted() const {
          "client looked up (before 7.1 the kernel has no unix_find hook): a socket bind-mounted "
          "into a container is judged by the rules on its own file and the server's side",
          "put the rule on the socket file itself, or use kernel 7.1 or newer"});
+  }
+  if (setxattr_idmap < 0 || removexattr_idmap < 0) {
+    omitted.push_back(
+        {"extended attributes (POSIX ACLs among them) are not checked against the path rules "
+         "(this kernel's inode_setxattr/inode_removexattr parameters are new to cv-lsm)",
+         "report the kernel version"});
+  }
+  if (setattr_idmap < 0) {
+    omitted.push_back(
+        {"a file's times are not checked against the path rules (this "
+         "kernel's inode_setattr parameters are new to cv-lsm)",
+         "report the kernel version"});
   }
   if (!counts_seccomp_refusals()) {
     omitted.push_back(

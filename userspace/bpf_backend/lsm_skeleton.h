@@ -124,6 +124,13 @@ struct KernelHookSupport {
   // 7.1+: the unix_find hook sees the path a process looked up to reach a pathname unix
   // socket; before, such a socket is checked on the path its server bound.
   bool unix_find = false;
+  // The metadata hooks (extended attributes, times): 1 where their parameters begin with
+  // an idmap (5.12+; inode_setattr from 6.3), 0 where the dentry comes first, -1 where the
+  // kernel's list is new to cv-lsm (the hook is then not checked).
+  int setxattr_idmap = -1;
+  int removexattr_idmap = -1;
+  int setattr_idmap = -1;
+  bool set_acl = false;  // 6.2+: POSIX ACLs reach inode_set_acl/inode_remove_acl instead
   // Parameters of __secure_computing where it can be traced (x86_64; arm64 from 6.0): 1
   // (`sd`), 0 from 6.15; -1 when not. seccomp's refusals can be counted where 0/1.
   int seccomp_exit_params = -1;

@@ -78,10 +78,12 @@ absl::string_view TierEnforces(Tier tier) {
 std::vector<absl::string_view> TierDoesNotStop(Tier tier) {
   // On every tier: what path rules cannot see, and what no hook checks yet.
   constexpr absl::string_view kEveryTier[] = {
-      "permission changes through extended attributes (POSIX ACLs, security.*, trusted.*) "
-      "and timestamps",
       "another name for a file made outside the confinement (a hard link, a bind mount): it "
       "gets the rules of that name"};
+  // What Landlock and the filter alone do not see of a file's metadata; BPF LSM checks it.
+  constexpr absl::string_view kMetadata =
+      "permission changes through extended attributes (POSIX ACLs; security.* and "
+      "trusted.* need capabilities the confinement drops) and timestamps";
   std::vector<absl::string_view> gaps;
   switch (tier) {
     case Tier::kBpfLsm:
@@ -94,13 +96,14 @@ std::vector<absl::string_view> TierDoesNotStop(Tier tier) {
           "before Landlock ABI 5",
           "opens with access mode 3 (for ioctls)",
           "mmap/mprotect of a file as code, and exec of a memfd",
-          "deny rules an allow rule reaches (run refuses them)"};
+          "deny rules an allow rule reaches (run refuses them)",
+          kMetadata};
       break;
     case Tier::kSeccomp:
       gaps = {"every path rule",
               "signals (kill, SIGIO) and changes to processes outside it: priority, "
               "scheduling, I/O priority, resource limits",
-              "network rules past the socket families"};
+              "network rules past the socket families", kMetadata};
       break;
   }
   gaps.insert(gaps.end(), std::begin(kEveryTier), std::end(kEveryTier));

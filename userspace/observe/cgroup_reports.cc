@@ -24,7 +24,7 @@ constexpr absl::string_view kHookNames[CVLSM_HOOK_COUNT] = {
     "path_link",   "path_rename", "path_truncate", "path_chmod",    "path_chown",
     "bpf",         "task_kill",   "ptrace",        "syscall",       "socket_create",
     "connect",     "sendmsg",     "bind",          "socket_option", "unix_connect",
-    "task_change", "fcntl",       "ioctl"};
+    "task_change", "fcntl",       "ioctl",         "xattr",         "times"};
 
 absl::StatusOr<size_t> PossibleCpus() {
   int cpus = libbpf_num_possible_cpus();

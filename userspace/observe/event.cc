@@ -64,9 +64,19 @@ absl::string_view Action(uint32_t hook) {
       return "chmod";
     case CVLSM_HOOK_PATH_CHOWN:
       return "chown";
+    case CVLSM_HOOK_XATTR:
+      return "change an extended attribute or ACL of";
+    case CVLSM_HOOK_TIMES:
+      return "set the times of";
     default:
       return HookName(hook);
   }
+}
+
+// The hooks that get a file without its mount (extended attributes, times): the kernel
+// names it up to the root of its filesystem.
+bool JudgedWithoutMount(uint32_t hook) {
+  return hook == CVLSM_HOOK_XATTR || hook == CVLSM_HOOK_TIMES;
 }
 
 uint32_t TaskChangeOperation(int32_t detail) { return static_cast<uint32_t>(detail) >> 28; }
@@ -276,8 +286,9 @@ std::string DescribeOperation(const Event& event) {
       break;
   }
   std::string object = !event.no_path ? absl::StrCat(event.truncated ? "..." : "", event.path)
-                       : event.object_name.empty()
-                           ? std::string("an object no path names")
+                       : event.object_name.empty() ? std::string("an object no path names")
+                       : JudgedWithoutMount(event.hook)
+                           ? absl::StrCat("/", event.object_name, " (named within its filesystem)")
                            : absl::StrCat(event.object_name, " (no path names it)");
   if (event.hook == CVLSM_HOOK_FCNTL && event.fixed) {
     return absl::StrCat(FileCommand(event), " on ", object,
