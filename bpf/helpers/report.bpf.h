@@ -25,8 +25,8 @@
 /*
  * Reports one denial of the current task: the record in cvlsm_denials (counted), and an
  * event unless the cgroup is over its rate. `vfsmnt` and `dentry` (0 for none) are the
- * object refused (a dentry without its mount is named within its filesystem); `detail` is REPORT_DETAIL(...). Global: verified once per program.
- * Defined in report.bpf.c.
+ * object refused (a dentry without its mount is named within its filesystem); `detail` is
+ * REPORT_DETAIL(...). Global: verified once per program. Defined in report.bpf.c.
  */
 int cvlsm_report(__u64 cgroup, __u64 vfsmnt, __u64 dentry, __u64 detail);
 /* The same for a network address (16 bytes: IPv4 as IPv4-mapped IPv6, in network order, in

@@ -53,7 +53,8 @@ static __always_inline int check_metadata(__u32 hook, struct dentry *dentry, int
 	if (!current_confinement(&c))
 		return 0;
 	if (!dentry)
-		return account(&c, hook, refuse(&c, hook, 0, 0, CVLSM_MODE_WRITE, -EACCES, 0), false);
+		return account(&c, hook, refuse(&c, hook, 0, 0, CVLSM_MODE_WRITE, -EACCES, 0),
+			       false);
 	struct super_block *sb = BPF_CORE_READ(dentry, d_sb);
 
 	if (kernel_credentials() || (BPF_CORE_READ(sb, s_flags) & SB_KERNMOUNT))
@@ -102,8 +103,7 @@ int BPF_PROG(cvlsm_inode_setxattr_no_idmap, struct dentry *dentry, const char *n
 }
 
 SEC("lsm/inode_removexattr")
-int BPF_PROG(cvlsm_inode_removexattr, void *idmap, struct dentry *dentry, const char *name,
-	     int ret)
+int BPF_PROG(cvlsm_inode_removexattr, void *idmap, struct dentry *dentry, const char *name, int ret)
 {
 	return check_metadata(CVLSM_HOOK_XATTR, dentry, ret);
 }
@@ -129,8 +129,7 @@ int BPF_PROG(cvlsm_inode_remove_acl, void *idmap, struct dentry *dentry, const c
 }
 
 SEC("lsm/inode_setattr")
-int BPF_PROG(cvlsm_inode_setattr, void *idmap, struct dentry *dentry, struct iattr *attr,
-	     int ret)
+int BPF_PROG(cvlsm_inode_setattr, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
 {
 	return check_times(dentry, attr, ret);
 }
